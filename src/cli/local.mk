@@ -1,0 +1,3 @@
+ray_usage_stats_SOURCES += \
+	src/cli/cli.h \
+	src/cli/main.c

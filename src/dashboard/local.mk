@@ -1,0 +1,1 @@
+# dashboard: sources and unit tests (see Makefile.am)

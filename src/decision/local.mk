@@ -1,0 +1,1 @@
+# decision: sources and unit tests (see Makefile.am)

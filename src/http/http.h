@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One HTTP exchange over libcurl, with hard limits: every caller (dashboard,
+ * cloud probes, uploader) states its own timeout and response cap, so that no
+ * answer from the network can hang the run or exhaust memory. */
+
+typedef struct HttpRequest {
+        const char *method;           /* "GET" or "POST" */
+        const char *url;
+        const char *const *headers;   /* NULL-terminated "Name: value" list, or NULL */
+        const void *body;             /* POST body */
+        size_t body_size;
+        long timeout_ms;              /* whole exchange */
+        long connect_timeout_ms;      /* 0: same as timeout_ms */
+        size_t max_response;          /* a bigger body ends the transfer: -EFBIG */
+        const char *ca_bundle;        /* NULL: the system's CA store */
+        bool use_proxy;               /* honour http(s)_proxy/no_proxy; false for loopback and metadata */
+} HttpRequest;
+
+typedef struct HttpResponse {
+        long status;                  /* HTTP status, 0 when none arrived */
+        char *body;                   /* NUL-terminated; NULL when none */
+        size_t size;
+        char *error;                  /* transport failure in words (curl's), or NULL */
+} HttpResponse;
+
+/* Performs the request. Returns 0 when an HTTP response arrived, whatever its
+ * status; otherwise a negative errno (-ECONNREFUSED, -ETIMEDOUT, -EFBIG,
+ * -EPROTO for TLS/verification failures, -EIO for the rest) with
+ * ret->error describing it. Always fill *ret; free with http_response_done(). */
+int http_request(const HttpRequest *req, HttpResponse *ret);
+void http_response_done(HttpResponse *r);

@@ -1,0 +1,1 @@
+# http: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# prompt: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# report: sources and unit tests (see Makefile.am)

@@ -1,0 +1,1 @@
+# session: sources and unit tests (see Makefile.am)

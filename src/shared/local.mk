@@ -1,0 +1,5 @@
+libcore_a_SOURCES += \
+	src/shared/macro.h \
+	src/shared/log.c src/shared/log.h \
+	src/shared/fileio.c src/shared/fileio.h \
+	src/shared/json-util.c src/shared/json-util.h

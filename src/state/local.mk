@@ -1,0 +1,1 @@
+# state: sources and unit tests (see Makefile.am)
