@@ -8,6 +8,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal/journal.h"
+#include "shared/log.h"
 
 #define FIELD_PREFIX "RAY_USAGE_STATS_"
 #define MAX_FIELDS 32
