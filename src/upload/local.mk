@@ -1,0 +1,1 @@
+# upload: sources and unit tests (see Makefile.am)
