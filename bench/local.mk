@@ -1,1 +1,1 @@
-# bench
+EXTRA_DIST += bench/measure.py bench/check.sh

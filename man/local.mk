@@ -1,1 +1,14 @@
-# man
+# man: the manual pages, the bash completion and their checks.
+dist_man8_MANS = \
+	man/ray-usage-stats.8 \
+	man/ray-usage-stats.service.8
+
+# Installed as "ray-usage-stats" so that bash-completion loads it on demand.
+dist_bashcompletion_DATA = completion/ray-usage-stats
+
+TESTS += man/mandoc-lint.sh completion/test-completion.sh
+EXTRA_DIST += man/mandoc-lint.sh completion/test-completion.sh
+
+# The package test (tests/package/run.sh) is run from .ci/run, not by make check:
+# it needs root, debootstrap and systemd-nspawn.
+EXTRA_DIST += tests/package/run.sh

@@ -10,10 +10,27 @@ enum {
         EXIT_INVALID_SETTING = 255,
 };
 
+#include <stdbool.h>
+#include <stddef.h>
+
+/* cli_parse() result meaning "go on with the command". */
+#define CLI_CONTINUE (-1)
+
+typedef struct CliFlag {
+        const char *name;   /* long option without "--" */
+        bool *value;        /* set to true when given */
+} CliFlag;
+
+/* Parses a command's arguments: --help/-h prints usage on stdout and gives
+ * exit status 0; an unknown option, a missing or an extra argument is a
+ * one-line error and gives error_status. Otherwise returns CLI_CONTINUE with
+ * the n_args positional arguments in args[]. */
+int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, size_t n_args,
+              const char **args, int error_status);
+
 typedef struct Command {
         const char *name;
         const char *summary;
-        const char *usage; /* the per-command help text after "Usage: ray-usage-stats " */
         int (*run)(int argc, char *argv[]);
 } Command;
 

@@ -1,1 +1,11 @@
 # http: sources and unit tests (see Makefile.am)
+libcore_a_SOURCES += \
+	src/http/http.c src/http/http.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += test-http
+TESTS += test-http
+test_http_SOURCES = src/http/test-http.c src/http/test-fake-head.h
+test_http_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_http_LDADD = $(UNIT_TEST_LIBS)
+endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
 
@@ -12,6 +13,20 @@
 
 #define FIELD_PREFIX "RAY_USAGE_STATS_"
 #define MAX_FIELDS 32
+
+/* Under systemd, stderr may already be the journal ($JOURNAL_STREAM names its
+ * device and inode); printing there too would record every event twice. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return st.st_dev == (dev_t) dev && st.st_ino == (ino_t) ino;
+}
 
 int journal_event(int priority, const char *message_id, const JournalField *fields,
                   const char *format, ...) {
@@ -31,7 +46,7 @@ int journal_event(int priority, const char *message_id, const JournalField *fiel
         if (r < 0)
                 return -ENOMEM;
 
-        if (isatty(STDERR_FILENO))
+        if (!stderr_is_journal())
                 fprintf(stderr, "%s\n", message);
 
         if (asprintf(&msg_field, "MESSAGE=%s", message) < 0 ||

@@ -8,9 +8,9 @@
 
 /* The audit trail. Every event is one journal entry with
  * SYSLOG_IDENTIFIER=ray-usage-stats, a MESSAGE_ID from message-ids.h and the
- * RAY_USAGE_STATS_* fields of the event. When stderr is a terminal (an
- * interactive command) the MESSAGE is also printed there, so that a person
- * sees the same sentence the journal keeps. */
+ * RAY_USAGE_STATS_* fields of the event. The MESSAGE is also printed on
+ * stderr, unless stderr is itself connected to the journal (a service run),
+ * so that a person sees the same sentence the journal keeps. */
 
 typedef struct JournalField {
         const char *name;  /* without the RAY_USAGE_STATS_ prefix, e.g. "DECISION" */

@@ -29,3 +29,4 @@ int log_internal(int level, int error, const char *format, ...) _printf_(3, 4);
 #define log_notice(...) (void) log_internal(LOG_NOTICE, 0, __VA_ARGS__)
 #define log_info(...) (void) log_internal(LOG_INFO, 0, __VA_ARGS__)
 #define log_debug(...) (void) log_internal(LOG_DEBUG, 0, __VA_ARGS__)
+#define log_oom() log_error_errno(-ENOMEM, "Out of memory")

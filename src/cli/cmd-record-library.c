@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli/cli.h"
+#include "cli/context.h"
+#include "shared/log.h"
+
+static int record(const Context *c, void *userdata) {
+        return session_record_library(c->session, userdata);
+}
+
+int cmd_record_library(int argc, char *argv[]) {
+        _cleanup_(context_done) Context c = {};
+        const char *name;
+        int r;
+
+        r = cli_parse(argc, argv,
+                      "record-library NAME\n\n"
+                      "Record that library NAME ([A-Za-z0-9._-], 1-64 characters) was used in the current\n"
+                      "Ray session; it is reported in library_usages. Writes nothing when collection is\n"
+                      "disabled.",
+                      NULL, 1, &name, EXIT_LOCAL_FAILURE);
+        if (r != CLI_CONTINUE)
+                return r;
+
+        if (!library_name_is_valid(name)) {
+                log_error("Invalid library name '%s': use 1-64 characters of A-Z a-z 0-9 . _ -", name);
+                return EXIT_LOCAL_FAILURE;
+        }
+
+        if (context_load(&c) < 0)
+                return EXIT_LOCAL_FAILURE;
+        r = context_verdict(&c, "record-library");
+        if (r != EXIT_COLLECT)
+                return r;
+
+        r = context_as_ray_user(&c, record, (void *) name);
+        if (r < 0)
+                return log_error_errno(r, "Failed to record library '%s' in %s", name, c.session->path),
+                       EXIT_LOCAL_FAILURE;
+        printf("Recorded library usage '%s' in %s\n", name, c.session->path);
+        return 0;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <syslog.h>
+#include <sys/time.h>
+
+#include "cli/cli.h"
+#include "cli/context.h"
+#include "collect/collect.h"
+#include "journal/journal.h"
+#include "report/report.h"
+#include "shared/fileio.h"
+#include "shared/log.h"
+#include "shared/strv.h"
+#include "state/state.h"
+#include "upload/upload.h"
+
+#define USAGE_STATS_FILE "usage_stats.json"
+
+typedef struct UsageFile {
+        const char *text;
+        int error;
+} UsageFile;
+
+static int write_usage_file(const Context *c, void *userdata) {
+        UsageFile *f = userdata;
+
+        /* As the Ray user, so that the file is theirs, like the rest of the session. */
+        f->error = write_file_atomic_at(c->session->fd, USAGE_STATS_FILE, f->text, strlen(f->text), 0644);
+        return 0;
+}
+
+static int save_usage_file(const Context *c, json_object *report, bool success, const char *error) {
+        _cleanup_free_ char *text = NULL;
+        UsageFile f = {};
+        int r;
+
+        r = report_file_body(report, success, error, &text);
+        if (r < 0)
+                return log_error_errno(r, "Failed to format %s", USAGE_STATS_FILE);
+        f.text = text;
+        r = context_as_ray_user(c, write_usage_file, &f);
+        if (r < 0)
+                return r;
+        if (f.error < 0)
+                return log_error_errno(f.error, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
+
+        printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
+        return 0;
+}
+
+static int64_t now_ms(void) {
+        struct timeval tv;
+
+        (void) gettimeofday(&tv, NULL);
+        return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void journal_failed_calls(const Collector *k, char **failed_calls) {
+        _cleanup_free_ char *joined = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!failed_calls)
+                return;
+
+        f = open_memstream(&joined, &size);
+        if (!f) {
+                log_oom();
+                return;
+        }
+        for (char **s = failed_calls; *s; s++)
+                fprintf(f, "%s%s", s == failed_calls ? "" : "; ", *s);
+        if (fclose(f) != 0)
+                return;
+
+        journal_event(LOG_WARNING, MESSAGE_ID_DASHBOARD_FAILED,
+                      (JournalField[]) { { "DASHBOARD_URL", k->dashboard_url }, { "FAILED_CALLS", joined }, {} },
+                      "Some Ray dashboard calls failed; their fields are null in this report: %s", joined);
+}
+
+static bool upload_enabled(void) {
+        const char *e = getenv("RAY_USAGE_STATS_UPLOAD");
+
+        return !e || !streq(e, "0");
+}
+
+/* Sends the report, keeps the counters exact and leaves the audit record.
+ * The sequence number is reserved in the state before the POST, so that a
+ * run killed at any point is accounted for by the next one. */
+static int send_report(const Context *c, const char *state_dir, State *st, Collection *col) {
+        _cleanup_free_ char *error = NULL;
+        char seq[32], status_str[32];
+        const char *url = upload_url();
+        uint64_t seq_number;
+        long status = 0;
+        bool success;
+        int r;
+
+        free(st->session_id);
+        st->session_id = strdup(col->session_id);
+        if (!st->session_id)
+                return log_oom();
+        state_reserve_seq(st, &seq_number);
+        snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
+        r = state_save(state_dir, c->session->name, st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to save the counters in %s; not sending", state_dir);
+
+        r = upload_report(url, col->body, strlen(col->body), &status, &error);
+        success = r >= 0;
+        r = state_finish_attempt(st, success, error, now_ms());
+        if (r >= 0)
+                r = state_save(state_dir, c->session->name, st);
+        if (r < 0)
+                log_error_errno(r, "Failed to save the counters in %s", state_dir);
+
+        snprintf(status_str, sizeof status_str, "%ld", status);
+        journal_event(success ? LOG_INFO : LOG_WARNING,
+                      success ? MESSAGE_ID_REPORT_SENT : MESSAGE_ID_REPORT_FAILED,
+                      (JournalField[]) {
+                              { "SESSION_ID", col->session_id },
+                              { "SEQ", seq },
+                              { "URL", url },
+                              { "HTTP_STATUS", status > 0 ? status_str : NULL },
+                              { "SUCCESS", success ? "1" : "0" },
+                              { "ERROR", error },
+                              { "SESSION_DIR", c->session->path },
+                              { "PAYLOAD", col->body },
+                              {} },
+                      success ? "Usage stats report %s sent to %s (HTTP %s)."
+                              : "Usage stats report %s to %s failed: %s",
+                      seq, url, success ? status_str : error);
+
+        return save_usage_file(c, col->report, success, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
+}
+
+static int keep_locally(const Context *c, Collection *col) {
+        static const char error[] = "Local mode (RAY_USAGE_STATS_UPLOAD=0): the report was not sent";
+
+        journal_event(LOG_INFO, MESSAGE_ID_REPORT_LOCAL,
+                      (JournalField[]) {
+                              { "SESSION_ID", col->session_id },
+                              { "SUCCESS", "0" },
+                              { "SESSION_DIR", c->session->path },
+                              { "PAYLOAD", col->body },
+                              {} },
+                      "Usage stats report built and kept locally; nothing was sent (RAY_USAGE_STATS_UPLOAD=0).");
+
+        return save_usage_file(c, col->report, false, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
+}
+
+static int run(int argc, char *argv[], bool preview) {
+        _cleanup_(context_done) Context c = {};
+        _cleanup_(collector_done) Collector k = {};
+        _cleanup_(collection_done) Collection col = {};
+        _cleanup_(state_done) State st = {};
+        _cleanup_free_ char *state_dir = NULL;
+        _cleanup_close_ int lock_fd = -1;
+        bool fresh_id = false;
+        int r;
+
+        r = cli_parse(argc, argv,
+                      preview ? "preview\n\n"
+                                "Print the exact JSON that 'report' would send now. Sends nothing, changes no\n"
+                                "counter and writes no file."
+                              : "report\n\n"
+                                "Collect the Ray head's usage figures, write <session>/usage_stats.json, send the\n"
+                                "report and record the attempt in the journal.",
+                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
+        if (r != CLI_CONTINUE)
+                return r;
+
+        if (context_load(&c) < 0)
+                return EXIT_LOCAL_FAILURE;
+        r = context_verdict(&c, argv[0]);
+        if (r != EXIT_COLLECT)
+                return r;
+
+        if (collector_init(&k, &c) < 0)
+                return EXIT_LOCAL_FAILURE;
+
+        if (collector_cluster_opted_out(&k)) {
+                journal_event(LOG_NOTICE, MESSAGE_ID_CLUSTER_OPTED_OUT,
+                              (JournalField[]) { { "DASHBOARD_URL", k.dashboard_url }, { "SESSION_DIR", c.session->path }, {} },
+                              "The Ray cluster itself has usage stats disabled (started with --disable-usage-stats "
+                              "or RAY_USAGE_STATS_ENABLED=0); nothing collected, written or sent.");
+                return preview ? EXIT_DISABLED : 0;
+        }
+
+        r = state_directory(&state_dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to determine the state directory"), EXIT_LOCAL_FAILURE;
+        if (!preview) {
+                r = state_lock(state_dir, c.session->name, &lock_fd);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to lock the counters in %s", state_dir), EXIT_LOCAL_FAILURE;
+        }
+        r = state_load(state_dir, c.session->name, &st);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the counters from %s", state_dir), EXIT_LOCAL_FAILURE;
+        state_begin_attempt(&st);
+
+        if (!st.fallback_session_id) {
+                r = state_generate_session_id(&st.fallback_session_id);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to generate a session id"), EXIT_LOCAL_FAILURE;
+                fresh_id = true;
+        }
+
+        r = collector_run(&k, &(Counters) {
+                                  .seq_number = st.seq_number,
+                                  .total_success = st.total_success,
+                                  .total_failed = st.total_failed,
+                          }, st.fallback_session_id, &col);
+        if (r < 0)
+                return EXIT_LOCAL_FAILURE;
+        if (preview) {
+                printf("%s\n", col.body);
+                return 0;
+        }
+
+        journal_failed_calls(&k, col.failed_calls);
+
+        if (upload_enabled())
+                return send_report(&c, state_dir, &st, &col);
+
+        if (fresh_id) {
+                /* Keep the session id stable across local-mode runs; the counters stay as they are. */
+                r = state_save(state_dir, c.session->name, &st);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to save the session id in %s", state_dir);
+        }
+        return keep_locally(&c, &col);
+}
+
+int cmd_report(int argc, char *argv[]) {
+        return run(argc, argv, false);
+}
+
+int cmd_preview(int argc, char *argv[]) {
+        return run(argc, argv, true);
+}

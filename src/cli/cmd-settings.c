@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#include <pwd.h>
+#include <syslog.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "config/settings.h"
+#include "config/sysconfig.h"
+#include "journal/journal.h"
+#include "prompt/prompt.h"
+#include "shared/log.h"
+
+#define EXIT_WRITE_FAILED 1
+
+#define NEXT_RUN_NOTE "ray-usage-stats applies this at its next hourly run; no cluster restart is needed.\n"
+
+/* The invoking user's home, as Ray's os.path.expanduser("~") finds it. */
+static int invoking_home(char **ret) {
+        const char *h = getenv("HOME");
+        char *p;
+
+        if (isempty(h)) {
+                struct passwd *pw = getpwuid(getuid());
+
+                if (!pw || isempty(pw->pw_dir))
+                        return -ENOENT;
+                h = pw->pw_dir;
+        }
+        p = strdup(h);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+static int invoking_config_path(char **ret) {
+        _cleanup_free_ char *home = NULL;
+        int r;
+
+        r = invoking_home(&home);
+        if (r == -ENOMEM)
+                return log_error_errno(r, "Failed to determine the home directory");
+        r = config_path(home, ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to determine the config file path; "
+                                       "set HOME or RAY_USAGE_STATS_CONFIG_PATH");
+        return 0;
+}
+
+static void journal_change(const char *command, bool enabled, const char *setting, const char *path) {
+        const char *state = enabled ? "enabled" : "disabled";
+
+        (void) journal_event(LOG_NOTICE, MESSAGE_ID_SETTINGS_CHANGED,
+                             (JournalField[]) {
+                                     { "DECISION", state },
+                                     { "SETTING", setting },
+                                     { "CONFIG_PATH", path },
+                                     { "COMMAND", command },
+                                     {} },
+                             "Usage stats %s in %s by 'ray-usage-stats %s' (uid %u).",
+                             state, path, command, (unsigned) getuid());
+}
+
+/* The file just written may not be what decides: say so, rather than let
+ * someone believe they opted out (or in) when they did not. */
+static void warn_if_overridden(const char *path, bool enabled) {
+        _cleanup_free_ char *error = NULL;
+        Decision d;
+        int r;
+
+        r = settings_decide(path, &d, &error);
+        if (r == -EINVAL)
+                log_warning("Note: collection stays off until this is fixed: %s", error);
+        else if (r >= 0 && d.enabled != enabled)
+                log_warning("Note: usage stats collection stays %s here: %s decides first (see 'ray-usage-stats status').",
+                            d.enabled ? "enabled" : "disabled",
+                            d.decided_by == DECIDED_BY_DO_NOT_TRACK ? "DO_NOT_TRACK" :
+                            "RAY_USAGE_STATS_ENABLED (environment or machine-wide file)");
+}
+
+static int set_config(const char *command, bool enabled) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (invoking_config_path(&path) < 0)
+                return EXIT_WRITE_FAILED;
+
+        r = config_write(path, enabled);
+        if (r < 0) {
+                /* Ray's message, then the reason. */
+                log_error_errno(r, "Failed to %s usage stats by writing {\"usage_stats\": %s} to %s",
+                                enabled ? "enable" : "disable", enabled ? "true" : "false", path);
+                return EXIT_WRITE_FAILED;
+        }
+
+        journal_change(command, enabled, "config", path);
+        printf("Usage stats %s for future clusters.\n" NEXT_RUN_NOTE, enabled ? "enabled" : "disabled");
+        warn_if_overridden(path, enabled);
+        return 0;
+}
+
+static int set_system(const char *command, bool enabled) {
+        _cleanup_free_ char *left = NULL;
+        const char *path = sysconfig_path();
+        int r;
+
+        r = sysconfig_set_opt_out(path, !enabled);
+        if (r == -EACCES || r == -EPERM || r == -EROFS) {
+                log_error_errno(r, "Failed to write %s; the machine-wide setting needs root: "
+                                "run 'sudo ray-usage-stats %s --system'", path, command);
+                return EXIT_WRITE_FAILED;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to %s the machine-wide opt-out in %s",
+                                enabled ? "remove" : "set", path);
+                return EXIT_WRITE_FAILED;
+        }
+
+        if (r == 0)
+                printf(enabled ? "%s sets no machine-wide opt-out; nothing changed.\n" :
+                                 "%s already sets RAY_USAGE_STATS_ENABLED=0; nothing changed.\n", path);
+        else {
+                journal_change(command, enabled, "system", path);
+                printf(enabled ? "Removed the machine-wide opt-out (RAY_USAGE_STATS_ENABLED=0) from %s.\n" :
+                                 "Usage stats disabled for this machine: %s sets RAY_USAGE_STATS_ENABLED=0.\n", path);
+                printf(NEXT_RUN_NOTE);
+        }
+
+        /* enable --system never removes an administrator's own value; one that is
+         * not 1 still decides, so point at it. */
+        if (enabled && sysconfig_get(path, "RAY_USAGE_STATS_ENABLED", &left) >= 0 && left && !streq(left, "1")) {
+                _cleanup_free_ char *q = decision_quote_value(left);
+
+                log_warning("Note: %s still sets RAY_USAGE_STATS_ENABLED=%s; edit it by hand to change that.",
+                            path, q ?: "?");
+        }
+        return 0;
+}
+
+static int set_usage_stats(int argc, char *argv[], bool enabled) {
+        _cleanup_free_ char *usage = NULL;
+        bool system = false;
+        int r;
+
+        if (asprintf(&usage,
+                     "%1$s [--system]\n\n"
+                     "%2$s usage stats collection for future runs: writes \"usage_stats\": %3$s into\n"
+                     "your ~/.ray/config.json (or $RAY_USAGE_STATS_CONFIG_PATH), keeping its other keys.\n\n"
+                     "Options:\n"
+                     "  --system    %4$s\n"
+                     "              %5$s instead (needs root)\n"
+                     "  -h, --help  show this help",
+                     argv[0], enabled ? "Enable" : "Disable", enabled ? "true" : "false",
+                     enabled ? "remove the machine-wide opt-out RAY_USAGE_STATS_ENABLED=0 from" :
+                               "set RAY_USAGE_STATS_ENABLED=0 in the machine-wide file",
+                     sysconfig_path()) < 0) {
+                log_error_errno(-ENOMEM, "Failed to format the help text");
+                return EXIT_WRITE_FAILED;
+        }
+
+        r = cli_parse(argc, argv, usage, (CliFlag[]) { { "system", &system }, {} }, 0, NULL, EXIT_WRITE_FAILED);
+        if (r != CLI_CONTINUE)
+                return r;
+
+        return system ? set_system(argv[0], enabled) : set_config(argv[0], enabled);
+}
+
+int cmd_enable(int argc, char *argv[]) {
+        return set_usage_stats(argc, argv, true);
+}
+
+int cmd_disable(int argc, char *argv[]) {
+        return set_usage_stats(argc, argv, false);
+}
+
+static int invalid_setting(const char *command, const char *message) {
+        (void) journal_event(LOG_ERR, MESSAGE_ID_INVALID_SETTING,
+                             (JournalField[]) { { "COMMAND", command }, {} }, "%s", message);
+        return EXIT_INVALID_SETTING;
+}
+
+int cmd_prompt(int argc, char *argv[]) {
+        _cleanup_free_ char *path = NULL, *error = NULL;
+        PromptAnswer answer;
+        bool prompt_enabled;
+        Decision d;
+        int r;
+
+        r = cli_parse(argc, argv,
+                      "prompt\n\n"
+                      "Ask whether to enable usage stats collection, as 'ray start' does, and save the\n"
+                      "answer in ~/.ray/config.json. Asks only when collection is enabled by default,\n"
+                      "stdin is a terminal and RAY_USAGE_STATS_PROMPT_ENABLED is unset or 1; otherwise\n"
+                      "prints the current state and saves nothing.",
+                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
+        if (r != CLI_CONTINUE)
+                return r;
+
+        /* Checked first, as Ray does: a bad value is an error whatever the decision. */
+        r = prompt_enabled_parse(getenv("RAY_USAGE_STATS_PROMPT_ENABLED"), &prompt_enabled, &error);
+        if (r == -EINVAL)
+                return invalid_setting(argv[0], error);
+        if (r < 0) {
+                log_error_errno(r, "Failed to parse RAY_USAGE_STATS_PROMPT_ENABLED");
+                return EXIT_LOCAL_FAILURE;
+        }
+
+        if (invoking_config_path(&path) < 0)
+                return EXIT_LOCAL_FAILURE;
+
+        r = settings_decide(path, &d, &error);
+        if (r == -EINVAL)
+                return invalid_setting(argv[0], error);
+        if (r < 0)
+                return EXIT_LOCAL_FAILURE;
+
+        r = prompt_show(&d, prompt_enabled, isatty(STDIN_FILENO), STDIN_FILENO, stdout, PROMPT_TIMEOUT_SEC,
+                        &answer);
+        if (r < 0) {
+                log_error_errno(r, "Failed to read the answer from stdin");
+                return EXIT_LOCAL_FAILURE;
+        }
+        if (answer == PROMPT_ANSWER_NONE)
+                return 0;
+
+        r = config_write(path, answer == PROMPT_ANSWER_YES);
+        if (r < 0) {
+                log_error_errno(r, "Failed to persist usage stats choice for future clusters by writing "
+                                "{\"usage_stats\": %s} to %s", answer == PROMPT_ANSWER_YES ? "true" : "false", path);
+                return EXIT_LOCAL_FAILURE;
+        }
+        journal_change(argv[0], answer == PROMPT_ANSWER_YES, "config", path);
+        return 0;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <time.h>
+
+#include <systemd/sd-bus.h>
+
+#include "cli/cli.h"
+#include "cli/context.h"
+#include "shared/json-util.h"
+#include "shared/log.h"
+#include "state/state.h"
+#include "upload/upload.h"
+
+#define TIMER_UNIT "ray-usage-stats.timer"
+#define SYSTEM_STATE_DIR "/var/lib/ray-usage-stats"
+
+/* The timer's next elapse in µs since the epoch, or 0 when unknown (no
+ * system bus, timer not loaded). A local D-Bus call: no network. */
+static uint64_t timer_next_run_usec(void) {
+        sd_bus *bus = NULL;
+        _cleanup_free_ char *path = NULL;
+        uint64_t usec = 0;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return 0;
+        (void) sd_bus_set_method_call_timeout(bus, 2 * 1000 * 1000);
+        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", TIMER_UNIT, &path);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
+                                                "org.freedesktop.systemd1.Timer", "NextElapseUSecRealtime",
+                                                NULL, 't', &usec);
+        sd_bus_flush_close_unref(bus);
+        return r < 0 || usec == UINT64_MAX ? 0 : usec;
+}
+
+/* A user running status wants the service's counters when it has none of its own. */
+static int load_state(const Context *c, State *st) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = state_directory(&dir);
+        if (r < 0)
+                return r;
+        r = state_load_readonly(dir, c->session->name, st);
+        if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 ||
+            getenv("RAY_USAGE_STATS_STATE_DIR") || getenv("STATE_DIRECTORY"))
+                return r;
+        state_done(st);
+        return state_load_readonly(SYSTEM_STATE_DIR, c->session->name, st);
+}
+
+static void format_time(char *buf, size_t size, int64_t ms) {
+        time_t t = (time_t) (ms / 1000);
+        struct tm tm;
+
+        if (ms <= 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, size, "never");
+}
+
+static json_object *string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static int print_json(const Context *c, const State *st, bool have_state, uint64_t next_usec) {
+        _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL;
+        _cleanup_free_ char *text = NULL;
+        const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
+        int r;
+
+        if (!o)
+                return log_oom();
+        if (have_state && st->last_time_ms > 0) {
+                last = json_object_new_object();
+                if (!last)
+                        return log_oom();
+                json_object_object_add(last, "time_ms", json_object_new_int64(st->last_time_ms));
+                json_object_object_add(last, "success", json_object_new_boolean(st->last_success > 0));
+                json_object_object_add(last, "error", string_or_null(st->last_error));
+        }
+
+        json_object_object_add(o, "decision", json_object_new_string(decision));
+        json_object_object_add(o, "decided_by", c->invalid_setting ? NULL :
+                               json_object_new_string(decided_by_to_string(c->decision.decided_by)));
+        json_object_object_add(o, "error", string_or_null(c->invalid_setting));
+        json_object_object_add(o, "config_path", string_or_null(c->config_path));
+        json_object_object_add(o, "session_dir", string_or_null(c->session ? c->session->path : NULL));
+        json_object_object_add(o, "session_id", string_or_null(have_state ? st->session_id : NULL));
+        json_object_object_add(o, "endpoint", json_object_new_string(upload_url()));
+        json_object_object_add(o, "seq_number", have_state ? json_object_new_int64((int64_t) st->seq_number) : NULL);
+        json_object_object_add(o, "total_success", have_state ? json_object_new_int64((int64_t) st->total_success) : NULL);
+        json_object_object_add(o, "total_failed", have_state ? json_object_new_int64((int64_t) st->total_failed) : NULL);
+        json_object_object_add(o, "last_report", TAKE_PTR(last));
+        json_object_object_add(o, "next_run", next_usec > 0 ? json_object_new_int64((int64_t) (next_usec / 1000)) : NULL);
+
+        r = json_dump_python(o, &text);
+        if (r < 0)
+                return log_oom();
+        printf("%s\n", text);
+        return 0;
+}
+
+static void print_human(const Context *c, const State *st, bool have_state, uint64_t next_usec) {
+        char last[64], next[64];
+
+        format_time(last, sizeof last, have_state ? st->last_time_ms : 0);
+        format_time(next, sizeof next, (int64_t) (next_usec / 1000));
+
+        if (c->invalid_setting)
+                printf("Decision:      invalid setting: %s\n", c->invalid_setting);
+        else
+                printf("Decision:      %s (decided by %s)\n", c->decision.enabled ? "enabled" : "disabled",
+                       decided_by_to_string(c->decision.decided_by));
+        printf("Config file:   %s\n", c->config_path);
+        printf("Endpoint:      %s\n", upload_url());
+        printf("Ray session:   %s\n", c->session ? c->session->path : "none");
+        if (have_state) {
+                printf("Session id:    %s\n", st->session_id ?: "none reported yet");
+                printf("Counters:      seq_number %" PRIu64 ", total_success %" PRIu64 ", total_failed %" PRIu64 "\n",
+                       st->seq_number, st->total_success, st->total_failed);
+                if (st->last_success < 0)
+                        printf("Last report:   never\n");
+                else if (st->last_success)
+                        printf("Last report:   %s, sent\n", last);
+                else
+                        printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
+        }
+        printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");
+}
+
+int cmd_status(int argc, char *argv[]) {
+        _cleanup_(context_done) Context c = {};
+        _cleanup_(state_done) State st = {};
+        bool json = false, have_state = false;
+        uint64_t next;
+        int r;
+
+        r = cli_parse(argc, argv,
+                      "status [--json]\n\n"
+                      "Show the effective decision and what decided it, the config file, the endpoint,\n"
+                      "the Ray session, its counters and last report, and the timer's next run.\n"
+                      "Makes no network connection.\n\n"
+                      "  --json    print one JSON object",
+                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL, EXIT_LOCAL_FAILURE);
+        if (r != CLI_CONTINUE)
+                return r;
+
+        if (context_load(&c) < 0)
+                return EXIT_LOCAL_FAILURE;
+
+        if (c.session) {
+                r = load_state(&c, &st);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the counters of %s", c.session->name);
+                have_state = r >= 0;
+        }
+        next = timer_next_run_usec();
+
+        if (json)
+                return print_json(&c, &st, have_state, next) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        print_human(&c, &st, have_state, next);
+        return 0;
+}

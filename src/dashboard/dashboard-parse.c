@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <strings.h>
+
+#include "dashboard/dashboard.h"
+#include "shared/json-util.h"
+#include "shared/strv.h"
+
+/* More distinct accelerator types than any real cluster has; past it, new
+ * ones are ignored so that a hostile listing cannot make the scan quadratic. */
+#define ACCELERATOR_TYPES_MAX 64U
+
+/* Everything here reads untrusted bytes from whatever answers on the
+ * dashboard port: types are checked before use, and only short printable
+ * strings are kept, since they end up in a report that leaves the machine. */
+
+static int parse_document(const char *body, size_t size, json_object **ret) {
+        json_object *o = NULL;
+        int r;
+
+        r = json_parse_strict(body, size, &o);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        if (!o)
+                return -EINVAL; /* a bare "null" */
+        *ret = o;
+        return 0;
+}
+
+/* Ray's rest_response envelope: {"result": bool, "msg": str, "data": {...}}. */
+static int envelope_data(json_object *o, json_object **ret) {
+        json_object *data;
+        bool result;
+
+        if (json_get_bool(o, "result", &result) < 0)
+                return -EINVAL;
+        if (!result)
+                return -EREMOTEIO;
+        data = json_get_object(o, "data");
+        if (!data)
+                return -EINVAL;
+        *ret = data;
+        return 0;
+}
+
+static bool string_is_printable(const char *s, size_t max) {
+        size_t n = 0;
+
+        for (; *s; s++, n++)
+                if (n >= max || (unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e)
+                        return false;
+        return n > 0;
+}
+
+static bool string_is_hex(const char *s, size_t max) {
+        size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+        return n > 0 && n <= max && s[n] == 0;
+}
+
+/* Python's "%d.%d.%d" % sys.version_info[:3], as Ray's cluster metadata holds it. */
+static bool string_is_python_version(const char *s) {
+        for (int part = 0; part < 3; part++) {
+                size_t n = strspn(s, "0123456789");
+
+                if (n == 0 || n > 4)
+                        return false;
+                s += n;
+                if (part < 2 && *s++ != '.')
+                        return false;
+        }
+        return *s == 0;
+}
+
+static int replace_string(char **field, const char *value) {
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+int dashboard_parse_auth_mode(const char *body, size_t size, bool *ret_token) {
+        _cleanup_json_ json_object *o = NULL;
+        const char *mode;
+        int r;
+
+        assert(ret_token);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        mode = json_get_string(o, "authentication_mode");
+        if (!mode)
+                return -EINVAL;
+        /* Ray's middleware demands the bearer token in both "token" and
+         * "k8s" mode; an unknown mode is an error rather than a guess. */
+        if (streq(mode, "disabled"))
+                *ret_token = false;
+        else if (streq(mode, "token") || streq(mode, "k8s"))
+                *ret_token = true;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+int dashboard_parse_usage_stats_enabled(const char *body, size_t size, bool *ret) {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *data;
+        bool enabled;
+        int r;
+
+        assert(ret);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        r = envelope_data(o, &data);
+        if (r < 0)
+                return r;
+        if (json_get_bool(data, "usageStatsEnabled", &enabled) < 0)
+                return -EINVAL;
+        *ret = enabled;
+        return 0;
+}
+
+int dashboard_parse_version(const char *body, size_t size, DashboardFigures *f) {
+        _cleanup_json_ json_object *o = NULL;
+        _cleanup_free_ char *version = NULL, *commit = NULL;
+        json_object *v;
+        const char *s;
+        int r;
+
+        assert(f);
+
+        /* A bare object, no envelope; session_name only exists in newer Rays
+         * and is not needed. */
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        s = json_get_string(o, "ray_version");
+        if (!s || !string_is_printable(s, 64))
+                return -EINVAL;
+        version = strdup(s);
+        if (!version)
+                return -ENOMEM;
+        if (json_object_object_get_ex(o, "ray_commit", &v) && !json_object_is_type(v, json_type_null)) {
+                s = json_get_string(o, "ray_commit");
+                if (!s || !string_is_printable(s, 128))
+                        return -EINVAL;
+                commit = strdup(s);
+                if (!commit)
+                        return -ENOMEM;
+        }
+
+        free(f->ray_version);
+        f->ray_version = TAKE_PTR(version);
+        free(f->git_commit);
+        f->git_commit = TAKE_PTR(commit);
+        return 0;
+}
+
+int dashboard_parse_cluster_id(const char *body, size_t size, DashboardFigures *f) {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *data;
+        const char *id;
+        int r;
+
+        assert(f);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        r = envelope_data(o, &data);
+        if (r < 0)
+                return r;
+        /* gcs_client.cluster_id.hex(): anything else is not a cluster ID
+         * and must not become the report's session_id. */
+        id = json_get_string(data, "clusterId");
+        if (!id || !string_is_hex(id, 128))
+                return -EINVAL;
+        return replace_string(&f->cluster_id, id);
+}
+
+int dashboard_parse_cluster_metadata(const char *body, size_t size, DashboardFigures *f) {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *data;
+        const char *v;
+        int r;
+
+        assert(f);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        r = envelope_data(o, &data);
+        if (r < 0)
+                return r;
+        v = json_get_string(data, "pythonVersion");
+        if (!v || !string_is_python_version(v))
+                return -EINVAL;
+        return replace_string(&f->python_version, v);
+}
+
+enum {
+        RESOURCE_CPU,
+        RESOURCE_GPU,
+        RESOURCE_MEMORY,
+        RESOURCE_OBJECT_STORE_MEMORY,
+        _RESOURCE_MAX,
+};
+
+static const char *const resource_names[_RESOURCE_MAX] = {
+        [RESOURCE_CPU] = "CPU",
+        [RESOURCE_GPU] = "GPU",
+        [RESOURCE_MEMORY] = "memory",
+        [RESOURCE_OBJECT_STORE_MEMORY] = "object_store_memory",
+};
+
+static int add_accelerator(char ***accelerators, size_t *n, const char *type) {
+        char *copy;
+        int r;
+
+        if (!string_is_printable(type, 64) || *n >= ACCELERATOR_TYPES_MAX)
+                return 0;
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*accelerators)[i], type))
+                        return 0;
+        copy = strdup(type);
+        if (!copy)
+                return -ENOMEM;
+        r = strv_push(accelerators, copy);
+        if (r < 0) {
+                free(copy);
+                return r;
+        }
+        (*n)++;
+        return 0;
+}
+
+static int add_node_resources(json_object *resources, double sums[static _RESOURCE_MAX],
+                              char ***accelerators, size_t *n_accelerators) {
+        json_object_object_foreach(resources, key, value) {
+                const char *type;
+                bool known = false;
+                int r;
+
+                for (size_t i = 0; i < _RESOURCE_MAX; i++) {
+                        double d;
+
+                        if (!streq(key, resource_names[i]))
+                                continue;
+                        if (!json_object_is_type(value, json_type_int) &&
+                            !json_object_is_type(value, json_type_double))
+                                return -EINVAL;
+                        d = json_object_get_double(value);
+                        if (!isfinite(d) || d < 0)
+                                return -EINVAL;
+                        sums[i] = isnan(sums[i]) ? d : sums[i] + d;
+                        known = true;
+                }
+                if (known)
+                        continue;
+
+                type = startswith(key, "accelerator_type:");
+                if (type) {
+                        r = add_accelerator(accelerators, n_accelerators, type);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int dashboard_parse_nodes(const char *body, size_t size, DashboardFigures *f) {
+        _cleanup_json_ json_object *o = NULL;
+        _cleanup_strv_free_ char **accelerators = NULL;
+        size_t n_accelerators = 0, n_rows;
+        double sums[_RESOURCE_MAX] = { NAN, NAN, NAN, NAN };
+        json_object *data, *rows;
+        int64_t alive = 0;
+        int r;
+
+        assert(f);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        r = envelope_data(o, &data);
+        if (r < 0)
+                return r;
+        rows = json_get_array(json_get_object(data, "result"), "result");
+        if (!rows)
+                return -EINVAL;
+
+        /* ALIVE rows are counted here rather than trusting num_filtered:
+         * older Rays lack it, and a server that ignored the filter would
+         * otherwise have its dead nodes added to the totals. */
+        n_rows = json_object_array_length(rows);
+        for (size_t i = 0; i < n_rows; i++) {
+                json_object *row = json_object_array_get_idx(rows, i), *resources;
+                const char *state;
+
+                if (!json_object_is_type(row, json_type_object))
+                        return -EINVAL;
+                state = json_get_string(row, "state");
+                if (!state)
+                        return -EINVAL;
+                if (!streq(state, "ALIVE"))
+                        continue;
+                alive++;
+
+                resources = json_get_object(row, "resources_total");
+                if (!resources)
+                        return -EINVAL;
+                r = add_node_resources(resources, sums, &accelerators, &n_accelerators);
+                if (r < 0)
+                        return r;
+        }
+
+        strv_sort_unique(accelerators);
+
+        f->total_num_nodes = alive;
+        f->total_num_cpus = sums[RESOURCE_CPU];
+        f->total_num_gpus = sums[RESOURCE_GPU];
+        f->total_memory_bytes = sums[RESOURCE_MEMORY];
+        f->total_object_store_memory_bytes = sums[RESOURCE_OBJECT_STORE_MEMORY];
+        strv_free(f->accelerator_types);
+        f->accelerator_types = TAKE_PTR(accelerators);
+        return 0;
+}
+
+int dashboard_parse_jobs(const char *body, size_t size, DashboardFigures *f) {
+        _cleanup_json_ json_object *o = NULL;
+        int64_t running = 0;
+        size_t n;
+        int r;
+
+        assert(f);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_array))
+                return -EINVAL;
+
+        /* Ray's telemetry counts GCS jobs that are alive (internal namespaces
+         * are already left out by /api/jobs/): running drivers, and running
+         * submissions once they have a driver (job_id). Older Rays spell the
+         * type in lower case, hence the case-insensitive comparisons. */
+        n = json_object_array_length(o);
+        for (size_t i = 0; i < n; i++) {
+                json_object *job = json_object_array_get_idx(o, i);
+                const char *status, *type, *job_id;
+
+                if (!json_object_is_type(job, json_type_object))
+                        return -EINVAL;
+                status = json_get_string(job, "status");
+                if (!status)
+                        return -EINVAL;
+                if (strcasecmp(status, "RUNNING") != 0)
+                        continue;
+
+                type = json_get_string(job, "type");
+                job_id = json_get_string(job, "job_id");
+                if ((type && strcasecmp(type, "DRIVER") == 0) || !isempty(job_id))
+                        running++;
+        }
+
+        f->total_num_running_jobs = running;
+        return 0;
+}
+
+int dashboard_parse_state_total(const char *body, size_t size, int64_t *ret) {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *data;
+        int64_t total;
+        int r;
+
+        assert(ret);
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        r = envelope_data(o, &data);
+        if (r < 0)
+                return r;
+        if (json_get_int64(json_get_object(data, "result"), "total", &total) < 0 || total < 0)
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
+static int parse_health(const char *body, size_t size, json_object **ret_o, bool *ret_result) {
+        _cleanup_json_ json_object *o = NULL;
+        bool result;
+        int r;
+
+        r = parse_document(body, size, &o);
+        if (r < 0)
+                return r;
+        if (json_get_bool(o, "result", &result) < 0)
+                return -EINVAL;
+        *ret_result = result;
+        *ret_o = TAKE_PTR(o);
+        return 0;
+}
+
+int dashboard_parse_grafana_health(const char *body, size_t size, bool *ret) {
+        _cleanup_json_ json_object *o = NULL;
+        const char *host;
+        bool result;
+        int r;
+
+        assert(ret);
+
+        r = parse_health(body, size, &o, &result);
+        if (r < 0)
+                return r;
+        if (!result) {
+                *ret = false;
+                return 0;
+        }
+        /* As Ray's usage_stats_head: running means healthy and not disabled. */
+        host = json_get_string(json_get_object(o, "data"), "grafanaHost");
+        if (!host)
+                return -EINVAL;
+        *ret = !streq(host, "DISABLED");
+        return 0;
+}
+
+int dashboard_parse_prometheus_health(const char *body, size_t size, bool *ret) {
+        _cleanup_json_ json_object *o = NULL;
+        bool result;
+        int r;
+
+        assert(ret);
+
+        r = parse_health(body, size, &o, &result);
+        if (r < 0)
+                return r;
+        *ret = result;
+        return 0;
+}

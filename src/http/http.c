@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#include <curl/curl.h>
+
+#include "http/http.h"
+#include "shared/macro.h"
+
+typedef struct Buffer {
+        char *data;
+        size_t size;
+        size_t allocated;
+        size_t max;
+        bool too_big;
+        bool oom;
+} Buffer;
+
+static size_t write_callback(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        Buffer *b = userdata;
+        size_t n = size * nmemb;
+
+        /* Returning less than n makes libcurl abort the transfer with
+         * CURLE_WRITE_ERROR: a peer that sends more than we agreed to hold
+         * is cut off instead of being buffered. */
+        if (n > b->max - b->size) {
+                b->too_big = true;
+                return 0;
+        }
+        if (b->allocated - b->size < n + 1) {
+                size_t want = b->allocated ? b->allocated : 16384;
+                char *p;
+
+                while (want - b->size < n + 1)
+                        want *= 2;
+                if (want > b->max + 1)
+                        want = b->max + 1;
+                p = realloc(b->data, want);
+                if (!p) {
+                        b->oom = true;
+                        return 0;
+                }
+                b->data = p;
+                b->allocated = want;
+        }
+        memcpy(b->data + b->size, ptr, n);
+        b->size += n;
+        b->data[b->size] = 0;
+        return n;
+}
+
+static int global_init(void) {
+        /* The program is single-threaded: a plain flag suffices, and
+         * curl_global_init() must run once before any handle exists. */
+        static CURLcode result = CURLE_FAILED_INIT;
+        static bool done = false;
+
+        if (!done) {
+                result = curl_global_init(CURL_GLOBAL_DEFAULT);
+                done = true;
+        }
+        return result == CURLE_OK ? 0 : -ENOMEM;
+}
+
+static int curl_code_to_errno(CURLcode code) {
+        switch (code) {
+        case CURLE_OK:
+                return 0;
+        case CURLE_COULDNT_CONNECT:
+                return -ECONNREFUSED;
+        case CURLE_OPERATION_TIMEDOUT:
+                return -ETIMEDOUT;
+        case CURLE_FILESIZE_EXCEEDED:
+                return -EFBIG;
+        case CURLE_OUT_OF_MEMORY:
+                return -ENOMEM;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        case CURLE_SSL_INVALIDCERTSTATUS:
+        case CURLE_SSL_CRL_BADFILE:
+        case CURLE_SSL_SHUTDOWN_FAILED:
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ENGINE_SETFAILED:
+        case CURLE_SSL_ENGINE_INITFAILED:
+                return -EPROTO;
+        default:
+                return -EIO;
+        }
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all);
+
+#define SETOPT(h, opt, val)                                     \
+        do {                                                    \
+                if (curl_easy_setopt(h, opt, val) != CURLE_OK)  \
+                        return -EIO;                            \
+        } while (0)
+
+static int setup(CURL *h, const HttpRequest *req, struct curl_slist *headers, Buffer *buf, char *errbuf) {
+        long connect_timeout = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : req->timeout_ms;
+
+        SETOPT(h, CURLOPT_URL, req->url);
+        SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+        /* Signals would interrupt the caller; timeouts are enforced by polling instead. */
+        SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+        SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+        SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
+#if LIBCURL_VERSION_NUM >= 0x075500
+        SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+        SETOPT(h, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+        /* A redirect could carry a dashboard token to another host. */
+        SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+        SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (req->ca_bundle)
+                SETOPT(h, CURLOPT_CAINFO, req->ca_bundle);
+        /* An empty proxy overrides http_proxy & co.: loopback and cloud
+         * metadata must never be sent through a proxy. */
+        if (!req->use_proxy)
+                SETOPT(h, CURLOPT_PROXY, "");
+        /* A peer that announces a bigger body is refused before it is read. */
+        SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_response);
+        SETOPT(h, CURLOPT_WRITEFUNCTION, write_callback);
+        SETOPT(h, CURLOPT_WRITEDATA, buf);
+        SETOPT(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+        if (headers)
+                SETOPT(h, CURLOPT_HTTPHEADER, headers);
+
+        if (streq(req->method, "POST")) {
+                SETOPT(h, CURLOPT_POST, 1L);
+                SETOPT(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+                SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_size);
+        } else if (streq(req->method, "GET"))
+                SETOPT(h, CURLOPT_HTTPGET, 1L);
+        else
+                return -EINVAL;
+
+        return 0;
+}
+
+static int fail(HttpResponse *ret, int r, const char *message) {
+        free(ret->error);
+        ret->error = strdup(message);
+        return r;
+}
+
+int http_request(const HttpRequest *req, HttpResponse *ret) {
+        _cleanup_(curl_easy_cleanupp) CURL *h = NULL;
+        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
+        Buffer buf = {};
+        char errbuf[CURL_ERROR_SIZE] = "";
+        CURLcode code;
+        int r;
+
+        assert(req);
+        assert(req->method);
+        assert(req->url);
+        assert(req->timeout_ms > 0);
+        assert(ret);
+
+        *ret = (HttpResponse) {};
+        buf.max = req->max_response;
+
+        r = global_init();
+        if (r < 0)
+                return fail(ret, r, "Failed to initialise libcurl");
+
+        h = curl_easy_init();
+        if (!h)
+                return fail(ret, -ENOMEM, "Failed to allocate a libcurl handle");
+
+        for (const char *const *hdr = req->headers; hdr && *hdr; hdr++) {
+                struct curl_slist *l = curl_slist_append(headers, *hdr);
+                if (!l)
+                        return fail(ret, -ENOMEM, "Out of memory");
+                headers = l;
+        }
+        if (streq(req->method, "POST")) {
+                /* Without this, libcurl waits up to a second for a "100
+                 * Continue" that simple servers never send. */
+                struct curl_slist *l = curl_slist_append(headers, "Expect:");
+                if (!l)
+                        return fail(ret, -ENOMEM, "Out of memory");
+                headers = l;
+        }
+
+        r = setup(h, req, headers, &buf, errbuf);
+        if (r < 0)
+                return fail(ret, r, "Failed to set up the libcurl request");
+
+        code = curl_easy_perform(h);
+        (void) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->status);
+
+        if (buf.too_big || code == CURLE_FILESIZE_EXCEEDED) {
+                char msg[128];
+
+                free(buf.data);
+                snprintf(msg, sizeof msg, "Response larger than %zu bytes refused", req->max_response);
+                return fail(ret, -EFBIG, msg);
+        }
+        if (buf.oom) {
+                free(buf.data);
+                return fail(ret, -ENOMEM, "Out of memory while receiving the response");
+        }
+        if (code != CURLE_OK) {
+                free(buf.data);
+                return fail(ret, curl_code_to_errno(code), errbuf[0] ? errbuf : curl_easy_strerror(code));
+        }
+
+        ret->body = buf.data;
+        ret->size = buf.size;
+        return 0;
+}
+
+void http_response_done(HttpResponse *r) {
+        if (!r)
+                return;
+        free(r->body);
+        free(r->error);
+        *r = (HttpResponse) {};
+}

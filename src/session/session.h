@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shared/macro.h"
+
+/* Finding the Ray head session (SPEC 4.1) without trusting anything a local
+ * user could plant: Ray creates <temp>, the session directory and logs/ with
+ * mode 0777, so every lookup below is relative to a directory fd, never
+ * follows a link, and checks file type and owner on the opened fd. */
+
+/* $RAY_TMPDIR, else $TMPDIR, else /tmp (an empty value counts as unset), with
+ * "/ray" appended: Ray's get_ray_temp_dir(). */
+int ray_temp_dir(char **ret);
+
+typedef struct Session {
+        char *temp_dir; /* realpath of the temp root */
+        char *name;     /* "session_2025-11-26_12-00-00_123456_4242" */
+        char *path;     /* temp_dir + "/" + name */
+        int fd;         /* O_DIRECTORY|O_NOFOLLOW fd of the session directory */
+        uid_t uid;      /* its owner: the Ray user */
+        gid_t gid;
+} Session;
+
+/* Resolves <temp_dir>/session_latest. 0 and *ret when found; -ENOENT when
+ * there is no temp dir, no session_latest, or it dangles; any other negative
+ * errno when the link is unsafe or invalid (the reason is logged at debug
+ * level), which callers treat as "no session" too.
+ *
+ * session_latest must be a symlink whose target is a single "session_*"
+ * component, or an absolute path whose parent resolves to the resolved temp
+ * dir. The named entry is opened relative to the temp dir with O_NOFOLLOW and
+ * must be a real directory.
+ *
+ * The temp dir itself may be a symlink (an administrator may put /tmp/ray on
+ * another disk) and is resolved first. That gives nobody more than they
+ * already have: whoever owns the session directory becomes "the Ray user", and
+ * callers act on the session only with that user's identity. */
+int session_find(const char *temp_dir, Session **ret);
+
+Session *session_free(Session *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Session *, session_free);
+#define _cleanup_session_ _cleanup_(session_freep)
+
+/* session_%Y-%m-%d_%H-%M-%S_%f_<pid> (Ray's naming, local time) to ms since
+ * the epoch; -EINVAL for anything else. Pure apart from the time zone. */
+int session_start_time_ms(const char *name, int64_t *ret);
+
+/* Reads relpath ("logs/dashboard.log": no "..", ".", empty or absolute
+ * components) below the session directory: every directory on the way must be
+ * a real directory owned by s->uid and the file a regular file owned by
+ * s->uid, none of them a link. -EINVAL bad relpath, -ENOENT missing, -ELOOP a
+ * link, -EPERM another owner, -EISDIR/-ENOTDIR/-EBADFD wrong type, -EFBIG
+ * larger than max_size. The buffer is NUL-terminated. Call as the Ray user. */
+int session_read_file(Session *s, const char *relpath, size_t max_size, char **ret, size_t *ret_size);
+
+/* Pure: the last line of text containing "Dashboard head http address: " gives
+ * "http://<host>:<port>" when host is loopback (127.0.0.0/8, ::1, localhost;
+ * 0.0.0.0 and :: become 127.0.0.1 and [::1]) and port is 1-65535. Anything
+ * else, or no such line, gives 0 and *ret = NULL (reason at debug level). */
+int dashboard_url_from_log(const char *text, size_t size, char **ret);
+
+/* Applies dashboard_url_from_log() to <session>/logs/dashboard.log, streamed,
+ * so a large log costs no memory. A missing, linked, foreign-owned or
+ * unreadable log gives 0 and *ret = NULL (noted in the log). Call as the Ray
+ * user. */
+int session_dashboard_url(Session *s, char **ret);
+
+/* [A-Za-z0-9._-], 1-64 characters, not "." or "..". */
+bool library_name_is_valid(const char *name);
+
+/* Library names from the markers "_ray_lib_usage-<name>.txt" directly in the
+ * session directory (Ray's file-based recorder) that are regular files owned by
+ * s->uid with a valid name. Sorted by byte order, no duplicates; *ret = NULL
+ * when there are none. */
+int session_library_usages(Session *s, char ***ret);
+
+/* Creates the marker for name like Ray's recorder (an empty file), mode 0644.
+ * Idempotent. Must run as the Ray user (-EPERM otherwise, since a marker of
+ * another owner would be ignored); a planted entry of that name is replaced,
+ * never followed. -EINVAL for an invalid name. */
+int session_record_library(Session *s, const char *name);

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "session/session.h"
+#include "shared/strv.h"
+
+#define NAME "session_2025-11-26_12-00-00_123456_4242"
+
+/* Each test gets a fake tree: <base>/ray is Ray's temp dir. */
+static char base[] = "/tmp/test-session-XXXXXX";
+static char temp[PATH_MAX];
+
+static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
+        return remove(p);
+}
+
+static int setup(void **state) {
+        assert_non_null(mkdtemp(base));
+        snprintf(temp, sizeof temp, "%s/ray", base);
+        assert_int_equal(mkdir(temp, 0777), 0);
+        return 0;
+}
+
+static int teardown(void **state) {
+        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+        strcpy(base, "/tmp/test-session-XXXXXX");
+        return 0;
+}
+
+static const char *at(const char *rel) {
+        static char buf[4][PATH_MAX];
+        static unsigned i;
+
+        i = (i + 1) % 4;
+        snprintf(buf[i], PATH_MAX, "%s/%s", base, rel);
+        return buf[i];
+}
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* A session named NAME with logs/, pointed to by a relative session_latest. */
+static void make_session(void) {
+        assert_int_equal(mkdir(at("ray/" NAME), 0777), 0);
+        assert_int_equal(mkdir(at("ray/" NAME "/logs"), 0777), 0);
+        assert_int_equal(symlink(NAME, at("ray/session_latest")), 0);
+}
+
+static Session *find_session(void) {
+        Session *s = NULL;
+
+        assert_int_equal(session_find(temp, &s), 0);
+        assert_non_null(s);
+        return s;
+}
+
+static void test_ray_temp_dir(void **state) {
+        char *p;
+
+        assert_int_equal(setenv("RAY_TMPDIR", "/data/tmp/", 1), 0);
+        assert_int_equal(setenv("TMPDIR", "/other", 1), 0);
+        assert_int_equal(ray_temp_dir(&p), 0);
+        assert_string_equal(p, "/data/tmp/ray");
+        free(p);
+
+        assert_int_equal(setenv("RAY_TMPDIR", "", 1), 0);
+        assert_int_equal(ray_temp_dir(&p), 0);
+        assert_string_equal(p, "/other/ray");
+        free(p);
+
+        assert_int_equal(unsetenv("RAY_TMPDIR"), 0);
+        assert_int_equal(setenv("TMPDIR", "", 1), 0);
+        assert_int_equal(ray_temp_dir(&p), 0);
+        assert_string_equal(p, "/tmp/ray");
+        free(p);
+
+        assert_int_equal(setenv("TMPDIR", "/", 1), 0);
+        assert_int_equal(ray_temp_dir(&p), 0);
+        assert_string_equal(p, "/ray");
+        free(p);
+        assert_int_equal(unsetenv("TMPDIR"), 0);
+}
+
+static void test_find_missing(void **state) {
+        Session *s = NULL;
+
+        assert_int_equal(session_find(temp, &s), -ENOENT);
+        assert_int_equal(session_find(at("nonexistent"), &s), -ENOENT);
+        assert_null(s);
+}
+
+static void test_find_dangling(void **state) {
+        Session *s = NULL;
+
+        assert_int_equal(symlink(NAME, at("ray/session_latest")), 0);
+        assert_int_equal(session_find(temp, &s), -ENOENT);
+        assert_null(s);
+}
+
+static void test_find_relative(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        _cleanup_free_ char *resolved = realpath(temp, NULL);
+        char expected[PATH_MAX];
+        struct stat st;
+
+        make_session();
+        s = find_session();
+        assert_string_equal(s->name, NAME);
+        assert_string_equal(s->temp_dir, resolved);
+        snprintf(expected, sizeof expected, "%s/%s", resolved, NAME);
+        assert_string_equal(s->path, expected);
+        assert_int_equal(fstat(s->fd, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        assert_int_equal(s->uid, geteuid());
+        assert_int_equal(s->gid, st.st_gid);
+}
+
+static void test_find_absolute_inside(void **state) {
+        _cleanup_session_ Session *s = NULL;
+
+        assert_int_equal(mkdir(at("ray/" NAME), 0777), 0);
+        assert_int_equal(symlink(at("ray/" NAME), at("ray/session_latest")), 0);
+        s = find_session();
+        assert_string_equal(s->name, NAME);
+
+        /* The parent is compared after resolving, so "ray/../ray" is still inside. */
+        s = session_free(s);
+        assert_int_equal(unlink(at("ray/session_latest")), 0);
+        assert_int_equal(symlink(at("ray/../ray/" NAME), at("ray/session_latest")), 0);
+        s = find_session();
+        assert_string_equal(s->name, NAME);
+}
+
+static void assert_no_session(void) {
+        Session *s = NULL;
+        int r;
+
+        r = session_find(temp, &s);
+        assert_true(r < 0);
+        assert_null(s);
+}
+
+static void test_find_absolute_outside(void **state) {
+        assert_int_equal(mkdir(at("elsewhere"), 0777), 0);
+        assert_int_equal(mkdir(at("elsewhere/" NAME), 0777), 0);
+        assert_int_equal(symlink(at("elsewhere/" NAME), at("ray/session_latest")), 0);
+        assert_no_session();
+}
+
+static void test_find_bad_targets(void **state) {
+        static const char *targets[] = {
+                "../x", "session_a/../../etc", "..", ".", "session_latest", "/", "/etc",
+                "not_a_session", "session_", "session_x/", "session_a b", "",
+        };
+
+        assert_int_equal(mkdir(at("ray/session_a"), 0777), 0);
+        for (size_t i = 0; i < ELEMENTSOF(targets); i++) {
+                if (symlink(targets[i], at("ray/session_latest")) < 0) {
+                        assert_int_equal(errno, ENOENT); /* the empty target */
+                        continue;
+                }
+                assert_no_session();
+                assert_int_equal(unlink(at("ray/session_latest")), 0);
+        }
+}
+
+static void test_find_target_is_link(void **state) {
+        assert_int_equal(mkdir(at("ray/session_real"), 0777), 0);
+        assert_int_equal(symlink("session_real", at("ray/session_link")), 0);
+        assert_int_equal(symlink("session_link", at("ray/session_latest")), 0);
+        assert_no_session();
+}
+
+static void test_find_target_is_file(void **state) {
+        write_text(at("ray/session_x"), "");
+        assert_int_equal(symlink("session_x", at("ray/session_latest")), 0);
+        assert_no_session();
+}
+
+static void test_find_latest_not_link(void **state) {
+        assert_int_equal(mkdir(at("ray/session_latest"), 0777), 0);
+        assert_no_session();
+}
+
+static void test_find_temp_dir_is_link(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        _cleanup_free_ char *resolved = NULL;
+
+        /* Allowed: an administrator may move Ray's temp dir to another disk. */
+        assert_int_equal(mkdir(at("real"), 0777), 0);
+        assert_int_equal(mkdir(at("real/" NAME), 0777), 0);
+        assert_int_equal(symlink("real", at("linked")), 0);
+        assert_int_equal(symlink(at("linked/" NAME), at("real/session_latest")), 0);
+        resolved = realpath(at("real"), NULL);
+        assert_non_null(resolved);
+
+        assert_int_equal(session_find(at("linked"), &s), 0);
+        assert_string_equal(s->temp_dir, resolved);
+        assert_string_equal(s->name, NAME);
+}
+
+static void test_start_time(void **state) {
+        struct tm tm = { .tm_year = 125, .tm_mon = 6, .tm_mday = 1, .tm_hour = 12, .tm_isdst = -1 };
+        int64_t ms;
+
+        assert_int_equal(setenv("TZ", "UTC", 1), 0);
+        tzset();
+        assert_int_equal(session_start_time_ms(NAME, &ms), 0);
+        assert_int_equal(ms, INT64_C(1764158400123));
+        assert_int_equal(session_start_time_ms("session_2024-02-29_23-59-59_999999_1", &ms), 0);
+        assert_int_equal(ms, INT64_C(1709251199999));
+
+        /* Local time, daylight saving time included: New York rules without tzdata. */
+        assert_int_equal(setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1), 0);
+        tzset();
+        assert_int_equal(session_start_time_ms(NAME, &ms), 0);
+        assert_int_equal(ms, INT64_C(1764158400123) + 5 * 3600 * 1000);
+        assert_int_equal(session_start_time_ms("session_2025-07-01_12-00-00_000999_77", &ms), 0);
+        assert_int_equal(ms, INT64_C(1751385600000));
+        assert_int_equal(ms, (int64_t) mktime(&tm) * 1000);
+
+        assert_int_equal(unsetenv("TZ"), 0);
+        tzset();
+}
+
+static void test_start_time_malformed(void **state) {
+        static const char *bad[] = {
+                "",
+                "session_",
+                "session_latest",
+                "session_2025-11-26_12-00-00_123456",
+                "session_2025-11-26_12-00-00_123456_",
+                "session_2025-11-26_12-00-00_123456_42x",
+                "session_2025-11-26_12-00-00_123456_12345678901",
+                "session_2025-11-26_12-00-00_12345_4242",
+                "session_2025-11-26_12-00-00-123456_4242",
+                "session_2025-13-26_12-00-00_123456_4242",
+                "session_2025-00-26_12-00-00_123456_4242",
+                "session_2025-02-29_12-00-00_123456_4242",
+                "session_2025-04-31_12-00-00_123456_4242",
+                "session_2025-11-26_24-00-00_123456_4242",
+                "session_2025-11-26_12-60-00_123456_4242",
+                "session_2025-11-26_12-00-60_123456_4242",
+                "session_1969-12-31_23-59-59_000000_1",
+                "session_2o25-11-26_12-00-00_123456_4242",
+                "session_2025-1a-26_12-00-00_123456_4242",
+                "session_+025-11-26_12-00-00_123456_4242",
+                "xsession_2025-11-26_12-00-00_123456_4242",
+                "session_2025-11-26_12-00-00_123456_-1",
+        };
+        int64_t ms = 42;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(session_start_time_ms(bad[i], &ms), -EINVAL);
+        assert_int_equal(session_start_time_ms(NULL, &ms), -EINVAL);
+        assert_int_equal(ms, 42);
+}
+
+static void check_url(const char *text, const char *expected) {
+        char *url = (char *) 0x1;
+
+        assert_int_equal(dashboard_url_from_log(text, strlen(text), &url), 0);
+        if (expected) {
+                assert_non_null(url);
+                assert_string_equal(url, expected);
+        } else
+                assert_null(url);
+        free(url);
+}
+
+#define LINE(addr) \
+        "2025-11-26 12:00:01,123\tINFO http_server_head.py:276 -- Dashboard head http address: " addr "\n"
+
+static void test_dashboard_url_from_log(void **state) {
+        check_url(LINE("127.0.0.1:8265"), "http://127.0.0.1:8265");
+        check_url("noise\n" LINE("127.0.0.1:8265") "more noise\n" LINE("127.0.0.1:8266") "tail\n",
+                  "http://127.0.0.1:8266");
+        check_url(LINE("127.0.0.1:8265") LINE("10.0.0.1:8265"), NULL);
+        check_url(LINE("0.0.0.0:8265"), "http://127.0.0.1:8265");
+        check_url(LINE(":::8265"), "http://[::1]:8265");
+        check_url(LINE("::1:8265"), "http://[::1]:8265");
+        check_url(LINE("[::1]:8265"), "http://[::1]:8265");
+        check_url(LINE("[::]:9000"), "http://[::1]:9000");
+        check_url(LINE("localhost:8265"), "http://localhost:8265");
+        check_url(LINE("127.5.6.7:1"), "http://127.5.6.7:1");
+        check_url(LINE("127.0.0.1:65535"), "http://127.0.0.1:65535");
+        check_url("Dashboard head http address: 127.0.0.1:8265\r\n", "http://127.0.0.1:8265");
+        check_url("Dashboard head http address: 127.0.0.1:8265", "http://127.0.0.1:8265");
+
+        check_url(LINE("10.0.0.1:8265"), NULL);
+        check_url(LINE("192.168.1.2:8265"), NULL);
+        check_url(LINE("evil.example.com:8265"), NULL);
+        check_url(LINE("127.0.0.1.evil.example.com:8265"), NULL);
+        check_url(LINE("localhost.evil.example.com:8265"), NULL);
+        check_url(LINE("[::ffff:10.0.0.1]:8265"), NULL);
+        check_url(LINE("[2001:db8::1]:8265"), NULL);
+        check_url(LINE("127.0.0.1:abc"), NULL);
+        check_url(LINE("127.0.0.1:0"), NULL);
+        check_url(LINE("127.0.0.1:65536"), NULL);
+        check_url(LINE("127.0.0.1:123456"), NULL);
+        check_url(LINE("127.0.0.1:-1"), NULL);
+        check_url(LINE("127.0.0.1:"), NULL);
+        check_url(LINE("127.0.0.1"), NULL);
+        check_url(LINE(":8265"), NULL);
+        check_url(LINE("127.0.0.1:8265 trailing"), NULL);
+        check_url(LINE("127.0.0.1:8265/path"), NULL);
+        check_url("nothing here\n", NULL);
+        check_url("", NULL);
+
+        /* Binary junk around the line does not matter. */
+        {
+                static const char junk[] = "\0\xff\n" LINE("127.0.0.1:8300") "\0";
+                char *url = NULL;
+
+                assert_int_equal(dashboard_url_from_log(junk, sizeof junk - 1, &url), 0);
+                assert_string_equal(url, "http://127.0.0.1:8300");
+                free(url);
+        }
+}
+
+static void test_read_file(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        char *buf = NULL;
+        size_t size = 0;
+
+        make_session();
+        write_text(at("ray/" NAME "/logs/dashboard.log"), "0123456789");
+        assert_int_equal(mkdir(at("ray/" NAME "/logs/dir"), 0777), 0);
+        assert_int_equal(symlink("dashboard.log", at("ray/" NAME "/logs/link.log")), 0);
+        assert_int_equal(symlink("/etc/passwd", at("ray/" NAME "/logs/passwd")), 0);
+        assert_int_equal(symlink("logs", at("ray/" NAME "/logs2")), 0);
+        assert_int_equal(mkfifo(at("ray/" NAME "/logs/fifo"), 0666), 0);
+        s = find_session();
+
+        assert_int_equal(session_read_file(s, "logs/dashboard.log", 1024, &buf, &size), 0);
+        assert_string_equal(buf, "0123456789");
+        assert_int_equal(size, 10);
+        free(buf);
+
+        assert_int_equal(session_read_file(s, "logs/link.log", 1024, &buf, &size), -ELOOP);
+        assert_int_equal(session_read_file(s, "logs/passwd", 1024, &buf, &size), -ELOOP);
+        assert_int_equal(session_read_file(s, "logs/dir", 1024, &buf, &size), -EISDIR);
+        assert_int_equal(session_read_file(s, "logs/fifo", 1024, &buf, &size), -EBADFD);
+        assert_int_equal(session_read_file(s, "logs/dashboard.log", 4, &buf, &size), -EFBIG);
+        assert_int_equal(session_read_file(s, "logs/missing", 1024, &buf, &size), -ENOENT);
+        assert_int_equal(session_read_file(s, "logs2/dashboard.log", 1024, &buf, &size), -ELOOP);
+        assert_int_equal(session_read_file(s, "logs/dashboard.log/x", 1024, &buf, &size), -ENOTDIR);
+
+        assert_int_equal(session_read_file(s, "../" NAME "/logs/dashboard.log", 1024, &buf, &size), -EINVAL);
+        assert_int_equal(session_read_file(s, "logs/../logs/dashboard.log", 1024, &buf, &size), -EINVAL);
+        assert_int_equal(session_read_file(s, "./logs/dashboard.log", 1024, &buf, &size), -EINVAL);
+        assert_int_equal(session_read_file(s, "logs//dashboard.log", 1024, &buf, &size), -EINVAL);
+        assert_int_equal(session_read_file(s, "/etc/passwd", 1024, &buf, &size), -EINVAL);
+        assert_int_equal(session_read_file(s, "logs/", 1024, &buf, &size), -EINVAL);
+        assert_int_equal(session_read_file(s, "", 1024, &buf, &size), -EINVAL);
+}
+
+static void test_read_file_other_owner(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        char *buf = NULL;
+
+        if (geteuid() != 0) {
+                print_message("Skipping: giving a file to another owner needs root.\n");
+                skip();
+        }
+        make_session();
+        write_text(at("ray/" NAME "/logs/dashboard.log"), LINE("127.0.0.1:9999"));
+        s = find_session();
+
+        assert_int_equal(chown(at("ray/" NAME "/logs/dashboard.log"), 65534, 65534), 0);
+        assert_int_equal(session_read_file(s, "logs/dashboard.log", 1024, &buf, NULL), -EPERM);
+        assert_int_equal(session_dashboard_url(s, &buf), 0);
+        assert_null(buf);
+
+        /* A directory of another owner on the way is refused too. */
+        assert_int_equal(chown(at("ray/" NAME "/logs/dashboard.log"), 0, 0), 0);
+        assert_int_equal(chown(at("ray/" NAME "/logs"), 65534, 65534), 0);
+        assert_int_equal(session_read_file(s, "logs/dashboard.log", 1024, &buf, NULL), -EPERM);
+}
+
+static void test_dashboard_url(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        const char *log = at("ray/" NAME "/logs/dashboard.log");
+        char *url = NULL;
+        FILE *f;
+
+        make_session();
+        s = find_session();
+
+        assert_int_equal(session_dashboard_url(s, &url), 0);
+        assert_null(url);
+
+        /* Streamed: matches far apart, an overlong line carrying the needle is skipped, no final newline. */
+        f = fopen(log, "we");
+        assert_non_null(f);
+        fputs(LINE("127.0.0.1:8265"), f);
+        for (int i = 0; i < 20000; i++)
+                fputs("2025-11-26 12:00:02,000\tINFO some other line of the dashboard log\n", f);
+        for (int i = 0; i < 100000; i++)
+                fputc('x', f);
+        fputs(LINE("127.0.0.1:7777"), f);
+        fputs("Dashboard head http address: 127.0.0.1:8270", f);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(session_dashboard_url(s, &url), 0);
+        assert_string_equal(url, "http://127.0.0.1:8270");
+        free(url);
+
+        write_text(log, LINE("127.0.0.1:8265") LINE("10.1.2.3:8265") "after\n");
+        assert_int_equal(session_dashboard_url(s, &url), 0);
+        assert_null(url);
+
+        write_text(at("ray/" NAME "/logs/real.log"), LINE("127.0.0.1:8265"));
+        assert_int_equal(unlink(log), 0);
+        assert_int_equal(symlink("real.log", log), 0);
+        assert_int_equal(session_dashboard_url(s, &url), 0);
+        assert_null(url);
+}
+
+static void test_library_name_is_valid(void **state) {
+        char longest[66];
+
+        memset(longest, 'x', 65);
+        longest[65] = 0;
+        assert_false(library_name_is_valid(longest));
+        longest[64] = 0;
+        assert_true(library_name_is_valid(longest));
+        assert_true(library_name_is_valid("core"));
+        assert_true(library_name_is_valid("util.ActorPool"));
+        assert_true(library_name_is_valid("a-b_c.9"));
+        assert_true(library_name_is_valid("..."));
+        assert_false(library_name_is_valid(""));
+        assert_false(library_name_is_valid(NULL));
+        assert_false(library_name_is_valid("."));
+        assert_false(library_name_is_valid(".."));
+        assert_false(library_name_is_valid("a/b"));
+        assert_false(library_name_is_valid("a b"));
+        assert_false(library_name_is_valid("é"));
+        assert_false(library_name_is_valid("a\n"));
+}
+
+static void touch(const char *path) {
+        write_text(path, "");
+}
+
+static void test_library_usages(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+
+        make_session();
+        s = find_session();
+
+        assert_int_equal(session_library_usages(s, &l), 0);
+        assert_null(l);
+
+        touch(at("ray/" NAME "/_ray_lib_usage-core.txt"));
+        touch(at("ray/" NAME "/_ray_lib_usage-util.ActorPool.txt"));
+        touch(at("ray/" NAME "/_ray_lib_usage-Zeta.txt"));
+        touch(at("ray/" NAME "/_ray_lib_usage-a_b.txt"));
+        touch(at("ray/" NAME "/_ray_lib_usage-.txt"));
+        touch(at("ray/" NAME "/_ray_lib_usage-bad name.txt"));
+        touch(at("ray/" NAME "/_ray_lib_usage-noext"));
+        touch(at("ray/" NAME "/_ray_lib_usage-...txt"));
+        touch(at("ray/" NAME "/other-file.txt"));
+        touch(at("target"));
+        assert_int_equal(symlink(at("target"), at("ray/" NAME "/_ray_lib_usage-linked.txt")), 0);
+        assert_int_equal(mkdir(at("ray/" NAME "/_ray_lib_usage-dir.txt"), 0755), 0);
+        assert_int_equal(mkfifo(at("ray/" NAME "/_ray_lib_usage-fifo.txt"), 0644), 0);
+        if (geteuid() == 0) {
+                touch(at("ray/" NAME "/_ray_lib_usage-foreign.txt"));
+                assert_int_equal(chown(at("ray/" NAME "/_ray_lib_usage-foreign.txt"), 65534, 65534), 0);
+        }
+
+        assert_int_equal(session_library_usages(s, &l), 0);
+        assert_int_equal(strv_length(l), 4);
+        assert_string_equal(l[0], "Zeta");
+        assert_string_equal(l[1], "a_b");
+        assert_string_equal(l[2], "core");
+        assert_string_equal(l[3], "util.ActorPool");
+}
+
+static void test_record_library(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        char *buf = NULL;
+        struct stat st;
+
+        make_session();
+        s = find_session();
+
+        assert_int_equal(session_record_library(s, "bad name"), -EINVAL);
+        assert_int_equal(session_record_library(s, ".."), -EINVAL);
+        assert_int_equal(session_record_library(s, "core"), 0);
+        assert_int_equal(session_record_library(s, "core"), 0);
+        assert_int_equal(lstat(at("ray/" NAME "/_ray_lib_usage-core.txt"), &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(st.st_mode & 07777, 0644);
+        assert_int_equal(st.st_size, 0);
+
+        /* A link planted under the marker's name is replaced, its target untouched. */
+        write_text(at("victim"), "keep");
+        assert_int_equal(symlink(at("victim"), at("ray/" NAME "/_ray_lib_usage-train.txt")), 0);
+        assert_int_equal(session_record_library(s, "train"), 0);
+        assert_int_equal(lstat(at("ray/" NAME "/_ray_lib_usage-train.txt"), &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        assert_int_equal(stat(at("victim"), &st), 0);
+        assert_int_equal(st.st_size, 4);
+
+        /* So is a file of another owner (which the reader would ignore). */
+        if (geteuid() == 0) {
+                touch(at("ray/" NAME "/_ray_lib_usage-serve.txt"));
+                assert_int_equal(chown(at("ray/" NAME "/_ray_lib_usage-serve.txt"), 65534, 65534), 0);
+        }
+        assert_int_equal(session_record_library(s, "serve"), 0);
+
+        assert_int_equal(session_library_usages(s, &l), 0);
+        assert_int_equal(strv_length(l), 3);
+        assert_string_equal(l[0], "core");
+        assert_string_equal(l[1], "serve");
+        assert_string_equal(l[2], "train");
+
+        /* Root recording into another user's session would write a marker nobody counts. */
+        if (geteuid() == 0) {
+                s = session_free(s);
+                assert_int_equal(chown(at("ray/" NAME), 65534, 65534), 0);
+                s = find_session();
+                assert_int_equal(s->uid, 65534);
+                assert_int_equal(session_record_library(s, "data"), -EPERM);
+                assert_int_equal(session_read_file(s, "_ray_lib_usage-data.txt", 10, &buf, NULL), -ENOENT);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_ray_temp_dir),
+                cmocka_unit_test_setup_teardown(test_find_missing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_dangling, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_relative, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_absolute_inside, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_absolute_outside, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_bad_targets, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_target_is_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_target_is_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_latest_not_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_find_temp_dir_is_link, setup, teardown),
+                cmocka_unit_test(test_start_time),
+                cmocka_unit_test(test_start_time_malformed),
+                cmocka_unit_test(test_dashboard_url_from_log),
+                cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_read_file_other_owner, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dashboard_url, setup, teardown),
+                cmocka_unit_test(test_library_name_is_valid),
+                cmocka_unit_test_setup_teardown(test_library_usages, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_record_library, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "session/identity.h"
+#include "shared/env-util.h"
+#include "shared/fileio.h"
+#include "shared/json-util.h"
+#include "shared/log.h"
+#include "state/state.h"
+
+#define STATE_FILE_MAX (64 * 1024)
+#define STATE_ID_MAX 256
+#define STATE_ERROR_MAX 1024
+
+void state_done(State *s) {
+        assert(s);
+
+        free(s->session_id);
+        free(s->fallback_session_id);
+        free(s->last_error);
+        *s = (State) { .last_success = -1 };
+}
+
+int state_directory(char **ret) {
+        const char *e;
+        char *p;
+
+        assert(ret);
+
+        e = getenv("STATE_DIRECTORY");
+        if (!isempty(e)) {
+                size_t l = strcspn(e, ":");
+
+                if (e[0] != '/')
+                        return -EINVAL;
+                p = strndup(e, l);
+        } else if ((e = env_get_or("RAY_USAGE_STATS_STATE_DIR", NULL))) {
+                if (e[0] != '/')
+                        return -EINVAL;
+                p = strdup(e);
+        } else if (geteuid() == 0)
+                p = strdup("/var/lib/ray-usage-stats");
+        else if ((e = getenv("XDG_STATE_HOME")) && e[0] == '/') {
+                if (asprintf(&p, "%s/ray-usage-stats", e) < 0)
+                        p = NULL;
+        } else {
+                _cleanup_free_ char *home = NULL;
+                int r;
+
+                r = user_home(getuid(), &home);
+                if (r < 0)
+                        return r;
+                if (asprintf(&p, "%s/.local/state/ray-usage-stats", home) < 0)
+                        p = NULL;
+        }
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+/* Session names come validated from session_find(); they become file names here. */
+static int state_file_name(const char *session_name, const char *suffix, char **ret) {
+        if (isempty(session_name) || strchr(session_name, '/') || session_name[0] == '.' ||
+            strlen(session_name) > 180)
+                return -EINVAL;
+        if (asprintf(ret, "%s%s", session_name, suffix) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int state_dir_open(const char *dir, bool create) {
+        int fd;
+
+        if (create) {
+                _cleanup_free_ char *probe = NULL;
+                int r;
+
+                /* mkdir_parents() creates the parents of its argument: hand it a child of dir. */
+                if (asprintf(&probe, "%s/x", dir) < 0)
+                        return -ENOMEM;
+                r = mkdir_parents(probe, 0755);
+                if (r < 0)
+                        return r;
+        }
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int state_lock(const char *dir, const char *session_name, int *ret_fd) {
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int dfd = -1, fd = -1;
+        struct stat st;
+        int r;
+
+        assert(dir);
+        assert(ret_fd);
+
+        r = state_file_name(session_name, ".lock", &name);
+        if (r < 0)
+                return r;
+        dfd = state_dir_open(dir, true);
+        if (dfd < 0)
+                return log_error_errno(dfd, "Failed to create the state directory %s", dir);
+
+        fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return log_error_errno(negative_errno(), "Failed to open the lock file %s/%s", dir, name);
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(-EBADFD, "Lock file %s/%s is not a regular file, remove it", dir,
+                                       name);
+
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR)
+                        return log_error_errno(negative_errno(), "Failed to lock %s/%s", dir, name);
+
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int get_counter(json_object *o, const char *key, uint64_t *ret) {
+        int64_t v;
+        int r;
+
+        r = json_get_int64(o, key, &v);
+        if (r < 0)
+                return -EBADMSG;
+        if (v < 0)
+                return -ERANGE;
+        *ret = (uint64_t) v;
+        return 0;
+}
+
+static bool null_or_missing(json_object *o, const char *key) {
+        json_object *v;
+
+        return !json_object_object_get_ex(o, key, &v) || !v;
+}
+
+/* A missing key or null gives NULL; anything but a short string is corrupt. */
+static int get_nullable_string(json_object *o, const char *key, size_t max, char **ret) {
+        json_object *v;
+        const char *s;
+
+        if (null_or_missing(o, key)) {
+                *ret = NULL;
+                return 0;
+        }
+        v = json_object_object_get(o, key);
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        s = json_object_get_string(v);
+        if (strlen(s) > max || (size_t) json_object_get_string_len(v) != strlen(s))
+                return -EBADMSG;
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int state_parse(const char *buf, size_t size, State *ret) {
+        _cleanup_json_ json_object *o = NULL;
+        _cleanup_(state_done) State s = { .last_success = -1 };
+        json_object *last;
+        int r;
+
+        r = json_parse_strict(buf, size, &o);
+        if (r < 0)
+                return r;
+        if (!json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+
+        if ((r = get_counter(o, "seq_number", &s.seq_number)) < 0 ||
+            (r = get_counter(o, "total_success", &s.total_success)) < 0 ||
+            (r = get_counter(o, "total_failed", &s.total_failed)) < 0 ||
+            (r = json_get_bool(o, "pending", &s.pending)) < 0 ||
+            (r = get_nullable_string(o, "session_id", STATE_ID_MAX, &s.session_id)) < 0 ||
+            (r = get_nullable_string(o, "fallback_session_id", STATE_ID_MAX, &s.fallback_session_id)) < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+
+        if (!null_or_missing(o, "last_report")) {
+                int64_t t;
+                bool b;
+
+                last = json_get_object(o, "last_report");
+                if (!last)
+                        return -EBADMSG;
+
+                r = json_get_int64(last, "time_ms", &t);
+                if (r >= 0 && t >= 0)
+                        s.last_time_ms = t;
+                else if (r >= 0 || !null_or_missing(last, "time_ms"))
+                        return -EBADMSG;
+
+                r = json_get_bool(last, "success", &b);
+                if (r >= 0)
+                        s.last_success = b;
+                else if (!null_or_missing(last, "success"))
+                        return -EBADMSG;
+
+                r = get_nullable_string(last, "error", STATE_ERROR_MAX, &s.last_error);
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EBADMSG;
+        }
+
+        *ret = s;
+        s = (State) {};
+        return 0;
+}
+
+/* What read_file_at() says about a planted link, directory, device or huge file. */
+static bool read_error_means_corrupt(int r) {
+        return r == -ELOOP || r == -EISDIR || r == -EBADFD || r == -EFBIG;
+}
+
+static int state_load_internal(const char *dir, const char *session_name, bool move_aside, State *ret) {
+        _cleanup_free_ char *name = NULL, *aside = NULL, *buf = NULL;
+        _cleanup_close_ int dfd = -1;
+        const char *reason;
+        size_t size;
+        int r;
+
+        assert(dir);
+        assert(ret);
+
+        *ret = (State) { .last_success = -1 };
+
+        r = state_file_name(session_name, ".json", &name);
+        if (r < 0)
+                return r;
+
+        dfd = state_dir_open(dir, false);
+        if (dfd == -ENOENT)
+                return 0;
+        if (dfd < 0)
+                return log_error_errno(dfd, "Failed to open the state directory %s", dir);
+
+        r = read_file_at(dfd, name, STATE_FILE_MAX, READ_NOFOLLOW | READ_REGULAR, 0, &buf, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0) {
+                r = state_parse(buf, size, ret);
+                if (r >= 0 || r == -ENOMEM)
+                        return r;
+        } else if (!read_error_means_corrupt(r))
+                return log_error_errno(r, "Failed to read the state file %s/%s", dir, name);
+
+        reason = r == -EBADMSG ? "not the JSON this program writes" : strerror(-r);
+        if (!move_aside) {
+                log_warning("State file %s/%s is corrupt (%s), showing empty counters.", dir, name, reason);
+                return 0;
+        }
+
+        if (asprintf(&aside, "%s.corrupt", name) < 0)
+                return -ENOMEM;
+        if (renameat(dfd, name, dfd, aside) < 0)
+                return log_error_errno(negative_errno(),
+                                       "State file %s/%s is corrupt, and moving it aside failed; remove it",
+                                       dir, name);
+        log_warning("State file %s/%s was corrupt (%s); moved it to %s and restarted this session's "
+                    "counters from zero.", dir, name, reason, aside);
+        return 0;
+}
+
+int state_load(const char *dir, const char *session_name, State *ret) {
+        return state_load_internal(dir, session_name, true, ret);
+}
+
+int state_load_readonly(const char *dir, const char *session_name, State *ret) {
+        return state_load_internal(dir, session_name, false, ret);
+}
+
+static json_object *string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+/* Counters never exceed INT64_MAX: see counter_inc(). */
+static int add_counter(json_object *o, const char *key, uint64_t v) {
+        return json_object_object_add(o, key, json_object_new_int64((int64_t) v));
+}
+
+int state_save(const char *dir, const char *session_name, const State *s) {
+        _cleanup_json_ json_object *o = NULL, *last = NULL;
+        _cleanup_free_ char *name = NULL, *text = NULL, *data = NULL;
+        json_object *time_ms, *success;
+        _cleanup_close_ int dfd = -1;
+        int r;
+
+        assert(dir);
+        assert(s);
+        assert(s->last_success >= -1 && s->last_success <= 1);
+
+        r = state_file_name(session_name, ".json", &name);
+        if (r < 0)
+                return r;
+
+        o = json_object_new_object();
+        last = json_object_new_object();
+        if (!o || !last)
+                return -ENOMEM;
+        time_ms = s->last_time_ms > 0 ? json_object_new_int64(s->last_time_ms) : NULL;
+        success = s->last_success >= 0 ? json_object_new_boolean(s->last_success) : NULL;
+        if (add_counter(o, "seq_number", s->seq_number) < 0 ||
+            add_counter(o, "total_success", s->total_success) < 0 ||
+            add_counter(o, "total_failed", s->total_failed) < 0 ||
+            json_object_object_add(o, "pending", json_object_new_boolean(s->pending)) < 0 ||
+            json_object_object_add(o, "session_id", string_or_null(s->session_id)) < 0 ||
+            json_object_object_add(o, "fallback_session_id", string_or_null(s->fallback_session_id)) < 0 ||
+            json_object_object_add(last, "time_ms", time_ms) < 0 ||
+            json_object_object_add(last, "success", success) < 0 ||
+            json_object_object_add(last, "error", string_or_null(s->last_error)) < 0 ||
+            json_object_object_add(o, "last_report", json_object_get(last)) < 0)
+                return -ENOMEM;
+
+        r = json_dump_python(o, &text);
+        if (r < 0)
+                return r;
+        if (asprintf(&data, "%s\n", text) < 0)
+                return -ENOMEM;
+
+        dfd = state_dir_open(dir, true);
+        if (dfd < 0)
+                return log_error_errno(dfd, "Failed to create the state directory %s", dir);
+        r = write_file_atomic_at(dfd, name, data, strlen(data), 0644);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write the state file %s/%s", dir, name);
+        return 0;
+}
+
+/* Counters saturate instead of wrapping into values a later load would refuse. */
+static void counter_inc(uint64_t *c) {
+        if (*c < INT64_MAX)
+                (*c)++;
+}
+
+void state_begin_attempt(State *s) {
+        assert(s);
+
+        if (!s->pending)
+                return;
+        counter_inc(&s->total_failed);
+        s->pending = false;
+}
+
+void state_reserve_seq(State *s, uint64_t *ret_seq) {
+        assert(s);
+        assert(ret_seq);
+        assert(!s->pending);
+
+        *ret_seq = s->seq_number;
+        counter_inc(&s->seq_number);
+        s->pending = true;
+}
+
+int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms) {
+        char *e = NULL;
+
+        assert(s);
+
+        if (error) {
+                size_t l = strnlen(error, STATE_ERROR_MAX);
+
+                e = strndup(error, l);
+                if (!e)
+                        return -ENOMEM;
+                /* Shown by `status` on a terminal: nothing but printable ASCII. */
+                for (char *p = e; *p; p++)
+                        if (*p < 0x20 || *p > 0x7e)
+                                *p = '?';
+        }
+
+        s->pending = false;
+        counter_inc(success ? &s->total_success : &s->total_failed);
+        s->last_time_ms = now_ms;
+        s->last_success = success;
+        free(s->last_error);
+        s->last_error = e;
+        return 0;
+}
+
+int state_generate_session_id(char **ret) {
+        uint8_t b[16];
+        ssize_t n;
+        char *p;
+
+        assert(ret);
+
+        do
+                n = getrandom(b, sizeof b, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != sizeof b)
+                return -EIO;
+
+        b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
+        b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+
+        if (asprintf(&p,
+                     "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                     b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Per-session counters (SPEC 6), one JSON file "<dir>/<session_name>.json"
+ * beside a lock file "<dir>/<session_name>.lock".
+ *
+ * The attempt protocol, which makes every run that may have reached the
+ * endpoint count exactly once and never reuses a seq_number:
+ *
+ *     state_lock(dir, name, &lock_fd);      held until the run ends
+ *     state_load(dir, name, &st);
+ *     state_begin_attempt(&st);             a run that died mid-POST becomes a failure
+ *     state_reserve_seq(&st, &seq);         only when a POST will follow
+ *     build the report with seq_number = seq, total_success/total_failed = st's
+ *     state_save(dir, name, &st);           BEFORE the POST (pending = true)
+ *     POST
+ *     state_finish_attempt(&st, ok, error, now_ms);
+ *     state_save(dir, name, &st);
+ *     close(lock_fd);
+ *
+ * A run killed between the two saves leaves pending = true; the next run
+ * counts it as failed, since its outcome is unknown. Saves are atomic
+ * (temporary file + rename), so a kill never leaves a truncated file. */
+
+typedef struct State {
+        uint64_t seq_number, total_success, total_failed;
+        bool pending;              /* a POST was about to be made and its outcome not recorded */
+        char *session_id;          /* the session_id last reported, or NULL */
+        char *fallback_session_id; /* random UUID for a session whose dashboard gives no cluster id */
+        int64_t last_time_ms;      /* 0: never */
+        int last_success;          /* -1 never, 0, 1 */
+        char *last_error;
+} State;
+
+/* Frees the strings and resets *s to the empty state. */
+void state_done(State *s);
+
+/* The first entry of $STATE_DIRECTORY (systemd), else
+ * $RAY_USAGE_STATS_STATE_DIR, else /var/lib/ray-usage-stats for euid 0, else
+ * $XDG_STATE_HOME/ray-usage-stats (default ~/.local/state/ray-usage-stats).
+ * Relative paths are refused with -EINVAL (a relative $XDG_STATE_HOME is
+ * ignored, as the XDG specification says). */
+int state_directory(char **ret);
+
+/* Creates dir (0755) if missing, opens "<dir>/<session_name>.lock" (0600,
+ * never through a link) and takes an exclusive flock, waiting for it. The
+ * caller holds *ret_fd for the whole run so that concurrent runs serialise.
+ * -EINVAL for a session name with "/" or a leading ".". */
+int state_lock(const char *dir, const char *session_name, int *ret_fd);
+
+/* Loads the counters; a missing file or directory gives the empty state
+ * (last_success -1). A corrupt file (garbage, truncated by hand, wrong types
+ * or ranges, a link or a directory) is renamed aside to
+ * "<session_name>.json.corrupt" with one warning, and gives the empty state.
+ * Call with the lock held. */
+int state_load(const char *dir, const char *session_name, State *ret);
+
+/* The same for `status`, without the lock and without moving a corrupt file
+ * aside: it only warns and gives the empty state. */
+int state_load_readonly(const char *dir, const char *session_name, State *ret);
+
+/* Replaces the file atomically, mode 0644. Call with the lock held. */
+int state_save(const char *dir, const char *session_name, const State *s);
+
+/* A previous run that died between reserving and finishing counts as one
+ * failure, now. */
+void state_begin_attempt(State *s);
+
+/* *ret_seq is the seq_number for this attempt's payload; s->seq_number moves
+ * past it and s->pending is set. Requires a begun attempt (not pending). */
+void state_reserve_seq(State *s, uint64_t *ret_seq);
+
+/* Records the outcome: pending cleared, one success or failure counted,
+ * last_* set (error is sanitised to printable ASCII and capped). */
+int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms);
+
+/* A random UUIDv4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") from getrandom(),
+ * never derived from host data. */
+int state_generate_session_id(char **ret);

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "http/test-fake-head.h"
+#include "upload/upload.h"
+
+static const char report[] = "{\"schema_version\": \"0.1\", \"source\": \"OSS\", \"note\": \"\\u00e9\"}";
+
+static void start_or_skip(FakeHead *h, const char *const *extra) {
+        int r = fake_head_start(h, NULL, extra);
+
+        if (r == -ENOENT)
+                skip();
+        assert_int_equal(r, 0);
+}
+
+static void test_url(void **state) {
+        assert_int_equal(unsetenv("RAY_USAGE_STATS_REPORT_URL"), 0);
+        assert_string_equal(upload_url(), "https://usage-stats.ray.io/");
+        assert_int_equal(setenv("RAY_USAGE_STATS_REPORT_URL", "", 1), 0);
+        assert_string_equal(upload_url(), "https://usage-stats.ray.io/");
+        assert_int_equal(setenv("RAY_USAGE_STATS_REPORT_URL", "http://127.0.0.1:9/x", 1), 0);
+        assert_string_equal(upload_url(), "http://127.0.0.1:9/x");
+        assert_int_equal(unsetenv("RAY_USAGE_STATS_REPORT_URL"), 0);
+}
+
+static void test_success_sends_exact_bytes(void **state) {
+        const char *extra[] = { "--post-status", "204", NULL };
+        _cleanup_json_ json_object *requests = NULL;
+        _cleanup_free_ char *error = NULL;
+        json_object *req;
+        char url[96];
+        long status = -1;
+        FakeHead h;
+
+        start_or_skip(&h, extra);
+        snprintf(url, sizeof url, "%s/report", h.url);
+        assert_int_equal(upload_report(url, report, strlen(report), &status, &error), 0);
+        assert_int_equal(status, 204);
+        assert_null(error);
+
+        requests = fake_head_requests(&h);
+        assert_int_equal(json_object_array_length(requests), 1);
+        req = json_object_array_get_idx(requests, 0);
+        assert_string_equal(json_get_string(req, "method"), "POST");
+        assert_string_equal(json_get_string(req, "body"), report);
+        assert_string_equal(recorded_header(req, "Content-Type"), "application/json");
+        assert_string_equal(recorded_header(req, "User-Agent"), "ray-usage-stats/" PACKAGE_VERSION);
+        assert_null(recorded_header(req, "Authorization"));
+        fake_head_stop(&h);
+}
+
+static void test_http_errors(void **state) {
+        const char *extra[] = { "--post-status", "500,404,200", NULL };
+        _cleanup_free_ char *expected = NULL;
+        char url[96];
+        long status;
+        FakeHead h;
+
+        start_or_skip(&h, extra);
+        snprintf(url, sizeof url, "%s/report", h.url);
+        assert_true(asprintf(&expected, "HTTP 500 from %s", url) > 0);
+
+        for (int i = 0; i < 3; i++) {
+                _cleanup_free_ char *error = NULL;
+                int r = upload_report(url, report, strlen(report), &status, &error);
+
+                switch (i) {
+                case 0:
+                        assert_int_equal(r, -EREMOTEIO);
+                        assert_int_equal(status, 500);
+                        assert_string_equal(error, expected);
+                        break;
+                case 1:
+                        assert_int_equal(r, -EREMOTEIO);
+                        assert_int_equal(status, 404);
+                        assert_non_null(strstr(error, "HTTP 404 from "));
+                        break;
+                default:
+                        assert_int_equal(r, 0);
+                        assert_int_equal(status, 200);
+                        assert_null(error);
+                }
+        }
+        fake_head_stop(&h);
+}
+
+static void test_transport_error_hides_credentials(void **state) {
+        _cleanup_free_ char *error = NULL;
+        char url[128];
+        long status = -1;
+        int port = closed_port();
+
+        assert_true(port > 0);
+        snprintf(url, sizeof url, "http://user:s3cret@127.0.0.1:%d/report", port);
+        assert_int_equal(upload_report(url, report, strlen(report), &status, &error), -ECONNREFUSED);
+        assert_int_equal(status, 0);
+        assert_non_null(error);
+        assert_non_null(startswith(error, "Failed to send the report to http://127.0.0.1:"));
+        assert_null(strstr(error, "s3cret"));
+        assert_null(strchr(error, '\n'));
+
+        /* Callers that do not want the details. */
+        assert_int_equal(upload_report(url, report, strlen(report), NULL, NULL), -ECONNREFUSED);
+}
+
+static void test_https_with_ca_bundle(void **state) {
+        char certdir[] = "/tmp/rus-cert-XXXXXX", cert[PATH_MAX], key[PATH_MAX], url[96];
+        const char *extra[] = { "--https", "--cert", cert, "--key", key, NULL };
+        long status;
+        FakeHead h;
+
+        assert_non_null(mkdtemp(certdir));
+        if (make_cert(certdir) < 0) {
+                remove_tree(certdir);
+                skip();
+        }
+        snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
+        snprintf(key, sizeof key, "%s/key.pem", certdir);
+        start_or_skip(&h, extra);
+        snprintf(url, sizeof url, "https://localhost:%d/", h.port);
+
+        {
+                _cleanup_free_ char *error = NULL;
+
+                assert_int_equal(unsetenv("RAY_USAGE_STATS_CA_BUNDLE"), 0);
+                assert_int_equal(upload_report(url, report, strlen(report), &status, &error), -EPROTO);
+                assert_non_null(error);
+        }
+        {
+                _cleanup_free_ char *error = NULL;
+
+                assert_int_equal(setenv("RAY_USAGE_STATS_CA_BUNDLE", cert, 1), 0);
+                assert_int_equal(upload_report(url, report, strlen(report), &status, &error), 0);
+                assert_int_equal(status, 200);
+                assert_int_equal(unsetenv("RAY_USAGE_STATS_CA_BUNDLE"), 0);
+        }
+        fake_head_stop(&h);
+        remove_tree(certdir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_url),
+                cmocka_unit_test(test_success_sends_exact_bytes),
+                cmocka_unit_test(test_http_errors),
+                cmocka_unit_test(test_transport_error_hides_credentials),
+                cmocka_unit_test(test_https_with_ca_bundle),
+        };
+
+        /* The proxy variables are honoured by upload_report: keep this run's off. */
+        unsetenv("http_proxy");
+        unsetenv("https_proxy");
+        unsetenv("HTTPS_PROXY");
+        unsetenv("ALL_PROXY");
+        unsetenv("all_proxy");
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

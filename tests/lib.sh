@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Shared helpers for the integration tests. A test is a bash script:
+#
+#     #!/bin/bash
+#     . "$(dirname "$0")/lib.sh"
+#     start_fake_head --fixtures "$FIXTURES/basic"
+#     make_session "$RAY_TMPDIR/ray"
+#     "$RUS_BINARY" report || fail "report failed"
+#     [ "$(posts_count)" -eq 1 ] || fail "expected one POST"
+#
+# and exits 0 (pass), 77 (skip) or 1 (fail). Sourcing this file gives the
+# test its own temporary directory ($TEST_TMP, removed at exit, with every
+# process started here stopped), and an environment in which nothing can
+# reach beyond 127.0.0.1: the report endpoint, the dashboard and the cloud
+# metadata URLs point at a closed loopback port, the cloud probes are off,
+# proxies are unset, and HOME, the Ray temp root, the state directory and
+# both settings files live inside $TEST_TMP.
+
+set -u
+
+RUS_SRCDIR=${RUS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+RUS_BINARY=${RUS_BINARY:-${RUS_BUILDDIR:-$RUS_SRCDIR}/ray-usage-stats}
+TESTS_DIR=$RUS_SRCDIR/tests
+FIXTURES=$TESTS_DIR/fixtures
+export RUS_SRCDIR RUS_BINARY
+
+fail() {
+        echo "FAIL: ${0##*/}: $*" >&2
+        exit 1
+}
+
+skip() {
+        echo "SKIP: ${0##*/}: $*" >&2
+        exit 77
+}
+
+info() {
+        echo "${0##*/}: $*" >&2
+}
+
+# --- cleanup ---------------------------------------------------------------
+
+_rus_cleanups=()
+
+# Runs COMMAND... at exit, last registered first.
+at_exit() {
+        _rus_cleanups+=("$(printf '%q ' "$@")")
+}
+
+_rus_run_cleanups() {
+        local status=$? i
+        for ((i = ${#_rus_cleanups[@]} - 1; i >= 0; i--)); do
+                eval "${_rus_cleanups[i]}" || true
+        done
+        [ -n "${TEST_TMP:-}" ] && rm -rf -- "$TEST_TMP"
+        exit "$status"
+}
+trap _rus_run_cleanups EXIT
+trap 'exit 1' INT TERM HUP
+
+# Stops one process we started, by its PID.
+_rus_stop_pid() {
+        kill "$1" 2>/dev/null || return 0
+        wait "$1" 2>/dev/null || true
+}
+
+# World-traversable, so that a test can run the binary as another user.
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rus-test.XXXXXX") || { echo "mktemp failed" >&2; exit 1; }
+chmod 0755 "$TEST_TMP"
+
+# --- a safe environment ----------------------------------------------------
+
+# A TCP port on 127.0.0.1 that nothing listens on (released just now).
+closed_port() {
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+command -v python3 >/dev/null || skip "python3 is needed for the fake Ray head"
+
+RUS_CLOSED_PORT=$(closed_port)
+RUS_CLOSED_URL=http://127.0.0.1:$RUS_CLOSED_PORT
+
+unset DO_NOT_TRACK RAY_USAGE_STATS_ENABLED RAY_USAGE_STATS_PROMPT_ENABLED RAY_USAGE_STATS_UPLOAD \
+        RAY_USAGE_STATS_EXTRA_TAGS RAY_USAGE_STATS_SOURCE RAY_USAGE_STATS_CA_BUNDLE RAY_USAGE_STATS_DEBUG \
+        RAY_AUTH_TOKEN RAY_AUTH_TOKEN_PATH RAY_AUTH_MODE STATE_DIRECTORY XDG_STATE_HOME XDG_CONFIG_HOME TMPDIR \
+        http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy \
+        KUBERNETES_SERVICE_HOST
+
+export RAY_USAGE_STATS_REPORT_URL=$RUS_CLOSED_URL/report
+export RAY_USAGE_STATS_DASHBOARD_URL=$RUS_CLOSED_URL
+export RAY_USAGE_STATS_AWS_METADATA_URL=$RUS_CLOSED_URL/latest/meta-data/
+export RAY_USAGE_STATS_GCP_METADATA_URL=$RUS_CLOSED_URL/computeMetadata/v1
+export RAY_USAGE_STATS_AZURE_METADATA_URL=$RUS_CLOSED_URL/metadata/instance
+export RAY_USAGE_STATS_CLOUD_PROBE=0
+
+export HOME=$TEST_TMP/home
+export RAY_TMPDIR=$TEST_TMP/tmp
+export RAY_USAGE_STATS_STATE_DIR=$TEST_TMP/state
+export RAY_USAGE_STATS_CONFIG_PATH=$HOME/.ray/config.json
+export RAY_USAGE_STATS_SYSTEM_CONFIG=$TEST_TMP/etc/default/ray-usage-stats
+mkdir -p "$HOME" "$RAY_TMPDIR" "$TEST_TMP/etc/default"
+
+[ -x "$RUS_BINARY" ] || fail "no binary at $RUS_BINARY: build first, or set RUS_BINARY"
+
+# --- the fake Ray head -----------------------------------------------------
+
+_rus_heads=0
+
+# Starts tests/fake-ray-head.py on a free loopback port with ARGS (see its
+# --help; the fixtures default to $FIXTURES/basic). Sets FAKE_HEAD_PID,
+# FAKE_HEAD_PORT, FAKE_HEAD_URL and FAKE_HEAD_RECORD, and points the
+# dashboard URL and the report endpoint (at /report) to it; a test may
+# override either afterwards. Stopped at exit.
+start_fake_head() {
+        local n port_file log i args=("$@")
+        _rus_heads=$((_rus_heads + 1))
+        n=$_rus_heads
+        port_file=$TEST_TMP/fake-head-$n.port
+        log=$TEST_TMP/fake-head-$n.log
+        FAKE_HEAD_RECORD=$TEST_TMP/fake-head-$n.record.jsonl
+        case " $* " in
+        *" --fixtures "*) ;;
+        *) args+=(--fixtures "$FIXTURES/basic") ;;
+        esac
+        python3 "$TESTS_DIR/fake-ray-head.py" --port 0 --port-file "$port_file" --record "$FAKE_HEAD_RECORD" \
+                "${args[@]}" >"$log" 2>&1 &
+        FAKE_HEAD_PID=$!
+        at_exit _rus_stop_pid "$FAKE_HEAD_PID"
+        for i in $(seq 100); do
+                [ -s "$port_file" ] && break
+                kill -0 "$FAKE_HEAD_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        [ -s "$port_file" ] || fail "the fake Ray head did not start: $(cat "$log")"
+        FAKE_HEAD_PORT=$(cat "$port_file")
+        case " ${args[*]} " in
+        *" --https "*) FAKE_HEAD_URL=https://127.0.0.1:$FAKE_HEAD_PORT ;;
+        *) FAKE_HEAD_URL=http://127.0.0.1:$FAKE_HEAD_PORT ;;
+        esac
+        export RAY_USAGE_STATS_DASHBOARD_URL=$FAKE_HEAD_URL
+        export RAY_USAGE_STATS_REPORT_URL=$FAKE_HEAD_URL/report
+}
+
+# Stops the most recent fake head now (it is also stopped at exit).
+stop_fake_head() {
+        _rus_stop_pid "$FAKE_HEAD_PID"
+}
+
+# Every recorded request (one JSON object per line) to METHOD [PATH], in order.
+_rus_requests() { # METHOD [PATH] [RECORD]
+        python3 - "$1" "${2:-}" "${3:-$FAKE_HEAD_RECORD}" <<'EOF'
+import base64, json, sys
+method, path, record = sys.argv[1:4]
+try:
+    lines = open(record, encoding="utf-8").read().splitlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
+    r = json.loads(line)
+    if (method == "*" or r["method"] == method) and (not path or r["path"] == path):
+        print(json.dumps(r))
+EOF
+}
+
+# How many POSTs (reports) the fake head received.
+posts_count() {
+        _rus_requests POST | wc -l
+}
+
+# How many requests of METHOD ("*" for any) [to PATH] it received.
+requests_count() { # METHOD [PATH]
+        _rus_requests "$1" "${2:-}" | wc -l
+}
+
+# The exact bytes of the last POST body, on stdout.
+last_post_body() {
+        _rus_requests POST | tail -n 1 | python3 -c '
+import base64, json, sys
+line = sys.stdin.read()
+if line:
+    sys.stdout.buffer.write(base64.b64decode(json.loads(line)["body_b64"]))'
+}
+
+# The value of header NAME in the last request of METHOD [to PATH], if any.
+last_request_header() { # METHOD NAME [PATH]
+        _rus_requests "$1" "${3:-}" | tail -n 1 | python3 -c '
+import json, sys
+line, name = sys.stdin.read(), sys.argv[1].lower()
+if line:
+    for k, v in json.loads(line)["headers"].items():
+        if k.lower() == name:
+            print(v)' "$2"
+}
+
+# A self-signed certificate for 127.0.0.1 and localhost: DIR/cert.pem (also
+# the CA bundle to trust) and DIR/key.pem. Sets FAKE_CERT and FAKE_KEY.
+make_cert() { # DIR
+        command -v openssl >/dev/null || skip "openssl is needed for the HTTPS tests"
+        mkdir -p "$1"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+                -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+                -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a certificate"
+        FAKE_CERT=$1/cert.pem
+        FAKE_KEY=$1/key.pem
+}
+
+# --- a Ray session ---------------------------------------------------------
+
+RUS_SESSION_NAME=session_2025-11-26_12-00-00_123456_4242
+
+# Builds a Ray temp tree as Ray lays it out: DIR (normally $RAY_TMPDIR/ray)
+# and DIR/<session>/{logs,sockets}, mode 0777 like Ray, logs/dashboard.log
+# naming the fake head's port (or 8265), and DIR/session_latest pointing at
+# the session. OWNER (a user name) owns it all when given. Sets and prints
+# RUS_SESSION, the session directory.
+make_session() { # DIR [OWNER]
+        local dir=$1 owner=${2:-} port=${FAKE_HEAD_PORT:-8265}
+        RUS_SESSION=$dir/$RUS_SESSION_NAME
+        mkdir -p "$RUS_SESSION/logs" "$RUS_SESSION/sockets"
+        chmod 0777 "$dir" "$RUS_SESSION" "$RUS_SESSION/logs" "$RUS_SESSION/sockets"
+        printf '%s\n' \
+                "2025-11-26 12:00:01,100	INFO head.py:160 -- Dashboard head grpc address: 0.0.0.0:40163" \
+                "2025-11-26 12:00:01,234	INFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:$port" \
+                >"$RUS_SESSION/logs/dashboard.log"
+        ln -sfn "$RUS_SESSION_NAME" "$dir/session_latest"
+        if [ -n "$owner" ]; then
+                chown -hR "$owner:" "$dir" || fail "cannot give $dir to $owner"
+        fi
+        echo "$RUS_SESSION"
+}

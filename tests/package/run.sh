@@ -1,0 +1,430 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# The package test. Builds the .deb from a clean copy of the tree and installs
+# it in a clean Debian 12 system booted with systemd-nspawn, once with the
+# debconf question preseeded to yes and once to no, and checks what the
+# maintainer scripts did; builds the .rpm from "make dist"'s tarball; runs
+# lintian and rpmlint. Prints one PASS/FAIL line per scenario and ends with
+# the line "N passed, N failed". Exit status: 0 when everything passed, 1 when
+# something failed, 77 (skip) when debootstrap or systemd-nspawn cannot work on
+# this machine.
+#
+# Needs root, debootstrap, systemd-container, debhelper, lintian, rpm and
+# rpmlint. The debootstrap root is cached under $RUS_PKG_CACHE_DIR
+# (default /var/cache/ray-usage-stats-test), so that reruns need no network;
+# the container itself runs with --private-network.
+#
+# Environment: RUS_DEBIAN_MIRROR (default: the bookworm archive of this
+# machine's apt sources), RUS_PKG_WORK_DIR (default: a new directory under
+# /var/tmp, removed at the end unless RUS_PKG_KEEP=1).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+suite=bookworm
+cache_dir=${RUS_PKG_CACHE_DIR:-/var/cache/ray-usage-stats-test}
+# The runtime dependencies are in the cached root, so that installing the
+# .deb needs no package lists and no network.
+include=systemd,systemd-sysv,dbus,apt,libcurl4,libjson-c5,libyaml-0-2
+start_time=$(date +%s)
+
+passed=0
+failed=0
+failures=()
+work=
+nspawn_pid=
+leader=
+
+log() { printf '%s\n' "$*"; }
+elapsed() { echo "$(($(date +%s) - start_time))s"; }
+
+cleanup() {
+        if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+                kill -TERM "$nspawn_pid" 2>/dev/null
+                for _ in $(seq 60); do
+                        kill -0 "$nspawn_pid" 2>/dev/null || break
+                        sleep 0.5
+                done
+                kill -0 "$nspawn_pid" 2>/dev/null && kill -KILL "$nspawn_pid" 2>/dev/null
+                wait "$nspawn_pid" 2>/dev/null
+        fi
+        nspawn_pid=
+        if [ -n "$work" ] && [ "${RUS_PKG_KEEP:-0}" != 1 ]; then
+                rm -rf "$work"
+        fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+skip() {
+        log "SKIP: $*"
+        exit 77
+}
+
+result() { # NAME STATUS(0 = pass) [DETAIL]
+        if [ "$2" -eq 0 ]; then
+                log "PASS: $1${3:+ ($3)}"
+                passed=$((passed + 1))
+        else
+                log "FAIL: $1${3:+ ($3)}"
+                failed=$((failed + 1))
+                failures+=("$1")
+        fi
+}
+
+# --- preconditions -----------------------------------------------------------
+
+[ "$(id -u)" -eq 0 ] || skip "the package test needs root (debootstrap, systemd-nspawn)"
+for tool in debootstrap systemd-nspawn nsenter dpkg-buildpackage lintian rpmbuild rpmlint flock; do
+        command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
+done
+
+mirror() {
+        local f uri suites line
+        if [ -n "${RUS_DEBIAN_MIRROR:-}" ]; then
+                echo "$RUS_DEBIAN_MIRROR"
+                return
+        fi
+        # deb822 .sources: the URIs of a stanza whose Suites has the suite itself.
+        for f in /etc/apt/sources.list.d/*.sources; do
+                [ -r "$f" ] || continue
+                uri=$(awk -v suite="$suite" '
+                        function flush() {
+                                if (!found && deb && ok && uri != "") { print uri; found = 1 }
+                                deb = ok = 0; uri = ""
+                        }
+                        /^[[:space:]]*$/ { flush(); next }
+                        tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
+                        tolower($1) == "uris:" { uri = $2 }
+                        tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == suite) ok = 1 }
+                        END { flush() }' "$f")
+                [ -n "$uri" ] && { echo "$uri"; return; }
+        done
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+                [ -r "$f" ] || continue
+                while read -r line; do
+                        set -- $line
+                        [ "${1:-}" = deb ] || continue
+                        shift
+                        case ${1:-} in \[*) while [ $# -gt 0 ] && [[ $1 != *\] ]]; do shift; done; shift ;; esac
+                        uri=${1:-}
+                        suites=${2:-}
+                        [ "$suites" = "$suite" ] && { echo "$uri"; return; }
+                done < "$f"
+        done
+        echo http://deb.debian.org/debian
+}
+
+work=$(mktemp -d "${RUS_PKG_WORK_DIR:-/var/tmp}/ray-usage-stats-pkgtest.XXXXXX") || exit 1
+log "work directory: $work"
+
+# --- build the .deb and the .rpm ---------------------------------------------
+
+copy_tree() { # DEST: the tracked and untracked (not ignored) files of the tree
+        mkdir -p "$1"
+        if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+                git -C "$top" ls-files -co --exclude-standard -z |
+                        tar -C "$top" --null -T - -cf - | tar -C "$1" -xf -
+        else
+                tar -C "$top" --exclude='./build*' --exclude=./autom4te.cache -cf - . | tar -C "$1" -xf -
+        fi
+}
+
+src=$work/src/ray-usage-stats
+log "=== build ($(elapsed))"
+copy_tree "$src"
+
+# "make dist" first, out of the tree, before dpkg-buildpackage fills debian/.
+dist_rc=1
+if (cd "$src" && autoreconf -fi) > "$work/dist.log" 2>&1 &&
+   mkdir -p "$work/dist-build" &&
+   (cd "$work/dist-build" && "$src/configure" -q && make dist) >> "$work/dist.log" 2>&1; then
+        tarball=$(ls "$work"/dist-build/ray-usage-stats-*.tar.xz 2>/dev/null | head -n 1)
+        [ -n "$tarball" ] && dist_rc=0
+fi
+[ $dist_rc -eq 0 ] || tail -n 30 "$work/dist.log"
+result "make-dist" $dist_rc "${tarball:+$(basename "$tarball")}"
+
+# The same tree as a package source: dh_autoreconf regenerates what it needs.
+rm -rf "$src/autom4te.cache"
+deb_rc=1
+if (cd "$src" && dpkg-buildpackage -us -uc -b) > "$work/deb-build.log" 2>&1; then
+        deb=$(ls "$work"/src/ray-usage-stats_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)
+        changes=$(ls "$work"/src/ray-usage-stats_*.changes 2>/dev/null | head -n 1)
+        [ -n "$deb" ] && [ -n "$changes" ] && deb_rc=0
+fi
+[ $deb_rc -eq 0 ] || tail -n 40 "$work/deb-build.log"
+result "build-deb" $deb_rc "${deb:+$(basename "$deb")}"
+
+if [ $deb_rc -eq 0 ]; then
+        log "=== lintian ($(elapsed))"
+        lintian_out=$(lintian --info --display-info "$changes" 2>&1 | grep -v '^running with root privileges')
+        lintian_rc=$?
+        [ -n "$lintian_out" ] && printf '%s\n' "$lintian_out" | sed 's/^/  /'
+        if [ $lintian_rc -ne 0 ] || printf '%s\n' "$lintian_out" | grep -q '^[EW]: '; then
+                result "lintian" 1 "errors or warnings"
+        else
+                result "lintian" 0 "no errors, no warnings"
+        fi
+fi
+
+log "=== rpm ($(elapsed))"
+rpm_rc=1
+rpms=
+if [ $dist_rc -eq 0 ]; then
+        # --nodeps: rpm's database is empty on Debian, so no BuildRequires can be
+        # satisfied from it (the Debian build dependencies provide them).
+        if rpmbuild -ba --nodeps \
+                --define "_topdir $work/rpmbuild" \
+                --define "_sourcedir $(dirname "$tarball")" \
+                "$src/rpm/ray-usage-stats.spec" > "$work/rpm-build.log" 2>&1; then
+                rpms=$(find "$work/rpmbuild/RPMS" "$work/rpmbuild/SRPMS" -name '*.rpm' | sort)
+                [ -n "$rpms" ] && rpm_rc=0
+        fi
+fi
+if [ $rpm_rc -ne 0 ]; then
+        if [ -f "$work/rpm-build.log" ]; then tail -n 40 "$work/rpm-build.log"; else log "  no tarball to build from"; fi
+fi
+result "build-rpm" $rpm_rc "$(for r in $rpms; do printf '%s ' "$(basename "$r")"; done)"
+
+if [ $rpm_rc -eq 0 ]; then
+        binrpm=$(printf '%s\n' $rpms | grep -v -e '\.src\.rpm$' -e debuginfo -e debugsource | head -n 1)
+        contents_rc=0
+        for want in /usr/bin/ray-usage-stats /usr/lib/systemd/system/ray-usage-stats.service \
+                /usr/lib/systemd/system/ray-usage-stats.timer \
+                /usr/lib/systemd/system-preset/50-ray-usage-stats.preset \
+                /usr/lib/systemd/catalog/ray-usage-stats.catalog \
+                /usr/share/bash-completion/completions/ray-usage-stats \
+                /etc/sysconfig/ray-usage-stats; do
+                rpm -qlp "$binrpm" 2>/dev/null | grep -qx "$want" || { log "  missing in the rpm: $want"; contents_rc=1; }
+        done
+        rpm -qp --configfiles "$binrpm" 2>/dev/null | grep -qx /etc/sysconfig/ray-usage-stats ||
+                { log "  /etc/sysconfig/ray-usage-stats is not a %config file"; contents_rc=1; }
+        rpm -qp --scripts "$binrpm" 2>/dev/null | grep -q 'preset ray-usage-stats.timer\|install-system-units ray-usage-stats.timer' ||
+                { log "  %post does not apply the preset of the timer"; contents_rc=1; }
+        grep -q '^[[:space:]]*[A-Za-z_]' "$src/rpm/ray-usage-stats.sysconfig" &&
+                { log "  /etc/sysconfig/ray-usage-stats sets something"; contents_rc=1; }
+        result "rpm-contents" $contents_rc
+
+        log "=== rpmlint ($(elapsed))"
+        rpmlint_out=$(rpmlint $rpms "$src/rpm/ray-usage-stats.spec" 2>&1)
+        printf '%s\n' "$rpmlint_out" | sed 's/^/  /'
+        if printf '%s\n' "$rpmlint_out" | grep -Eq '(^|[[:space:]])[1-9][0-9]* errors?' ||
+           printf '%s\n' "$rpmlint_out" | grep -q ': E: '; then
+                result "rpmlint" 1 "errors"
+        else
+                result "rpmlint" 0 "$(printf '%s\n' "$rpmlint_out" | grep -c ': W: ') warnings"
+        fi
+fi
+
+# --- the Debian 12 container ---------------------------------------------------
+
+boot_root() {
+        local key root tmp
+        key=$(printf '%s %s minbase %s\n' "$suite" "$(dpkg --print-architecture)" "$include" | md5sum | cut -c1-12)
+        root=$cache_dir/$suite-$key
+        mkdir -p "$cache_dir"
+        exec 9> "$cache_dir/.lock"
+        flock 9
+        if [ ! -x "$root/usr/bin/apt-get" ] || [ ! -e "$root/lib/systemd/systemd" ]; then
+                tmp=$cache_dir/.tmp-$suite-$key.$$
+                rm -rf "$tmp"
+                log "debootstrap $suite from $(mirror) into $root (cached for later runs)" >&2
+                if ! debootstrap --variant=minbase --include="$include" "$suite" "$tmp" "$(mirror)" \
+                        > "$work/debootstrap.log" 2>&1; then
+                        tail -n 20 "$work/debootstrap.log" >&2
+                        rm -rf "$tmp"
+                        exec 9>&-
+                        return 1
+                fi
+                rm -f "$tmp"/var/cache/apt/archives/*.deb
+                rm -rf "$root"
+                mv "$tmp" "$root"
+        fi
+        exec 9>&-
+        echo "$root"
+}
+
+# Runs a bash snippet inside the container, as root, with the helpers below.
+ct() {
+        nsenter -t "$leader" -m -u -i -n -p -- \
+                env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+                LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
+                /bin/bash -c ". /usr/local/lib/pkgtest-lib.sh; $1"
+}
+
+write_helpers() { # ROOT
+        mkdir -p "$1/usr/local/lib"
+        cat > "$1/usr/local/lib/pkgtest-lib.sh" <<'EOF'
+SYSCONF=/etc/default/ray-usage-stats
+cd /root/pkgs || exit 1
+preseed() { echo "ray-usage-stats ray-usage-stats/enable boolean $1" | debconf-set-selections; }
+answer_is() { debconf-show ray-usage-stats 2>/dev/null | grep -Eq "^[* ] ray-usage-stats/enable: $1\$"; }
+has_opt_out() {
+        [ -f "$SYSCONF" ] &&
+        grep -Eq "^[[:space:]]*(export[[:space:]]+)?RAY_USAGE_STATS_ENABLED=[\"']?0[\"']?[[:space:]]*\$" "$SYSCONF"
+}
+never_started() { [ "$(systemctl show -p InactiveExitTimestampMonotonic --value ray-usage-stats.service)" = 0 ]; }
+timer_on() {
+        [ "$(systemctl is-enabled ray-usage-stats.timer)" = enabled ] && systemctl is-active --quiet ray-usage-stats.timer
+}
+show() { echo "--- $SYSCONF:"; cat "$SYSCONF" 2>&1; echo "--- debconf:"; debconf-show ray-usage-stats; }
+EOF
+}
+
+# The checks of a scenario; the scenario fails when one of them fails, and
+# prints the check's output then.
+scenario_failed=0
+check() { # DESCRIPTION SNIPPET
+        local out
+        if out=$(ct "$2" 2>&1); then
+                log "  ok: $1"
+        else
+                log "  not ok: $1"
+                printf '%s\n' "$out" | tail -n 25 | sed 's/^/    | /'
+                scenario_failed=1
+        fi
+}
+scenario() { # NAME FUNCTION
+        scenario_failed=0
+        log "--- $1"
+        "$2"
+        result "$1" $scenario_failed
+}
+
+sc_install_yes() {
+        check "preseed yes" "preseed true"
+        check "apt-get install ./$deb_name" "apt-get install -y ./$deb_name"
+        check "the timer is enabled and active" "timer_on"
+        check "the service was not started by the installation" "never_started"
+        check "no opt-out in $sysconf" "! has_opt_out || { show; false; }"
+        check "debconf answer is true" "answer_is true || { show; false; }"
+        check "program, units, catalog, pages and completion installed" "
+                test -x /usr/bin/ray-usage-stats &&
+                test -f /lib/systemd/system/ray-usage-stats.service &&
+                test -f /lib/systemd/system/ray-usage-stats.timer &&
+                test -f /usr/lib/systemd/catalog/ray-usage-stats.catalog &&
+                test -f /usr/share/man/man8/ray-usage-stats.8.gz &&
+                test -f /usr/share/man/man8/ray-usage-stats.service.8.gz &&
+                test -f /usr/share/bash-completion/completions/ray-usage-stats"
+        check "the journal catalog is indexed" "journalctl --list-catalog | grep -qi 6833ce7bf3874c538289cf1a2b19792a"
+        check "the machine-wide file is not a conffile" "! dpkg-query -W -f='\${Conffiles}' ray-usage-stats | grep -q ray-usage-stats"
+}
+
+sc_install_no() {
+        check "purge the previous installation" "apt-get purge -y ray-usage-stats"
+        check "preseed no" "preseed false"
+        check "apt-get install ./$deb_name" "apt-get install -y ./$deb_name"
+        check "$sysconf has RAY_USAGE_STATS_ENABLED=0" "has_opt_out || { show; false; }"
+        check "$sysconf is mode 0644" "[ \"\$(stat -c %a $sysconf)\" = 644 ]"
+        check "the timer is enabled and active" "timer_on"
+        check "the service was not started by the installation" "never_started"
+        check "systemctl start ray-usage-stats.service succeeds" "systemctl start ray-usage-stats.service"
+        check "the run was skipped by ExecCondition=" "
+                r=\$(systemctl show -p Result --value ray-usage-stats.service); echo Result=\$r
+                [ \"\$r\" = exec-condition ] || { journalctl -u ray-usage-stats.service --no-pager | tail -n 15; false; }"
+        check "the journal records the decision: disabled" "
+                journalctl -o export MESSAGE_ID=6833ce7bf3874c538289cf1a2b19792a RAY_USAGE_STATS_DECISION=disabled |
+                grep -q '^RAY_USAGE_STATS_DECIDED_BY=env' || { journalctl -u ray-usage-stats.service --no-pager | tail -n 15; false; }"
+}
+
+sc_reconfigure() {
+        check "preseed yes, dpkg-reconfigure: the opt-out is removed" "
+                preseed true && dpkg-reconfigure ray-usage-stats && ! has_opt_out && answer_is true || { show; false; }"
+        check "preseed no, dpkg-reconfigure: the opt-out is back" "
+                preseed false && dpkg-reconfigure ray-usage-stats && has_opt_out && answer_is false || { show; false; }"
+        check "after 'enable --system', dpkg-reconfigure shows and keeps yes" "
+                ray-usage-stats enable --system && dpkg-reconfigure ray-usage-stats && answer_is true && ! has_opt_out ||
+                { show; false; }"
+        check "after 'disable --system', dpkg-reconfigure shows and keeps no" "
+                ray-usage-stats disable --system && dpkg-reconfigure ray-usage-stats && answer_is false && has_opt_out ||
+                { show; false; }"
+}
+
+sc_upgrade_keeps_answer() {
+        check "apt-get install --reinstall ./$deb_name" "apt-get install -y --reinstall ./$deb_name"
+        check "the answer is still no" "has_opt_out && answer_is false || { show; false; }"
+        check "upgrade to $upgrade_version" "apt-get install -y ./$upgrade_name &&
+                [ \"\$(dpkg-query -W -f='\${Version}' ray-usage-stats)\" = '$upgrade_version' ]"
+        check "the answer is still no" "has_opt_out && answer_is false || { show; false; }"
+        check "the timer is enabled and active" "timer_on"
+}
+
+sc_purge() {
+        check "the state directory exists before" "test -d /var/lib/ray-usage-stats"
+        check "apt-get purge" "apt-get purge -y ray-usage-stats"
+        check "/var/lib/ray-usage-stats is removed" "! test -e /var/lib/ray-usage-stats"
+        check "$sysconf is removed" "! test -e $sysconf"
+        check "the debconf answers are removed" "[ -z \"\$(debconf-show ray-usage-stats 2>&1)\" ] || { show; false; }"
+        check "the timer is gone" "! test -e /etc/systemd/system/timers.target.wants/ray-usage-stats.timer &&
+                ! systemctl is-active --quiet ray-usage-stats.timer"
+        check "the package is gone" "! dpkg-query -W -f='\${Status}' ray-usage-stats 2>/dev/null | grep -q installed"
+}
+
+sc_reinstall() {
+        check "apt-get install ./$deb_name (not preseeded)" "apt-get install -y ./$deb_name > /root/reinstall.log 2>&1 ||
+                { cat /root/reinstall.log; false; }"
+        check "prints the non-interactive notice" "grep -q 'enabled by default without confirmation' /root/reinstall.log ||
+                { cat /root/reinstall.log; false; }"
+        check "the timer is enabled and active" "timer_on"
+        check "no opt-out, debconf answer true" "! has_opt_out && answer_is true || { show; false; }"
+}
+
+if [ $deb_rc -eq 0 ]; then
+        log "=== container ($(elapsed))"
+        base=$(boot_root) || skip "debootstrap of $suite failed (see above); cannot test the packages here"
+        root=$work/root
+        cp -a "$base" "$root" || { result "container-root" 1 "cannot copy $base"; base=; }
+fi
+
+if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
+        deb_name=$(basename "$deb")
+        sysconf=/etc/default/ray-usage-stats
+        upgrade_version=$(dpkg-deb -f "$deb" Version)+pkgtest1
+        upgrade_name=ray-usage-stats_${upgrade_version}_$(dpkg-deb -f "$deb" Architecture).deb
+        mkdir -p "$root/root/pkgs" "$work/repack"
+        cp "$deb" "$root/root/pkgs/"
+        # The upgrade: the same files under a higher version.
+        dpkg-deb -R "$deb" "$work/repack/pkg" &&
+                sed -i "s/^Version: .*/Version: $upgrade_version/" "$work/repack/pkg/DEBIAN/control" &&
+                dpkg-deb -b "$work/repack/pkg" "$root/root/pkgs/$upgrade_name" >/dev/null
+        write_helpers "$root"
+
+        machine=rus-pkgtest-$$
+        systemd-nspawn --quiet --boot --directory="$root" --machine="$machine" --register=no --keep-unit \
+                --private-network --console=read-only > "$work/console.log" 2>&1 &
+        nspawn_pid=$!
+        for _ in $(seq 100); do
+                leader=$(pgrep -x -P "$nspawn_pid" systemd 2>/dev/null | head -n 1)
+                [ -n "$leader" ] && break
+                kill -0 "$nspawn_pid" 2>/dev/null || break
+                sleep 0.2
+        done
+        state=
+        if [ -n "$leader" ]; then
+                state=$(timeout 60 nsenter -t "$leader" -m -u -i -n -p -- \
+                        env -i PATH=/usr/bin:/bin systemctl is-system-running --wait 2>/dev/null)
+        fi
+        case $state in
+        running|degraded)
+                log "container $machine booted ($state, $(elapsed))"
+                [ "$state" = degraded ] && ct "systemctl --failed --no-legend" 2>&1 | sed 's/^/  /'
+                scenario install-yes sc_install_yes
+                scenario install-no sc_install_no
+                scenario reconfigure sc_reconfigure
+                scenario upgrade-keeps-answer sc_upgrade_keeps_answer
+                scenario purge sc_purge
+                scenario reinstall sc_reinstall
+                ;;
+        *)
+                tail -n 20 "$work/console.log"
+                skip "systemd-nspawn could not boot a $suite container here (state '${state:-none}')"
+                ;;
+        esac
+fi
+
+cleanup
+log "package test took $(elapsed)"
+[ ${#failures[@]} -eq 0 ] || log "failed: ${failures[*]}"
+log "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

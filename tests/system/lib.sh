@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Helpers of the system tests: a container booted with systemd-nspawn from an
+# overlay of this machine's own root (so it runs the same Debian and the same
+# libraries as the build), the current build installed into it with
+# "make install DESTDIR=", and the fake Ray head on the host's 127.0.0.1, which
+# the container reaches because it shares the host's network.
+#
+# Sourced by run.sh; everything it starts is recorded in the sys_* variables
+# below and stopped by sys_cleanup, by process id.
+
+sys_tmp=          # host directory for the record file, logs, port files
+sys_mnt=          # tmpfs holding the overlay's upper layer and its mount point
+sys_root=         # the container's root: overlay of / with a tmpfs upper layer
+sys_nspawn_pid=   # systemd-nspawn
+sys_init_pid=     # the container's systemd (PID 1 inside)
+sys_head_pid=     # tests/fake-ray-head.py
+sys_head_port=
+sys_record=       # the fake head's record: one JSON line per request
+sys_machine="rus-test-$$"
+
+SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+sys_log() {
+        echo "    $*"
+}
+
+# Runs a command inside the container, as root, with a clean environment.
+c() {
+        nsenter -t "$sys_init_pid" -a -- env -i PATH="$SYS_PATH" LANG=C.UTF-8 "$@"
+}
+
+# The same, as the Ray user of the tests.
+c_user() {
+        local user=$1
+        shift
+        c setpriv --reuid="$user" --regid="$user" --init-groups --reset-env -- \
+                env HOME="/home/$user" USER="$user" LOGNAME="$user" PATH="$SYS_PATH" "$@"
+}
+
+# Why this machine cannot run the tests, or nothing.
+sys_unsupported() {
+        local t
+        [ "$(id -u)" -eq 0 ] || { echo "needs root (it boots a container)"; return; }
+        for t in systemd-nspawn nsenter unshare setpriv python3 mount; do
+                command -v "$t" >/dev/null || { echo "$t is not installed (package systemd-container/util-linux)"; return; }
+        done
+        [ -d /usr/lib/systemd ] && [ -x /usr/lib/systemd/systemd ] || { echo "systemd is not installed"; return; }
+        grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
+        grep -qw overlay /proc/filesystems || { echo "the kernel has no overlayfs"; return; }
+}
+
+sys_start_head() { # SRCDIR FIXTURES
+        local srcdir=$1 fixtures=$2 i
+        sys_record=$sys_tmp/record.jsonl
+        : >"$sys_record"
+        python3 "$srcdir/tests/fake-ray-head.py" --port 0 --port-file "$sys_tmp/head.port" \
+                --fixtures "$fixtures" --record "$sys_record" >"$sys_tmp/head.log" 2>&1 &
+        sys_head_pid=$!
+        for i in $(seq 100); do
+                [ -s "$sys_tmp/head.port" ] && break
+                kill -0 "$sys_head_pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        sys_head_port=$(cat "$sys_tmp/head.port" 2>/dev/null)
+        if [ -z "$sys_head_port" ]; then
+                echo "the fake Ray head did not start:"
+                sed 's/^/    /' "$sys_tmp/head.log"
+                return 1
+        fi
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on (for the metadata URLs).
+sys_closed_port() {
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Mounts the overlay and installs the build into it. The container sees this
+# machine's tree with our files on top; nothing reaches the real root.
+sys_prepare_root() { # BUILDDIR
+        local builddir=$1 d
+        sys_mnt=$(mktemp -d /run/rus-system.XXXXXX) || return 1
+        mount -t tmpfs -o mode=0755,size=2G rus-system "$sys_mnt" || return 1
+        mkdir -p "$sys_mnt/upper" "$sys_mnt/work" "$sys_mnt/root"
+        mount -t overlay rus-system -o "lowerdir=/,upperdir=$sys_mnt/upper,workdir=$sys_mnt/work" \
+                "$sys_mnt/root" || return 1
+        sys_root=$sys_mnt/root
+
+        if ! make -C "$builddir" install DESTDIR="$sys_root" >"$sys_tmp/install.log" 2>&1; then
+                echo "make install DESTDIR=... failed:"
+                tail -20 "$sys_tmp/install.log" | sed 's/^/    /'
+                return 1
+        fi
+
+        # A quiet machine: none of this host's own services and timers (a
+        # database on the shared network, apt timers), no getty on the console,
+        # and nothing of ray-usage-stats but what was just installed.
+        for d in multi-user getty timers; do
+                rm -f "$sys_root/etc/systemd/system/$d.target.wants/"*
+        done
+        ln -sf /dev/null "$sys_root/etc/systemd/system/console-getty.service"
+        rm -rf "$sys_root/etc/systemd/system/ray-usage-stats."* \
+               "$sys_root/etc/systemd/system/"*.wants/ray-usage-stats.* \
+               "$sys_root/etc/default/ray-usage-stats" "$sys_root/etc/sysconfig/ray-usage-stats" \
+               "$sys_root/var/lib/ray-usage-stats" "$sys_root/var/lib/private/ray-usage-stats"
+}
+
+sys_boot() {
+        local i state
+        systemd-nspawn --quiet -D "$sys_root" -M "$sys_machine" --register=no --keep-unit \
+                --tmpfs=/tmp:mode=1777 --console=passive --boot >"$sys_tmp/nspawn.log" 2>&1 &
+        sys_nspawn_pid=$!
+        for i in $(seq 300); do
+                sys_init_pid=$(pgrep -P "$sys_nspawn_pid" | head -n1)
+                [ -n "$sys_init_pid" ] && break
+                kill -0 "$sys_nspawn_pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        if [ -z "$sys_init_pid" ]; then
+                echo "systemd-nspawn did not start a container:"
+                tail -20 "$sys_tmp/nspawn.log" | sed 's/^/    /'
+                return 1
+        fi
+        for i in $(seq 120); do
+                state=$(c systemctl is-system-running 2>/dev/null)
+                case $state in
+                running|degraded) return 0 ;;
+                esac
+                kill -0 "$sys_nspawn_pid" 2>/dev/null || break
+                sleep 0.5
+        done
+        echo "the container did not finish booting (state '${state:-unknown}'):"
+        tail -20 "$sys_tmp/nspawn.log" | sed 's/^/    /'
+        return 1
+}
+
+# Stops what was started, by pid, and removes the mounts. Safe to call twice.
+sys_cleanup() {
+        local i
+        if [ -n "$sys_nspawn_pid" ] && kill -0 "$sys_nspawn_pid" 2>/dev/null; then
+                # nspawn turns SIGTERM into an orderly shutdown of the container.
+                kill -TERM "$sys_nspawn_pid" 2>/dev/null
+                for i in $(seq 60); do
+                        kill -0 "$sys_nspawn_pid" 2>/dev/null || break
+                        sleep 0.5
+                done
+                kill -0 "$sys_nspawn_pid" 2>/dev/null && kill -KILL "$sys_nspawn_pid" 2>/dev/null
+                wait "$sys_nspawn_pid" 2>/dev/null
+        fi
+        sys_nspawn_pid=
+        if [ -n "$sys_head_pid" ]; then
+                kill -TERM "$sys_head_pid" 2>/dev/null
+                wait "$sys_head_pid" 2>/dev/null
+                sys_head_pid=
+        fi
+        if [ -n "$sys_mnt" ]; then
+                umount "$sys_mnt/root" 2>/dev/null || umount -l "$sys_mnt/root" 2>/dev/null
+                umount "$sys_mnt" 2>/dev/null || umount -l "$sys_mnt" 2>/dev/null
+                rmdir "$sys_mnt" 2>/dev/null
+                rmdir "/run/systemd/nspawn/propagate/$sys_machine" 2>/dev/null
+                sys_mnt=
+        fi
+        if [ -n "$sys_tmp" ] && [ -z "${RUS_SYSTEM_KEEP:-}" ]; then
+                rm -rf "$sys_tmp"
+        fi
+}
+
+# --- state of the container between scenarios --------------------------------
+
+RAY_USER=rayuser
+UNIT=ray-usage-stats.service
+DROPIN_DIR=/etc/systemd/system/ray-usage-stats.service.d
+
+# The unit's test environment: endpoint and dashboard on the fake head, cloud
+# probes off and their addresses on a closed loopback port anyway, so that
+# nothing can leave 127.0.0.0/8.
+sys_write_base_dropin() {
+        local closed
+        closed=$(sys_closed_port)
+        c mkdir -p "$DROPIN_DIR"
+        c sh -c "cat >$DROPIN_DIR/00-test.conf" <<EOF
+[Service]
+Environment=RAY_USAGE_STATS_REPORT_URL=http://127.0.0.1:$sys_head_port/report
+Environment=RAY_USAGE_STATS_CLOUD_PROBE=0
+Environment=RAY_USAGE_STATS_AWS_METADATA_URL=http://127.0.0.1:$closed/latest/meta-data/
+Environment=RAY_USAGE_STATS_GCP_METADATA_URL=http://127.0.0.1:$closed/computeMetadata/v1/
+Environment=RAY_USAGE_STATS_AZURE_METADATA_URL=http://127.0.0.1:$closed/metadata/instance
+EOF
+}
+
+# Back to: collection enabled by default, no Ray session, no counters, only
+# the base drop-in, nothing failed.
+sys_reset() {
+        c sh -c "
+                find $DROPIN_DIR -name '*.conf' ! -name 00-test.conf -delete
+                rm -f /etc/default/ray-usage-stats /etc/sysconfig/ray-usage-stats
+                rm -rf /etc/systemd/system/ray-usage-stats.timer.d
+                rm -rf /tmp/ray /home/$RAY_USER/.ray /var/lib/ray-usage-stats/* 2>/dev/null
+                systemctl daemon-reload
+                systemctl reset-failed $UNIT ray-usage-stats.timer 2>/dev/null
+                true"
+}
+
+# A Ray head session built as Ray lays it out, owned by the Ray user, with
+# logs/dashboard.log naming the fake head; session_latest points at it.
+# Prints the session directory.
+sys_make_session() {
+        local name
+        name=session_$(date +%Y-%m-%d_%H-%M-%S)_$(printf '%06d' $((RANDOM * 30 % 1000000)))_$((RANDOM + 1000))
+        c_user "$RAY_USER" sh -ec "
+                umask 000
+                mkdir -p /tmp/ray /tmp/ray/$name/logs /tmp/ray/$name/sockets
+                chmod 0777 /tmp/ray /tmp/ray/$name /tmp/ray/$name/logs /tmp/ray/$name/sockets
+                umask 022
+                printf '%s\n' \
+                        '2025-11-26 14:05:03,123 INFO head.py:160 -- Dashboard head grpc address: 0.0.0.0:40163' \
+                        '2025-11-26 14:05:03,456 INFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:$sys_head_port' \
+                        >/tmp/ray/$name/logs/dashboard.log
+                ln -sfn /tmp/ray/$name /tmp/ray/session_latest" || return 1
+        echo "/tmp/ray/$name"
+}
+
+sys_env_file() { # LINE...: the machine-wide setting, as an administrator writes it
+        c sh -c 'cat >/etc/default/ray-usage-stats' < <(printf '%s\n' "$@")
+}
+
+# The cursor of the newest journal entry: scenarios read what came after it.
+sys_journal_cursor() {
+        c journalctl -q -n 1 -o export | sed -n 's/^__CURSOR=//p'
+}
+
+# Journal entries after CURSOR (and matching MATCHES), one JSON object a line.
+# Waits up to 5 s for at least MIN entries, since journald files them
+# asynchronously.
+sys_journal_after() { # CURSOR MIN [MATCHES...]
+        local cursor=$1 min=$2 i out
+        shift 2
+        for i in $(seq 50); do
+                out=$(c journalctl -q --all -o json --after-cursor="$cursor" "$@")
+                [ "$(printf '%s' "$out" | grep -c .)" -ge "$min" ] && break
+                sleep 0.1
+        done
+        printf '%s\n' "$out"
+}
+
+# Requests the fake head received after line OFFSET of its record.
+sys_record_lines() {
+        wc -l <"$sys_record"
+}
+
+sys_requests_after() { # OFFSET [METHOD]
+        tail -n +"$(($1 + 1))" "$sys_record" | { if [ -n "${2:-}" ]; then grep "\"method\": *\"$2\""; else cat; fi; }
+}
+
+sys_unit_show() { # PROPERTY
+        c systemctl show -P "$1" "$UNIT"
+}

@@ -1,0 +1,349 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# The scenarios of the system tests. Each starts from sys_reset (collection
+# enabled by default, no Ray session, no counters, only the base drop-in),
+# prints why it failed, and returns non-zero on failure. Their verdicts come
+# from systemd's own state (systemctl show), the journal, the files in the
+# container and the requests the fake head received.
+
+SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
+           catalog report-run user-disable ray-tmpdir-dropin)
+
+ID_DECISION=6833ce7bf3874c538289cf1a2b19792a
+ID_REPORT_SENT=ad62f88d10f748c8917867ed07753ec3
+ID_NO_SESSION=1e3e6d83bfd34f1aa5b9283faf18f8d8
+ID_INVALID_SETTING=4c96e955cafd455883692a3147901800
+
+expect_eq() { # WHAT ACTUAL EXPECTED
+        [ "$2" = "$3" ] && return 0
+        sys_log "$1: got '$2', expected '$3'"
+        return 1
+}
+
+# Python over JSON lines: the journal's and the fake head's.
+py() { # SCRIPT ARGS...
+        local script=$1
+        shift
+        python3 -c "$script" "$@"
+}
+
+# Starts the service as the timer would and waits for it. The unit's exit
+# status is that of "systemctl start".
+start_unit() {
+        c systemctl start "$UNIT" >"$sys_tmp/start.out" 2>&1
+}
+
+# A skipped run: ExecCondition= exited 1-254, the unit is inactive, not failed.
+expect_skipped() {
+        local rc=$1
+        expect_eq "systemctl start exit status" "$rc" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
+        expect_eq ActiveState "$(sys_unit_show ActiveState)" inactive || return 1
+        expect_eq Result "$(sys_unit_show Result)" exec-condition || return 1
+}
+
+# The exit status of the last ExecCondition= process.
+condition_status() {
+        c systemctl show -P ExecCondition "$UNIT" | sed -n 's/.* status=\([0-9]*\).*/\1/p'
+}
+
+expect_no_requests() { # OFFSET
+        local n
+        n=$(sys_requests_after "$1" | grep -c .)
+        expect_eq "requests received by the fake head" "$n" 0
+}
+
+# Finds the one entry with MESSAGE_ID among JSON lines and checks FIELD=VALUE
+# pairs; prints the entry's MESSAGE.
+expect_entry() { # JSONLINES MESSAGE_ID FIELD=VALUE...
+        py '
+import json, sys
+lines, mid, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+entries = [json.loads(l) for l in lines.splitlines() if l.strip()]
+hits = [e for e in entries if e.get("MESSAGE_ID") == mid]
+if len(hits) != 1:
+    print("    expected one journal entry with MESSAGE_ID=%s, found %d" % (mid, len(hits)))
+    for e in entries:
+        print("      %s %s" % (e.get("MESSAGE_ID", "-"), e.get("MESSAGE")))
+    sys.exit(1)
+e, bad = hits[0], 0
+for kv in want:
+    k, _, v = kv.partition("=")
+    if e.get(k) != v:
+        print("    %s: got %r, expected %r" % (k, e.get(k), v))
+        bad = 1
+if bad:
+    print("    entry: %s" % e.get("MESSAGE"))
+sys.exit(bad)
+' "$@"
+}
+
+# --- scenarios ---------------------------------------------------------------
+
+# The timer is installed, enabled and scheduled: hourly on the wall clock with
+# a delay fixed per machine (the next elapse survives a restart of the timer).
+scenario_timer_enabled() {
+        local next next2 now delta props p
+        c systemctl enable --now ray-usage-stats.timer >"$sys_tmp/enable.out" 2>&1 ||
+                { sys_log "systemctl enable --now failed:"; sed 's/^/    /' "$sys_tmp/enable.out"; return 1; }
+        expect_eq is-enabled "$(c systemctl is-enabled ray-usage-stats.timer)" enabled || return 1
+        expect_eq is-active "$(c systemctl is-active ray-usage-stats.timer)" active || return 1
+        c test -L /etc/systemd/system/timers.target.wants/ray-usage-stats.timer ||
+                { sys_log "no timers.target.wants/ray-usage-stats.timer link"; return 1; }
+        props=$(c systemctl show -P Triggers ray-usage-stats.timer)
+        expect_eq Triggers "$props" "$UNIT" || return 1
+        props=$(c systemctl show -p TimersCalendar -p RandomizedDelayUSec -p FixedRandomDelay -p Persistent \
+                -p AccuracyUSec ray-usage-stats.timer | tr '\n' ' ')
+        for p in "OnCalendar=*-*-* *:00:00 " RandomizedDelayUSec=15min FixedRandomDelay=yes Persistent=yes \
+                 AccuracyUSec=1min; do
+                case $props in
+                *"$p"*) ;;
+                *) sys_log "timer setting $p missing: $props"; return 1 ;;
+                esac
+        done
+        next=$(c systemctl show -P NextElapseUSecRealtime --timestamp=unix ray-usage-stats.timer)
+        next=${next#@}
+        now=$(date +%s)
+        delta=$((next - now))
+        sys_log "next elapse in ${delta}s"
+        if [ "$delta" -le 0 ] || [ "$delta" -gt $((3600 + 15 * 60)) ]; then
+                sys_log "next elapse $next is not within the next hour plus the 15 min delay"
+                return 1
+        fi
+        c systemctl restart ray-usage-stats.timer
+        next2=$(c systemctl show -P NextElapseUSecRealtime --timestamp=unix ray-usage-stats.timer)
+        expect_eq "next elapse after a restart (FixedRandomDelay)" "${next2#@}" "$next" || return 1
+        # Never fires in the middle of the other scenarios.
+        c systemctl disable --now ray-usage-stats.timer >/dev/null 2>&1
+}
+
+# The timer starts the service: an elapse a second after the timer starts
+# (drop-in) runs the service, which leaves its decision in the journal.
+scenario_timer_fires() {
+        local cur i before after out
+        sys_env_file RAY_USAGE_STATS_ENABLED=0
+        c mkdir -p /etc/systemd/system/ray-usage-stats.timer.d
+        printf '[Timer]\nOnActiveSec=1s\nRandomizedDelaySec=0\nAccuracySec=1s\n' |
+                c sh -c 'cat >/etc/systemd/system/ray-usage-stats.timer.d/test.conf'
+        c systemctl daemon-reload
+        before=$(sys_unit_show InvocationID)
+        cur=$(sys_journal_cursor)
+        c systemctl start ray-usage-stats.timer
+        for i in $(seq 100); do
+                after=$(sys_unit_show InvocationID)
+                [ -n "$after" ] && [ "$after" != "$before" ] &&
+                        [ "$(sys_unit_show ActiveState)" = inactive ] && break
+                sleep 0.2
+        done
+        c systemctl stop ray-usage-stats.timer
+        if [ -z "$after" ] || [ "$after" = "$before" ]; then
+                sys_log "the timer did not start $UNIT within 20 s"
+                return 1
+        fi
+        expect_eq "Result of the timer's run" "$(sys_unit_show Result)" exec-condition || return 1
+        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=disabled _SYSTEMD_UNIT="$UNIT" ||
+                return 1
+        [ -n "$(c systemctl show -P LastTriggerUSec ray-usage-stats.timer)" ] ||
+                { sys_log "LastTriggerUSec is empty"; return 1; }
+}
+
+# No Ray session on the machine: ExecCondition= skips the run (exit 2).
+scenario_no_session_skip() {
+        local cur off rc out
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_skipped "$rc" || return 1
+        expect_eq "ExecCondition status" "$(condition_status)" 2 ||
+                return 1
+        out=$(sys_journal_after "$cur" 2 SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_NO_SESSION" || return 1
+        expect_no_requests "$off"
+}
+
+# Disabled in the machine-wide environment file: the run is skipped by the
+# condition, not failed; nothing is sent, nothing is written to the session.
+scenario_condition_skip() {
+        local session cur off rc out
+        session=$(sys_make_session) || return 1
+        sys_env_file '# written by an administrator' 'RAY_USAGE_STATS_ENABLED=0'
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_skipped "$rc" || return 1
+        expect_eq "ExecCondition status" "$(condition_status)" 1 ||
+                return 1
+        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=env \
+                _SYSTEMD_UNIT="$UNIT" || return 1
+        # systemd's own word for it
+        c journalctl -q --after-cursor="$cur" -u "$UNIT" -o cat | grep -q "exec-condition" ||
+                { sys_log "systemd did not journal the skip ('exec-condition')"; return 1; }
+        expect_no_requests "$off" || return 1
+        ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
+}
+
+# An invalid value fails the unit, and the journal names the variable.
+scenario_invalid_setting() {
+        local session cur off rc out
+        session=$(sys_make_session) || return 1
+        sys_env_file 'RAY_USAGE_STATS_ENABLED=true'
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        [ "$rc" -ne 0 ] || { sys_log "systemctl start succeeded"; return 1; }
+        expect_eq ActiveState "$(sys_unit_show ActiveState)" failed || return 1
+        expect_eq Result "$(sys_unit_show Result)" exit-code || return 1
+        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_INVALID_SETTING" _SYSTEMD_UNIT="$UNIT" || return 1
+        py '
+import json, sys
+e = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip() and json.loads(l).get("MESSAGE_ID") == sys.argv[2]][0]
+m = e.get("MESSAGE") or ""
+ok = "RAY_USAGE_STATS_ENABLED" in m and "true" in m
+print("    message: %s" % m)
+sys.exit(0 if ok else 1)
+' "$out" "$ID_INVALID_SETTING" || { sys_log "the message does not name RAY_USAGE_STATS_ENABLED and its value"; return 1; }
+        expect_no_requests "$off" || return 1
+        ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
+}
+
+# journalctl -x explains an entry from the installed catalog, with the
+# entry's fields substituted.
+scenario_catalog() {
+        local cur out id
+        c journalctl --update-catalog || { sys_log "journalctl --update-catalog failed"; return 1; }
+        out=$(c journalctl --list-catalog)
+        for id in $(sed -n 's/^#define MESSAGE_ID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' \
+                    "$srcdir/src/journal/message-ids.h"); do
+                printf '%s\n' "$out" | grep -q "^$id ray-usage-stats: " ||
+                        { sys_log "journalctl --list-catalog has no entry $id"; return 1; }
+        done
+        sys_make_session >/dev/null || return 1
+        sys_env_file 'RAY_USAGE_STATS_ENABLED=0'
+        cur=$(sys_journal_cursor)
+        start_unit
+        sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats >/dev/null
+        out=$(c journalctl -q -x --no-pager --after-cursor="$cur" MESSAGE_ID="$ID_DECISION")
+        printf '%s\n' "$out" | grep -q "Subject: Ray usage stats collection is disabled (decided by env)" &&
+                printf '%s\n' "$out" | grep -q "ray-usage-stats evaluated whether" &&
+                printf '%s\n' "$out" | grep -q "Documentation: man:ray-usage-stats(8)" ||
+                { sys_log "journalctl -x does not show the catalog text:"; printf '%s\n' "$out" | sed 's/^/      /'; return 1; }
+}
+
+# One run with collection enabled: exactly one report reaches the endpoint,
+# usage_stats.json belongs to the Ray user, and the journal holds every field
+# of SPEC 7 with the payload byte for byte.
+scenario_report_run() {
+        local session cur off rc out posts gets file
+        session=$(sys_make_session) || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_eq "systemctl start exit status" "$rc" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; c journalctl -q --after-cursor="$cur" -u "$UNIT" -o cat | sed 's/^/      /'; return 1; }
+        expect_eq Result "$(sys_unit_show Result)" success || return 1
+        posts=$(sys_requests_after "$off" POST)
+        expect_eq "POSTs received" "$(printf '%s' "$posts" | grep -c .)" 1 || return 1
+        gets=$(sys_requests_after "$off" GET | grep -c .)
+        [ "$gets" -gt 0 ] || { sys_log "no dashboard request reached the head named in dashboard.log"; return 1; }
+
+        file=$(c stat -c '%U %a' "$session/usage_stats.json" 2>&1)
+        expect_eq "owner and mode of usage_stats.json" "$file" "$RAY_USER 644" || return 1
+        c cat "$session/usage_stats.json" >"$sys_tmp/usage_stats.json"
+
+        out=$(sys_journal_after "$cur" 2 SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=enabled RAY_USAGE_STATS_DECIDED_BY=default \
+                _SYSTEMD_UNIT="$UNIT" || return 1
+        expect_entry "$out" "$ID_REPORT_SENT" SYSLOG_IDENTIFIER=ray-usage-stats _SYSTEMD_UNIT="$UNIT" \
+                RAY_USAGE_STATS_URL="http://127.0.0.1:$sys_head_port/report" RAY_USAGE_STATS_HTTP_STATUS=200 \
+                RAY_USAGE_STATS_SUCCESS=1 || return 1
+        py '
+import base64, json, sys
+journal, post, usage_file, mid = sys.argv[1:5]
+e = [json.loads(l) for l in journal.splitlines() if l.strip() and json.loads(l).get("MESSAGE_ID") == mid][0]
+post = json.loads(post)
+sent = base64.b64decode(post["body_b64"])
+p = e.get("RAY_USAGE_STATS_PAYLOAD")
+logged = bytes(p) if isinstance(p, list) else (p or "").encode("utf-8")
+bad = []
+if logged != sent:
+    bad.append("RAY_USAGE_STATS_PAYLOAD (%d bytes) differs from the POSTed body (%d bytes)" % (len(logged), len(sent)))
+report = json.loads(sent)
+if e.get("RAY_USAGE_STATS_SESSION_ID") != report.get("session_id"):
+    bad.append("RAY_USAGE_STATS_SESSION_ID %r != session_id %r" % (e.get("RAY_USAGE_STATS_SESSION_ID"), report.get("session_id")))
+if e.get("RAY_USAGE_STATS_SEQ") != str(report.get("seq_number")):
+    bad.append("RAY_USAGE_STATS_SEQ %r != seq_number %r" % (e.get("RAY_USAGE_STATS_SEQ"), report.get("seq_number")))
+headers = {k.lower(): v for k, v in post["headers"].items()}
+if not headers.get("content-type", "").startswith("application/json"):
+    bad.append("Content-Type %r" % headers.get("content-type"))
+if not headers.get("user-agent", "").startswith("ray-usage-stats/"):
+    bad.append("User-Agent %r" % headers.get("user-agent"))
+with open(usage_file, "rb") as f:
+    usage = json.load(f)
+if usage.get("usage_stats") != report or usage.get("success") is not True or usage.get("error") is not None:
+    bad.append("usage_stats.json does not hold the sent report with success true")
+for b in bad:
+    print("    " + b)
+print("    report: session_id %s, seq_number %s, %d bytes" % (report.get("session_id"), report.get("seq_number"), len(sent)))
+sys.exit(1 if bad else 0)
+' "$out" "$posts" "$sys_tmp/usage_stats.json" "$ID_REPORT_SENT" || return 1
+        c sh -c 'ls /var/lib/ray-usage-stats | grep -q .' ||
+                { sys_log "nothing in the state directory /var/lib/ray-usage-stats"; return 1; }
+}
+
+# The Ray user's own "ray-usage-stats disable" applies at the next run, with
+# nothing restarted or reloaded; "enable" brings reports back the same way.
+scenario_user_disable() {
+        local session cur off rc out
+        session=$(sys_make_session) || return 1
+        off=$(sys_record_lines)
+        start_unit || { sys_log "the first run failed"; sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
+        expect_eq "POSTs before disable" "$(sys_requests_after "$off" POST | grep -c .)" 1 || return 1
+
+        c_user "$RAY_USER" ray-usage-stats disable >"$sys_tmp/disable.out" 2>&1 ||
+                { sys_log "ray-usage-stats disable failed:"; sed 's/^/    /' "$sys_tmp/disable.out"; return 1; }
+        out=$(c cat "/home/$RAY_USER/.ray/config.json")
+        py 'import json, sys; sys.exit(0 if json.loads(sys.argv[1]).get("usage_stats") is False else 1)' "$out" ||
+                { sys_log "config.json after disable: $out"; return 1; }
+
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_skipped "$rc" || return 1
+        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=config \
+                || return 1
+        expect_no_requests "$off" || return 1
+
+        c_user "$RAY_USER" ray-usage-stats enable >/dev/null 2>&1 || { sys_log "ray-usage-stats enable failed"; return 1; }
+        off=$(sys_record_lines)
+        start_unit || { sys_log "the run after enable failed"; return 1; }
+        expect_eq "POSTs after enable" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+# The drop-in the unit's comment documents for a Ray temp directory other than
+# /tmp/ray (RAY_TMPDIR) makes the session visible and writable to the service.
+scenario_ray_tmpdir_dropin() {
+        local off rc name=session_2025-11-26_14-05-03_123456_777
+        c sh -ec "mkdir -p /srv/raytmp/ray && chmod 0777 /srv/raytmp/ray"
+        c_user "$RAY_USER" sh -ec "
+                mkdir -p /srv/raytmp/ray/$name/logs
+                printf '%s\n' 'INFO -- Dashboard head http address: 127.0.0.1:$sys_head_port' >/srv/raytmp/ray/$name/logs/dashboard.log
+                ln -sfn /srv/raytmp/ray/$name /srv/raytmp/ray/session_latest" || return 1
+        printf '[Service]\nEnvironment=RAY_TMPDIR=/srv/raytmp\nBindPaths=-/srv/raytmp/ray\n' |
+                c sh -c "cat >$DROPIN_DIR/50-raytmpdir.conf"
+        c systemctl daemon-reload
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        c rm -rf /srv/raytmp
+        expect_eq "systemctl start exit status" "$rc" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
+        expect_eq Result "$(sys_unit_show Result)" success || return 1
+        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
