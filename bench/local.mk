@@ -1,1 +1,1 @@
-EXTRA_DIST += bench/measure.py bench/check.sh
+EXTRA_DIST += bench/measure.py bench/spawn.c bench/check.sh

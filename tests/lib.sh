@@ -84,7 +84,8 @@ RUS_CLOSED_URL=http://127.0.0.1:$RUS_CLOSED_PORT
 
 unset DO_NOT_TRACK RAY_USAGE_STATS_ENABLED RAY_USAGE_STATS_PROMPT_ENABLED RAY_USAGE_STATS_UPLOAD \
         RAY_USAGE_STATS_EXTRA_TAGS RAY_USAGE_STATS_SOURCE RAY_USAGE_STATS_CA_BUNDLE RAY_USAGE_STATS_DEBUG \
-        RAY_AUTH_TOKEN RAY_AUTH_TOKEN_PATH RAY_AUTH_MODE STATE_DIRECTORY XDG_STATE_HOME XDG_CONFIG_HOME TMPDIR \
+        RAY_AUTH_TOKEN RAY_AUTH_TOKEN_PATH RAY_AUTH_MODE STATE_DIRECTORY XDG_STATE_HOME XDG_CONFIG_HOME \
+        TMPDIR \
         http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy \
         KUBERNETES_SERVICE_HOST
 
@@ -124,8 +125,8 @@ start_fake_head() {
         *" --fixtures "*) ;;
         *) args+=(--fixtures "$FIXTURES/basic") ;;
         esac
-        python3 "$TESTS_DIR/fake-ray-head.py" --port 0 --port-file "$port_file" --record "$FAKE_HEAD_RECORD" \
-                "${args[@]}" >"$log" 2>&1 &
+        python3 "$TESTS_DIR/fake-ray-head.py" --port 0 --port-file "$port_file" \
+                --record "$FAKE_HEAD_RECORD" "${args[@]}" >"$log" 2>&1 &
         FAKE_HEAD_PID=$!
         at_exit _rus_stop_pid "$FAKE_HEAD_PID"
         for i in $(seq 100); do
@@ -201,7 +202,8 @@ make_cert() { # DIR
         mkdir -p "$1"
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
                 -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-                -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a certificate"
+                -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1 ||
+                fail "openssl could not make a certificate"
         FAKE_CERT=$1/cert.pem
         FAKE_KEY=$1/key.pem
 }
@@ -220,10 +222,11 @@ make_session() { # DIR [OWNER]
         RUS_SESSION=$dir/$RUS_SESSION_NAME
         mkdir -p "$RUS_SESSION/logs" "$RUS_SESSION/sockets"
         chmod 0777 "$dir" "$RUS_SESSION" "$RUS_SESSION/logs" "$RUS_SESSION/sockets"
-        printf '%s\n' \
-                "2025-11-26 12:00:01,100	INFO head.py:160 -- Dashboard head grpc address: 0.0.0.0:40163" \
-                "2025-11-26 12:00:01,234	INFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:$port" \
-                >"$RUS_SESSION/logs/dashboard.log"
+        local log=$RUS_SESSION/logs/dashboard.log
+        printf '%s\tINFO head.py:160 -- Dashboard head grpc address: %s\n' \
+                "2025-11-26 12:00:01,100" 0.0.0.0:40163 >"$log"
+        printf '%s\tINFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:%s\n' \
+                "2025-11-26 12:00:01,234" "$port" >>"$log"
         ln -sfn "$RUS_SESSION_NAME" "$dir/session_latest"
         if [ -n "$owner" ]; then
                 chown -hR "$owner:" "$dir" || fail "cannot give $dir to $owner"

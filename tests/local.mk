@@ -1,1 +1,41 @@
-# tests
+# tests: the fake Ray head, its fixtures and the shell integration tests.
+# Integration tests are *.sh scripts sourcing tests/lib.sh; exit 0/77/1.
+TESTS += tests/fake-head.sh
+dist_check_DATA += \
+	tests/lib.sh \
+	tests/fake-ray-head.py \
+	tests/make-nodes-fixture.py \
+	tests/fixtures/README.md \
+	tests/fixtures/basic/actors.json \
+	tests/fixtures/basic/api_version.json \
+	tests/fixtures/basic/authentication_mode.json \
+	tests/fixtures/basic/cluster_id.json \
+	tests/fixtures/basic/cluster_metadata.json \
+	tests/fixtures/basic/grafana_health.json \
+	tests/fixtures/basic/jobs.json \
+	tests/fixtures/basic/nodes.json \
+	tests/fixtures/basic/placement_groups.json \
+	tests/fixtures/basic/prometheus_health.json \
+	tests/fixtures/basic/prometheus_health.json.status \
+	tests/fixtures/basic/usage_stats_enabled.json \
+	tests/fixtures/old-ray/actors.json \
+	tests/fixtures/old-ray/api_version.json \
+	tests/fixtures/old-ray/cluster_id.json \
+	tests/fixtures/old-ray/grafana_health.json \
+	tests/fixtures/old-ray/jobs.json \
+	tests/fixtures/old-ray/nodes.json \
+	tests/fixtures/old-ray/placement_groups.json \
+	tests/fixtures/old-ray/prometheus_health.json \
+	tests/fixtures/opted-out/actors.json \
+	tests/fixtures/opted-out/api_version.json \
+	tests/fixtures/opted-out/authentication_mode.json \
+	tests/fixtures/opted-out/cluster_id.json \
+	tests/fixtures/opted-out/cluster_metadata.json \
+	tests/fixtures/opted-out/grafana_health.json \
+	tests/fixtures/opted-out/jobs.json \
+	tests/fixtures/opted-out/nodes.json \
+	tests/fixtures/opted-out/placement_groups.json \
+	tests/fixtures/opted-out/prometheus_health.json \
+	tests/fixtures/opted-out/prometheus_health.json.status \
+	tests/fixtures/opted-out/usage_stats_enabled.json
+EXTRA_DIST += tests/fake-head.sh

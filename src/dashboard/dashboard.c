@@ -399,7 +399,8 @@ int dashboard_collect(DashboardClient *c, DashboardFigures *ret) {
         } calls[] = {
                 { "/api/version", "/api/version", false, parse_version, &f },
                 { "/cluster_id", "/cluster_id", false, parse_cluster_id, &f },
-                { "/api/v0/cluster_metadata", "/api/v0/cluster_metadata", false, parse_cluster_metadata, &f },
+                { "/api/v0/cluster_metadata", "/api/v0/cluster_metadata", false, parse_cluster_metadata,
+                  &f },
                 { "/api/v0/nodes?limit=10000&filter_keys=state&filter_predicates=%3D&filter_values=ALIVE",
                   "/api/v0/nodes", false, parse_nodes, &f },
                 { "/api/jobs/", "/api/jobs/", false, parse_jobs, &f },

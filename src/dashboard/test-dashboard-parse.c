@@ -7,7 +7,14 @@
 
 #include "dashboard/dashboard.h"
 
-#define S(s) (s), strlen(s)
+/* JSON written with ' for ", to keep the cases readable; ' never occurs in them. */
+static char *json_quote(char *s) {
+        for (char *p = s; *p; p++)
+                if (*p == '\'')
+                        *p = '"';
+        return s;
+}
+#define S(s) json_quote(strdupa(s)), strlen(s)
 
 /* Bodies every parser must refuse without touching its output. */
 static const char *const junk[] = {
@@ -79,11 +86,11 @@ static void test_error_kinds(void **state) {
 
         dashboard_figures_init(&f);
         assert_int_equal(dashboard_parse_cluster_id(S("<html></html>"), &f), -EBADMSG);
-        assert_int_equal(dashboard_parse_cluster_id(S("{\"result\": false, \"msg\": \"x\", \"data\": {}}"), &f),
+        assert_int_equal(dashboard_parse_cluster_id(S("{'result': false, 'msg': 'x', 'data': {}}"), &f),
                          -EREMOTEIO);
-        assert_int_equal(dashboard_parse_cluster_id(S("{\"result\": true, \"msg\": \"\", \"data\": []}"), &f),
+        assert_int_equal(dashboard_parse_cluster_id(S("{'result': true, 'msg': '', 'data': []}"), &f),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_cluster_id(S("{\"result\": true, \"data\": {\"clusterId\": 5}}"), &f),
+        assert_int_equal(dashboard_parse_cluster_id(S("{'result': true, 'data': {'clusterId': 5}}"), &f),
                          -EINVAL);
         assert_null(f.cluster_id);
         dashboard_figures_done(&f);
@@ -93,28 +100,28 @@ static void test_version(void **state) {
         DashboardFigures f;
 
         dashboard_figures_init(&f);
-        assert_int_equal(dashboard_parse_version(S("{\"version\": \"5\", \"ray_version\": \"2.52.0\", \"ray_commit\": "
-                                                   "\"a1b2c3\", \"session_name\": \"session_x\"}"),
+        assert_int_equal(dashboard_parse_version(S("{'version': '5', 'ray_version': '2.52.0', 'ray_commit': "
+                                                   "'a1b2c3', 'session_name': 'session_x'}"),
                                                  &f),
                          0);
         assert_string_equal(f.ray_version, "2.52.0");
         assert_string_equal(f.git_commit, "a1b2c3");
 
         /* Older Ray: no session_name; a null commit is unknown. */
-        assert_int_equal(dashboard_parse_version(S("{\"version\": \"3\", \"ray_version\": \"2.9.3\", "
-                                                   "\"ray_commit\": null}"),
+        assert_int_equal(dashboard_parse_version(S("{'version': '3', 'ray_version': '2.9.3', "
+                                                   "'ray_commit': null}"),
                                                  &f),
                          0);
         assert_string_equal(f.ray_version, "2.9.3");
         assert_null(f.git_commit);
 
         /* Wrong types, missing field, unprintable or absurd values. */
-        assert_int_equal(dashboard_parse_version(S("{\"ray_version\": 2}"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_version(S("{\"ray_commit\": \"x\"}"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_version(S("{\"ray_version\": \"2.0\", \"ray_commit\": []}"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_version(S("{\"ray_version\": \"2.0\\n\"}"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_version(S("{\"ray_version\": \"\"}"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_version(S("{\"ray_version\": \"\\u00e92\"}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_version(S("{'ray_version': 2}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_version(S("{'ray_commit': 'x'}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_version(S("{'ray_version': '2', 'ray_commit': []}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_version(S("{'ray_version': '2.0\\n'}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_version(S("{'ray_version': ''}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_version(S("{'ray_version': '\\u00e92'}"), &f), -EINVAL);
         assert_string_equal(f.ray_version, "2.9.3");
         dashboard_figures_done(&f);
 }
@@ -123,17 +130,17 @@ static void test_cluster_id(void **state) {
         DashboardFigures f;
 
         dashboard_figures_init(&f);
-        assert_int_equal(dashboard_parse_cluster_id(S("{\"result\": true, \"msg\": \"Fetched cluster id\", \"data\": "
-                                                      "{\"clusterId\": \"3f9e0c7aABCD\"}}"),
+        assert_int_equal(dashboard_parse_cluster_id(S("{'result': true, 'msg': 'Fetched cluster id', "
+                                                      "'data': {'clusterId': '3f9e0c7aABCD'}}"),
                                                     &f),
                          0);
         assert_string_equal(f.cluster_id, "3f9e0c7aABCD");
         /* Not hex: never becomes a session_id. */
-        assert_int_equal(dashboard_parse_cluster_id(S("{\"result\": true, \"data\": {\"clusterId\": "
-                                                      "\"fixture-host-zz9\"}}"),
+        assert_int_equal(dashboard_parse_cluster_id(S("{'result': true, 'data': {'clusterId': "
+                                                      "'fixture-host-zz9'}}"),
                                                     &f),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_cluster_id(S("{\"result\": true, \"data\": {\"clusterId\": \"\"}}"), &f),
+        assert_int_equal(dashboard_parse_cluster_id(S("{'result': true, 'data': {'clusterId': ''}}"), &f),
                          -EINVAL);
         assert_string_equal(f.cluster_id, "3f9e0c7aABCD");
         dashboard_figures_done(&f);
@@ -143,33 +150,33 @@ static void test_cluster_metadata(void **state) {
         DashboardFigures f;
 
         dashboard_figures_init(&f);
-        assert_int_equal(dashboard_parse_cluster_metadata(S("{\"result\": true, \"msg\": \"\", \"data\": "
-                                                            "{\"rayVersion\": \"2.52.0\", \"pythonVersion\": "
-                                                            "\"3.11.7\", \"os\": \"linux\"}}"),
+        assert_int_equal(dashboard_parse_cluster_metadata(S("{'result': true, 'msg': '', 'data': "
+                                                            "{'rayVersion': '2.52.0', 'pythonVersion': "
+                                                            "'3.11.7', 'os': 'linux'}}"),
                                                           &f),
                          0);
         assert_string_equal(f.python_version, "3.11.7");
-        assert_int_equal(dashboard_parse_cluster_metadata(S("{\"result\": true, \"data\": {\"pythonVersion\": "
-                                                            "\"3.11\"}}"),
+        assert_int_equal(dashboard_parse_cluster_metadata(S("{'result': true, 'data': {'pythonVersion': "
+                                                            "'3.11'}}"),
                                                           &f),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_cluster_metadata(S("{\"result\": true, \"data\": {\"pythonVersion\": "
-                                                            "\"3.11.7rc1\"}}"),
+        assert_int_equal(dashboard_parse_cluster_metadata(S("{'result': true, 'data': {'pythonVersion': "
+                                                            "'3.11.7rc1'}}"),
                                                           &f),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_cluster_metadata(S("{\"result\": true, \"data\": {\"pythonVersion\": "
+        assert_int_equal(dashboard_parse_cluster_metadata(S("{'result': true, 'data': {'pythonVersion': "
                                                             "3.11}}"),
                                                           &f),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_cluster_metadata(S("{\"result\": true, \"data\": {}}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_cluster_metadata(S("{'result': true, 'data': {}}"), &f), -EINVAL);
         assert_string_equal(f.python_version, "3.11.7");
         dashboard_figures_done(&f);
 }
 
 #define NODE(state, resources) \
-        "{\"node_id\": \"aa\", \"node_ip\": \"10.77.1.2\", \"state\": \"" state "\", \"resources_total\": " resources "}"
+        "{'node_id': 'aa', 'node_ip': '10.77.1.2', 'state': '" state "', 'resources_total': " resources "}"
 #define NODES(total_fields, rows) \
-        "{\"result\": true, \"msg\": \"\", \"data\": {\"result\": {" total_fields "\"result\": [" rows "]}}}"
+        "{'result': true, 'msg': '', 'data': {'result': {" total_fields "'result': [" rows "]}}}"
 
 static void test_nodes(void **state) {
         DashboardFigures f;
@@ -177,13 +184,13 @@ static void test_nodes(void **state) {
         dashboard_figures_init(&f);
         assert_int_equal(
                 dashboard_parse_nodes(
-                        S(NODES("\"total\": 3, \"num_after_truncation\": 3, \"num_filtered\": 3, ",
-                                NODE("ALIVE", "{\"CPU\": 8.0, \"memory\": 21474836480.0, \"object_store_memory\": "
-                                              "9663676416.0, \"node:10.77.1.2\": 1.0}") ", "
-                                NODE("ALIVE", "{\"CPU\": 16, \"GPU\": 1.0, \"memory\": 42949672960.0, "
-                                              "\"object_store_memory\": 18253611008.0, "
-                                              "\"accelerator_type:A10G\": 1.0}") ", "
-                                NODE("DEAD", "{\"CPU\": 64.0, \"GPU\": 8.0, \"accelerator_type:H100\": 1.0}"))),
+                        S(NODES("'total': 3, 'num_after_truncation': 3, 'num_filtered': 3, ",
+                                NODE("ALIVE", "{'CPU': 8.0, 'memory': 21474836480.0, 'object_store_memory': "
+                                              "9663676416.0, 'node:10.77.1.2': 1.0}") ", "
+                                NODE("ALIVE", "{'CPU': 16, 'GPU': 1.0, 'memory': 42949672960.0, "
+                                              "'object_store_memory': 18253611008.0, "
+                                              "'accelerator_type:A10G': 1.0}") ", "
+                                NODE("DEAD", "{'CPU': 64.0, 'GPU': 8.0, 'accelerator_type:H100': 1.0}"))),
                         &f),
                 0);
         /* Counted here: num_filtered says 3, but only two are ALIVE. */
@@ -197,9 +204,9 @@ static void test_nodes(void **state) {
         assert_null(f.accelerator_types[1]);
 
         /* Old Ray: no num_filtered; no GPU anywhere gives NAN, as Ray's v1 path gives None. */
-        assert_int_equal(dashboard_parse_nodes(S(NODES("\"total\": 1, ",
-                                                       NODE("ALIVE", "{\"CPU\": 4.0, \"memory\": 8.0, "
-                                                                     "\"object_store_memory\": 4.0}"))),
+        assert_int_equal(dashboard_parse_nodes(S(NODES("'total': 1, ",
+                                                       NODE("ALIVE", "{'CPU': 4.0, 'memory': 8.0, "
+                                                                     "'object_store_memory': 4.0}"))),
                                                &f),
                          0);
         assert_int_equal(f.total_num_nodes, 1);
@@ -208,10 +215,10 @@ static void test_nodes(void **state) {
         assert_null(f.accelerator_types);
 
         /* No CPU resource on any ALIVE node; accelerator types sorted and unique. */
-        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "{\"accelerator_type:T4\": 1, "
-                                                                         "\"accelerator_type:A100\": 1}") ", "
-                                                           NODE("ALIVE", "{\"accelerator_type:T4\": 1, "
-                                                                         "\"accelerator_type:\": 1}"))),
+        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "{'accelerator_type:T4': 1, "
+                                                                         "'accelerator_type:A100': 1}") ", "
+                                                           NODE("ALIVE", "{'accelerator_type:T4': 1, "
+                                                                         "'accelerator_type:': 1}"))),
                                                &f),
                          0);
         assert_int_equal(f.total_num_nodes, 2);
@@ -222,21 +229,21 @@ static void test_nodes(void **state) {
         assert_null(f.accelerator_types[2]);
 
         /* Nothing ALIVE. */
-        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("DEAD", "{\"CPU\": 4}"))), &f), 0);
+        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("DEAD", "{'CPU': 4}"))), &f), 0);
         assert_int_equal(f.total_num_nodes, 0);
         assert_true(isnan(f.total_num_cpus));
         assert_null(f.accelerator_types);
 
         /* Wrong types anywhere that matters refuse the whole answer. */
-        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "{\"CPU\": \"8\"}"))), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "{\"CPU\": -1}"))), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "{'CPU': '8'}"))), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "{'CPU': -1}"))), &f), -EINVAL);
         assert_int_equal(dashboard_parse_nodes(S(NODES("", NODE("ALIVE", "[]"))), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_nodes(S(NODES("", "{\"state\": 1}")), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_nodes(S(NODES("", "\"row\"")), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_nodes(S("{\"result\": true, \"data\": {\"result\": {\"total\": 1}}}"), &f),
+        assert_int_equal(dashboard_parse_nodes(S(NODES("", "{'state': 1}")), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_nodes(S(NODES("", "'row'")), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_nodes(S("{'result': true, 'data': {'result': {'total': 1}}}"), &f),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_nodes(S("{\"result\": false, \"msg\": \"too many requests\", "
-                                                 "\"data\": {}}"),
+        assert_int_equal(dashboard_parse_nodes(S("{'result': false, 'msg': 'too many requests', "
+                                                 "'data': {}}"),
                                                &f),
                          -EREMOTEIO);
         assert_int_equal(f.total_num_nodes, 0);
@@ -249,22 +256,22 @@ static void test_jobs(void **state) {
         dashboard_figures_init(&f);
         assert_int_equal(
                 dashboard_parse_jobs(
-                        S("[{\"type\": \"DRIVER\", \"job_id\": \"01000000\", \"status\": \"RUNNING\"},"
-                          " {\"type\": \"DRIVER\", \"job_id\": \"02000000\", \"status\": \"SUCCEEDED\"},"
-                          " {\"type\": \"SUBMISSION\", \"job_id\": \"03000000\", \"status\": \"RUNNING\"},"
-                          " {\"type\": \"SUBMISSION\", \"job_id\": null, \"status\": \"RUNNING\"},"
-                          " {\"type\": \"SUBMISSION\", \"status\": \"RUNNING\"},"
-                          " {\"type\": \"SUBMISSION\", \"job_id\": null, \"status\": \"PENDING\"},"
-                          " {\"type\": \"SUBMISSION\", \"job_id\": \"04000000\", \"status\": \"STOPPED\"}]"),
+                        S("[{'type': 'DRIVER', 'job_id': '01000000', 'status': 'RUNNING'},"
+                          " {'type': 'DRIVER', 'job_id': '02000000', 'status': 'SUCCEEDED'},"
+                          " {'type': 'SUBMISSION', 'job_id': '03000000', 'status': 'RUNNING'},"
+                          " {'type': 'SUBMISSION', 'job_id': null, 'status': 'RUNNING'},"
+                          " {'type': 'SUBMISSION', 'status': 'RUNNING'},"
+                          " {'type': 'SUBMISSION', 'job_id': null, 'status': 'PENDING'},"
+                          " {'type': 'SUBMISSION', 'job_id': '04000000', 'status': 'STOPPED'}]"),
                         &f),
                 0);
         assert_int_equal(f.total_num_running_jobs, 2);
 
         /* Older Ray: lower-case types, "driver" instead of "driver_info". */
-        assert_int_equal(dashboard_parse_jobs(S("[{\"type\": \"driver\", \"job_id\": \"01000000\", \"status\": "
-                                                "\"RUNNING\", \"driver\": {}},"
-                                                " {\"type\": \"submission\", \"job_id\": null, \"status\": "
-                                                "\"RUNNING\"}]"),
+        assert_int_equal(dashboard_parse_jobs(S("[{'type': 'driver', 'job_id': '01000000', 'status': "
+                                                "'RUNNING', 'driver': {}},"
+                                                " {'type': 'submission', 'job_id': null, 'status': "
+                                                "'RUNNING'}]"),
                                               &f),
                          0);
         assert_int_equal(f.total_num_running_jobs, 1);
@@ -272,10 +279,10 @@ static void test_jobs(void **state) {
         assert_int_equal(dashboard_parse_jobs(S("[]"), &f), 0);
         assert_int_equal(f.total_num_running_jobs, 0);
 
-        assert_int_equal(dashboard_parse_jobs(S("{\"jobs\": []}"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_jobs(S("[{\"type\": \"DRIVER\", \"status\": 1}]"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_jobs(S("[{\"type\": \"DRIVER\"}]"), &f), -EINVAL);
-        assert_int_equal(dashboard_parse_jobs(S("[\"01000000\"]"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_jobs(S("{'jobs': []}"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_jobs(S("[{'type': 'DRIVER', 'status': 1}]"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_jobs(S("[{'type': 'DRIVER'}]"), &f), -EINVAL);
+        assert_int_equal(dashboard_parse_jobs(S("['01000000']"), &f), -EINVAL);
         assert_int_equal(f.total_num_running_jobs, 0);
         dashboard_figures_done(&f);
 }
@@ -283,29 +290,29 @@ static void test_jobs(void **state) {
 static void test_state_total(void **state) {
         int64_t total = -1;
 
-        assert_int_equal(dashboard_parse_state_total(S("{\"result\": true, \"msg\": \"\", \"data\": {\"result\": "
-                                                       "{\"total\": 7, \"num_after_truncation\": 7, \"result\": "
+        assert_int_equal(dashboard_parse_state_total(S("{'result': true, 'msg': '', 'data': {'result': "
+                                                       "{'total': 7, 'num_after_truncation': 7, 'result': "
                                                        "[{}]}}}"),
                                                      &total),
                          0);
         assert_int_equal(total, 7);
-        assert_int_equal(dashboard_parse_state_total(S("{\"result\": true, \"data\": {\"result\": {\"total\": 0, "
-                                                       "\"result\": [], \"partial_failure_warning\": null}}}"),
+        assert_int_equal(dashboard_parse_state_total(S("{'result': true, 'data': {'result': {'total': 0, "
+                                                       "'result': [], 'partial_failure_warning': null}}}"),
                                                      &total),
                          0);
         assert_int_equal(total, 0);
-        assert_int_equal(dashboard_parse_state_total(S("{\"result\": true, \"data\": {\"result\": {\"total\": "
-                                                       "\"3\"}}}"),
+        assert_int_equal(dashboard_parse_state_total(S("{'result': true, 'data': {'result': {'total': "
+                                                       "'3'}}}"),
                                                      &total),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_state_total(S("{\"result\": true, \"data\": {\"result\": {\"total\": "
+        assert_int_equal(dashboard_parse_state_total(S("{'result': true, 'data': {'result': {'total': "
                                                        "-3}}}"),
                                                      &total),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_state_total(S("{\"result\": true, \"data\": {\"total\": 3}}"), &total),
+        assert_int_equal(dashboard_parse_state_total(S("{'result': true, 'data': {'total': 3}}"), &total),
                          -EINVAL);
-        assert_int_equal(dashboard_parse_state_total(S("{\"result\": false, \"msg\": \"Max number of in-progress "
-                                                       "requests\", \"data\": {}}"),
+        assert_int_equal(dashboard_parse_state_total(S("{'result': false, 'msg': 'Max number of in-progress "
+                                                       "requests', 'data': {}}"),
                                                      &total),
                          -EREMOTEIO);
         assert_int_equal(total, 0);
@@ -314,76 +321,76 @@ static void test_state_total(void **state) {
 static void test_health(void **state) {
         bool b;
 
-        assert_int_equal(dashboard_parse_grafana_health(S("{\"result\": true, \"msg\": \"Grafana running\", "
-                                                          "\"data\": {\"grafanaHost\": \"http://10.77.1.2:3000\"}}"),
+        assert_int_equal(dashboard_parse_grafana_health(S("{'result': true, 'msg': 'Grafana running', "
+                                                          "'data': {'grafanaHost': 'http://10.77.1.2:3000'}"
+                                                          "}"),
                                                         &b),
                          0);
         assert_true(b);
-        assert_int_equal(dashboard_parse_grafana_health(S("{\"result\": true, \"msg\": \"Grafana disabled\", "
-                                                          "\"data\": {\"grafanaHost\": \"DISABLED\"}}"),
+        assert_int_equal(dashboard_parse_grafana_health(S("{'result': true, 'msg': 'Grafana disabled', "
+                                                          "'data': {'grafanaHost': 'DISABLED'}}"),
                                                         &b),
                          0);
         assert_false(b);
         b = true;
-        assert_int_equal(dashboard_parse_grafana_health(S("{\"result\": false, \"msg\": \"Grafana healthcheck "
-                                                          "failed\", \"data\": {\"status\": 503}}"),
+        assert_int_equal(dashboard_parse_grafana_health(S("{'result': false, 'msg': 'Grafana healthcheck "
+                                                          "failed', 'data': {'status': 503}}"),
                                                         &b),
                          0);
         assert_false(b);
-        assert_int_equal(dashboard_parse_grafana_health(S("{\"result\": true, \"data\": {}}"), &b), -EINVAL);
-        assert_int_equal(dashboard_parse_grafana_health(S("{\"result\": true, \"data\": {\"grafanaHost\": 1}}"), &b),
+        assert_int_equal(dashboard_parse_grafana_health(S("{'result': true, 'data': {}}"), &b), -EINVAL);
+        assert_int_equal(dashboard_parse_grafana_health(S("{'result': true, 'data': {'grafanaHost': 1}}"),
+                                                        &b),
                          -EINVAL);
 
-        assert_int_equal(dashboard_parse_prometheus_health(S("{\"result\": true, \"msg\": \"prometheus running\", "
-                                                             "\"data\": {}}"),
+        assert_int_equal(dashboard_parse_prometheus_health(S("{'result': true, 'msg': 'prometheus running', "
+                                                             "'data': {}}"),
                                                            &b),
                          0);
         assert_true(b);
-        assert_int_equal(dashboard_parse_prometheus_health(S("{\"result\": false, \"msg\": \"failed\", \"data\": "
-                                                             "{\"reason\": \"x\"}}"),
+        assert_int_equal(dashboard_parse_prometheus_health(S("{'result': false, 'msg': 'failed', 'data': "
+                                                             "{'reason': 'x'}}"),
                                                            &b),
                          0);
         assert_false(b);
-        assert_int_equal(dashboard_parse_prometheus_health(S("{\"msg\": \"prometheus running\"}"), &b), -EINVAL);
+        assert_int_equal(dashboard_parse_prometheus_health(S("{'msg': 'prometheus running'}"), &b), -EINVAL);
 }
 
 static void test_auth_mode(void **state) {
         bool token = true;
 
-        assert_int_equal(dashboard_parse_auth_mode(S("{\"authentication_mode\": \"disabled\"}"), &token), 0);
+        assert_int_equal(dashboard_parse_auth_mode(S("{'authentication_mode': 'disabled'}"), &token), 0);
         assert_false(token);
-        assert_int_equal(dashboard_parse_auth_mode(S("{\"authentication_mode\": \"token\"}"), &token), 0);
+        assert_int_equal(dashboard_parse_auth_mode(S("{'authentication_mode': 'token'}"), &token), 0);
         assert_true(token);
         token = false;
-        assert_int_equal(dashboard_parse_auth_mode(S("{\"authentication_mode\": \"k8s\"}"), &token), 0);
+        assert_int_equal(dashboard_parse_auth_mode(S("{'authentication_mode': 'k8s'}"), &token), 0);
         assert_true(token);
-        assert_int_equal(dashboard_parse_auth_mode(S("{\"authentication_mode\": \"magic\"}"), &token), -EINVAL);
-        assert_int_equal(dashboard_parse_auth_mode(S("{\"authentication_mode\": true}"), &token), -EINVAL);
+        assert_int_equal(dashboard_parse_auth_mode(S("{'authentication_mode': 'magic'}"), &token), -EINVAL);
+        assert_int_equal(dashboard_parse_auth_mode(S("{'authentication_mode': true}"), &token), -EINVAL);
         assert_int_equal(dashboard_parse_auth_mode(S("{}"), &token), -EINVAL);
 }
 
 static void test_usage_stats_enabled(void **state) {
         bool enabled = true;
+        int r;
 
-        assert_int_equal(dashboard_parse_usage_stats_enabled(S("{\"result\": true, \"msg\": \"Fetched usage stats "
-                                                               "enabled\", \"data\": {\"usageStatsEnabled\": false, "
-                                                               "\"usageStatsPromptEnabled\": false}}"),
-                                                             &enabled),
-                         0);
+        r = dashboard_parse_usage_stats_enabled(S("{'result': true, 'msg': 'Fetched usage stats enabled', "
+                                                  "'data': {'usageStatsEnabled': false, "
+                                                  "'usageStatsPromptEnabled': false}}"),
+                                                &enabled);
+        assert_int_equal(r, 0);
         assert_false(enabled);
-        assert_int_equal(dashboard_parse_usage_stats_enabled(S("{\"result\": true, \"data\": {\"usageStatsEnabled\": "
-                                                               "true}}"),
-                                                             &enabled),
-                         0);
+        r = dashboard_parse_usage_stats_enabled(S("{'result': true, 'data': {'usageStatsEnabled': true}}"),
+                                                &enabled);
+        assert_int_equal(r, 0);
         assert_true(enabled);
-        assert_int_equal(dashboard_parse_usage_stats_enabled(S("{\"result\": true, \"data\": {\"usageStatsEnabled\": "
-                                                               "\"false\"}}"),
-                                                             &enabled),
-                         -EINVAL);
-        assert_int_equal(dashboard_parse_usage_stats_enabled(S("{\"result\": false, \"data\": "
-                                                               "{\"usageStatsEnabled\": false}}"),
-                                                             &enabled),
-                         -EREMOTEIO);
+        r = dashboard_parse_usage_stats_enabled(S("{'result': true, 'data': {'usageStatsEnabled': '0'}}"),
+                                                &enabled);
+        assert_int_equal(r, -EINVAL);
+        r = dashboard_parse_usage_stats_enabled(S("{'result': false, 'data': {'usageStatsEnabled': false}}"),
+                                                &enabled);
+        assert_int_equal(r, -EREMOTEIO);
         assert_true(enabled);
 }
 

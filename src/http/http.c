@@ -104,7 +104,8 @@ static int setup(CURL *h, const HttpRequest *req, struct curl_slist *headers, Bu
 
         SETOPT(h, CURLOPT_URL, req->url);
         SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
-        /* Signals would interrupt the caller; timeouts are enforced by polling instead. */
+        /* No SIGALRM for resolver timeouts: not thread-safe, and it would
+         * disturb the caller's own signal handling. */
         SETOPT(h, CURLOPT_NOSIGNAL, 1L);
         SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
         SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
@@ -161,6 +162,7 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         assert(req->method);
         assert(req->url);
         assert(req->timeout_ms > 0);
+        assert(req->max_response > 0); /* 0 would mean "no limit" to CURLOPT_MAXFILESIZE */
         assert(ret);
 
         *ret = (HttpResponse) {};

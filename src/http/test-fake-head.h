@@ -79,7 +79,8 @@ static inline int closed_port(void) {
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
                 port = -errno;
                 close(fd);
                 return port;

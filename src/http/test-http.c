@@ -101,8 +101,8 @@ static void test_hang_times_out(void **state) {
 }
 
 static void test_huge_refused(void **state) {
-        const char *extra[] = { "--route-mode", "/api/version=huge", "--route-mode", "/cluster_id=huge-nolength",
-                                NULL };
+        const char *extra[] = { "--route-mode", "/api/version=huge",
+                                "--route-mode", "/cluster_id=huge-nolength", NULL };
         HttpResponse resp;
         char url[128];
         FakeHead h;

@@ -31,6 +31,7 @@ typedef enum Kind {
         KIND_NULL,
         KIND_BOOL,
         KIND_INT,
+        KIND_BIGINT,  /* an int beyond int64: fine for Python, not for the report */
         KIND_FLOAT,
         KIND_STR,
         KIND_TIMESTAMP,
@@ -38,7 +39,7 @@ typedef enum Kind {
         KIND_MAP,
         KIND_SEQ,
         KIND_OTHER,   /* binary, omap, pairs, set: nothing the report can carry */
-        KIND_INVALID, /* PyYAML would fail to construct it: "!!int abc", or an int beyond int64 */
+        KIND_INVALID, /* PyYAML would fail to construct it: "!!int abc" */
 } Kind;
 
 typedef struct Value {
@@ -50,6 +51,11 @@ typedef struct Value {
 
 typedef struct Parser {
         yaml_document_t doc;
+        /* Per node, in document order: whether its event carried a tag. libyaml's
+         * loader gives untagged scalars the str tag, and this tells "!!str 1"
+         * (a string) from "1" (an int). */
+        bool *tagged;
+        size_t n_tagged;
         /* PyYAML's implicit resolvers (YAML 1.1), in the order it tries them. */
         regex_t re_bool, re_float, re_int, re_null, re_timestamp;
 } Parser;
@@ -119,9 +125,10 @@ static Kind construct_int(const char *text, int64_t *ret) {
 
                         errno = 0;
                         d = strtoull(part, &end, 10);
-                        if (errno != 0 || end == part || (*end && *end != ':') ||
-                            v > (UINT64_MAX - d) / 60)
+                        if (end == part || (*end && *end != ':'))
                                 return KIND_INVALID;
+                        if (errno != 0 || v > (UINT64_MAX - d) / 60)
+                                return KIND_BIGINT;
                         v = v * 60 + d;
                         part = *end ? end + 1 : NULL;
                 }
@@ -130,11 +137,13 @@ static Kind construct_int(const char *text, int64_t *ret) {
 
                 errno = 0;
                 v = strtoull(digits, &end, base);
-                if (errno != 0 || *end)
+                if (*end)
                         return KIND_INVALID;
+                if (errno != 0)
+                        return KIND_BIGINT;
         }
         if (v > (uint64_t) INT64_MAX)
-                return KIND_INVALID;
+                return KIND_BIGINT;
         *ret = negative ? -(int64_t) v : (int64_t) v;
         return KIND_INT;
 }
@@ -190,10 +199,14 @@ static Value node_value(Parser *p, yaml_node_t *n) {
         if (strlen(v.s) != v.len || !t)
                 return (Value) { .kind = KIND_INVALID };
 
-        /* libyaml gives an untagged scalar the str tag, so a plain "str" scalar is
-         * resolved as PyYAML resolves untagged plain scalars. */
-        if (streq(t, "str"))
-                v.kind = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? resolve_plain(p, v.s, &v.i) : KIND_STR;
+        /* Only untagged plain scalars are resolved by their text. */
+        if (streq(t, "str")) {
+                size_t index = (size_t) (n - p->doc.nodes.start);
+                bool tagged = index < p->n_tagged && p->tagged[index];
+
+                v.kind = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !tagged ?
+                        resolve_plain(p, v.s, &v.i) : KIND_STR;
+        }
         else if (streq(t, "int"))
                 v.kind = matches(&p->re_int, v.s) ? construct_int(v.s, &v.i) : KIND_INVALID;
         else if (streq(t, "bool"))
@@ -201,9 +214,9 @@ static Value node_value(Parser *p, yaml_node_t *n) {
         else if (streq(t, "null"))
                 v.kind = KIND_NULL;
         else if (streq(t, "float"))
-                v.kind = KIND_FLOAT;
+                v.kind = matches(&p->re_float, v.s) ? KIND_FLOAT : KIND_INVALID;
         else if (streq(t, "timestamp"))
-                v.kind = KIND_TIMESTAMP;
+                v.kind = matches(&p->re_timestamp, v.s) ? KIND_TIMESTAMP : KIND_INVALID;
         return v;
 }
 
@@ -347,11 +360,45 @@ static int mapping_get(Parser *p, yaml_node_t *map, const char *key, yaml_node_t
         return 0;
 }
 
+/* Python's "key in container" for a string key: 1 or 0, or -EBADMSG where Python
+ * raises TypeError. On a string it is a substring test, on a list a search. */
+static int py_contains(Parser *p, yaml_node_t *n, const char *key) {
+        Value v = node_value(p, n);
+        yaml_node_t *found;
+        int r;
+
+        switch (v.kind) {
+        case KIND_MAP:
+                r = mapping_get(p, n, key, &found);
+                return r < 0 ? r : !!found;
+        case KIND_STR:
+                return !!strstr(v.s, key);
+        case KIND_SEQ:
+                for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+                        Value e = node_value(p, yaml_document_get_node(&p->doc, *i));
+
+                        if (e.kind == KIND_STR && streq(e.s, key))
+                                return 1;
+                }
+                return 0;
+        default:
+                return -EBADMSG;
+        }
+}
+
+/* Python's container[key] after "key in container" said yes: only a mapping
+ * can be indexed by a string. */
+static int py_getitem(Parser *p, yaml_node_t *n, const char *key, yaml_node_t **ret) {
+        if (node_value(p, n).kind != KIND_MAP)
+                return -EBADMSG;
+        return mapping_get(p, n, key, ret);
+}
+
 /* Ray's get_instance_type(node_config). 0 and *ret NULL when there is none. */
 static int instance_type(Parser *p, yaml_node_t *node_config, yaml_node_t **ret) {
         static const char *const keys[] = { "InstanceType", "machineType" };
         Value v;
-        yaml_node_t *n, *azure;
+        yaml_node_t *azure;
         int r;
 
         *ret = NULL;
@@ -360,25 +407,23 @@ static int instance_type(Parser *p, yaml_node_t *node_config, yaml_node_t **ret)
         v = node_value(p, node_config);
         if (!value_truthy(node_config, &v))
                 return 0;
-        if (v.kind != KIND_MAP)
-                return -EBADMSG;
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                r = mapping_get(p, node_config, keys[i], &n);
-                if (r < 0)
-                        return r;
-                if (n) {
-                        *ret = n;
-                        return 0;
-                }
+                r = py_contains(p, node_config, keys[i]);
+                if (r != 0)
+                        return r < 0 ? r : py_getitem(p, node_config, keys[i], ret);
         }
 
-        r = mapping_get(p, node_config, "azure_arm_parameters", &azure);
-        if (r < 0 || !azure)
+        r = py_contains(p, node_config, "azure_arm_parameters");
+        if (r <= 0)
                 return r;
-        if (node_value(p, azure).kind != KIND_MAP)
-                return -EBADMSG;
-        return mapping_get(p, azure, "vmSize", ret);
+        r = py_getitem(p, node_config, "azure_arm_parameters", &azure);
+        if (r < 0)
+                return r;
+        r = py_contains(p, azure, "vmSize");
+        if (r <= 0)
+                return r;
+        return py_getitem(p, azure, "vmSize", ret);
 }
 
 /* The instance type as a string, NULL when Ray would skip it (falsy). */
@@ -501,31 +546,16 @@ static int provider_type(Parser *p, const Pairs *top, char **ret) {
         Value v;
         int r;
 
+        /* if "provider" in config and "type" in config["provider"] */
         if (!provider)
                 return 0;
-        v = node_value(p, provider);
-        switch (v.kind) {
-        case KIND_MAP:
-                break;
-        case KIND_STR:
-                /* "type" in config["provider"] is a substring test on a string, and
-                 * then indexing the string with "type" fails. */
-                return strstr(v.s, "type") ? -EBADMSG : 0;
-        case KIND_SEQ:
-                for (yaml_node_item_t *i = provider->data.sequence.items.start; i < provider->data.sequence.items.top; i++) {
-                        Value e = node_value(p, yaml_document_get_node(&p->doc, *i));
-
-                        if (e.kind == KIND_STR && streq(e.s, "type"))
-                                return -EBADMSG;
-                }
-                return 0;
-        default:
-                return -EBADMSG;
-        }
-
-        r = mapping_get(p, provider, "type", &type);
-        if (r < 0 || !type)
+        r = py_contains(p, provider, "type");
+        if (r <= 0)
                 return r;
+        r = py_getitem(p, provider, "type", &type);
+        if (r < 0)
+                return r;
+
         v = node_value(p, type);
         if (v.kind == KIND_NULL)
                 return 0;
@@ -536,7 +566,8 @@ static int provider_type(Parser *p, const Pairs *top, char **ret) {
 }
 
 /* What PyYAML refuses anywhere in the document, even in parts Ray never reads:
- * tags SafeLoader has no constructor for, and collections used as keys. */
+ * tags SafeLoader has no constructor for, tagged values it cannot construct
+ * ("!!int abc"), and collections used as keys. */
 static int validate(Parser *p) {
         static const char *const known[] = {
                 "null", "bool", "int", "float", "binary", "timestamp",
@@ -549,7 +580,7 @@ static int validate(Parser *p) {
 
                 for (size_t i = 0; t && i < ELEMENTSOF(known) && !found; i++)
                         found = streq(t, known[i]);
-                if (!found)
+                if (!found || node_value(p, n).kind == KIND_INVALID)
                         return -EBADMSG;
 
                 if (n->type != YAML_MAPPING_NODE)
@@ -565,11 +596,17 @@ static int validate(Parser *p) {
 }
 
 /* Walks the events once before loading: exactly one document, bounded size and
- * depth. libyaml's loader shares aliased nodes instead of copying them. */
-static int prescan(const char *yaml, size_t size) {
+ * depth (libyaml's loader shares aliased nodes instead of copying them), and
+ * notes which nodes carry a tag. The loader creates one node per scalar,
+ * sequence and mapping event, in event order, so the k-th such event is node k. */
+static int prescan(Parser *p, const char *yaml, size_t size) {
         yaml_parser_t parser;
         unsigned depth = 0, documents = 0;
         int r = 0;
+
+        p->tagged = calloc(YAML_MAX_EVENTS, sizeof(bool));
+        if (!p->tagged)
+                return -ENOMEM;
 
         if (!yaml_parser_initialize(&parser))
                 return -ENOMEM;
@@ -586,8 +623,13 @@ static int prescan(const char *yaml, size_t size) {
                 case YAML_DOCUMENT_START_EVENT:
                         documents++;
                         break;
+                case YAML_SCALAR_EVENT:
+                        p->tagged[p->n_tagged++] = e.data.scalar.tag;
+                        break;
                 case YAML_SEQUENCE_START_EVENT:
                 case YAML_MAPPING_START_EVENT:
+                        p->tagged[p->n_tagged++] = e.type == YAML_SEQUENCE_START_EVENT ?
+                                e.data.sequence_start.tag : e.data.mapping_start.tag;
                         if (++depth > YAML_MAX_DEPTH)
                                 r = -EBADMSG;
                         break;
@@ -633,6 +675,7 @@ static int parser_init(Parser *p) {
 }
 
 static void parser_done(Parser *p) {
+        free(p->tagged);
         regfree(&p->re_bool);
         regfree(&p->re_float);
         regfree(&p->re_int);
@@ -679,24 +722,27 @@ int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret) {
 
         *ret = CLUSTER_CONFIG_NULL;
 
-        if (size > CLUSTER_CONFIG_MAX_SIZE || prescan(yaml, size) < 0)
+        if (size > CLUSTER_CONFIG_MAX_SIZE)
                 return 0;
 
         r = parser_init(&p);
         if (r < 0)
                 return r;
 
-        if (!yaml_parser_initialize(&parser)) {
-                parser_done(&p);
-                return -ENOMEM;
+        r = prescan(&p, yaml, size);
+        if (r >= 0) {
+                if (!yaml_parser_initialize(&parser)) {
+                        parser_done(&p);
+                        return -ENOMEM;
+                }
+                yaml_parser_set_input_string(&parser, (const unsigned char *) yaml, size);
+                if (yaml_parser_load(&parser, &p.doc)) {
+                        r = parse_document(&p, &c);
+                        yaml_document_delete(&p.doc);
+                } else
+                        r = -EBADMSG;
+                yaml_parser_delete(&parser);
         }
-        yaml_parser_set_input_string(&parser, (const unsigned char *) yaml, size);
-        if (yaml_parser_load(&parser, &p.doc)) {
-                r = parse_document(&p, &c);
-                yaml_document_delete(&p.doc);
-        } else
-                r = -EBADMSG;
-        yaml_parser_delete(&parser);
         parser_done(&p);
 
         if (r == -ENOMEM)

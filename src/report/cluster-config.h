@@ -31,7 +31,10 @@ void cluster_config_done(ClusterConfig *c);
  * reproducible; NULL when empty.
  *
  * The YAML is read with YAML 1.1 rules as PyYAML's safe_load reads it (plain
- * scalar types, merge keys, last duplicate key wins). Like Ray, any problem
+ * scalar types, merge keys, last duplicate key wins, Python's "in" and indexing
+ * on whatever type a value has); libyaml does the scanning, so syntax corner
+ * cases where the two scanners disagree (a ":" or "?" glued to a token inside
+ * a flow collection, tabs) follow libyaml. Like Ray, any problem
  * gives every field null and still returns 0: bad YAML, more than one document,
  * a top level that is not a mapping, an unhashable key or unknown tag, and,
  * stricter than Ray (which would copy any value into the report), a value of a

@@ -140,6 +140,18 @@ static const struct {
           { NULL, -1, -1, NULL, "M" } },
         { "head_node_type: h\navailable_node_types: []\nmax_workers: 3\n", { NULL, -1, 3, NULL, NULL } },
         { "x: !!binary aGVsbG8=\nmax_workers: 2\nprovider: {type: \"gcp\"}\n", { "gcp", -1, 2, NULL, NULL } },
+        /* Python's "in" on a string is a substring test, on a list a search. */
+        { "head_node_type: h\navailable_node_types:\n  h: {node_config: InstanceTm5.large}\n"
+          "  w: {node_config: {InstanceType: B}}\n", { NULL, -1, -1, NULL, "B" } },
+        { "head_node_type: h\navailable_node_types:\n  h: {node_config: my InstanceType}\n"
+          "  w: {node_config: {InstanceType: B}}\n", ALL_NULL },
+        { "head_node_type: h\navailable_node_types:\n  w: {node_config: [a, machineType]}\n", ALL_NULL },
+        { "head_node_type: h\navailable_node_types:\n  w: {node_config: [a, b]}\n"
+          "  v: {node_config: {azure_arm_parameters: {x: 1}}}\n", ALL_NULL },
+        /* Values Ray never reads still have to be constructible, but may be big. */
+        { "x: !!int abc\nmax_workers: 1\n", ALL_NULL },
+        { "x: !!float abc\nmax_workers: 1\n", ALL_NULL },
+        { "max_workers: 1\nx: 99999999999999999999\n", { NULL, -1, 1, NULL, NULL } },
         /* A top level that is not a mapping, or a provider that is a plain string. */
         { "just a string\n", ALL_NULL },
         { "- min_workers\n", ALL_NULL },
@@ -155,6 +167,7 @@ static const struct {
         { "max_workers: 1\n\tprovider: aws\n", ALL_NULL },
         /* stricter */
         { "min_workers: \"3\"\n", ALL_NULL },
+        { "max_workers: !!str 1\n", ALL_NULL },
         { "min_workers: 0o7\n", ALL_NULL },
         { "min_workers: yes\n", ALL_NULL },
         { "min_workers: 1.5\n", ALL_NULL },

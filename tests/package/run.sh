@@ -158,8 +158,9 @@ result "build-deb" $deb_rc "${deb:+$(basename "$deb")}"
 
 if [ $deb_rc -eq 0 ]; then
         log "=== lintian ($(elapsed))"
-        lintian_out=$(lintian --info --display-info "$changes" 2>&1 | grep -v '^running with root privileges')
+        lintian_out=$(lintian --info --display-info "$changes" 2>&1)
         lintian_rc=$?
+        lintian_out=$(printf '%s\n' "$lintian_out" | grep -v '^running with root privileges is not recommended')
         [ -n "$lintian_out" ] && printf '%s\n' "$lintian_out" | sed 's/^/  /'
         if [ $lintian_rc -ne 0 ] || printf '%s\n' "$lintian_out" | grep -q '^[EW]: '; then
                 result "lintian" 1 "errors or warnings"
@@ -174,9 +175,15 @@ rpms=
 if [ $dist_rc -eq 0 ]; then
         # --nodeps: rpm's database is empty on Debian, so no BuildRequires can be
         # satisfied from it (the Debian build dependencies provide them).
+        # Debian's /usr/lib/rpm/brp-compress is a /bin/sh script with bash's
+        # "read -d", which fails under dash and leaves the man pages
+        # uncompressed; run it with bash, as on RPM systems.
+        os_install_post=$(rpm --eval '%{__os_install_post}' | sed -e '/^[[:space:]]*$/d' \
+                -e 's|^[[:space:]]*\(/usr/lib/rpm/brp-compress\)|bash \1|' | paste -sd ';')
         if rpmbuild -ba --nodeps \
                 --define "_topdir $work/rpmbuild" \
                 --define "_sourcedir $(dirname "$tarball")" \
+                ${os_install_post:+--define "__os_install_post $os_install_post"} \
                 "$src/rpm/ray-usage-stats.spec" > "$work/rpm-build.log" 2>&1; then
                 rpms=$(find "$work/rpmbuild/RPMS" "$work/rpmbuild/SRPMS" -name '*.rpm' | sort)
                 [ -n "$rpms" ] && rpm_rc=0
@@ -190,24 +197,26 @@ result "build-rpm" $rpm_rc "$(for r in $rpms; do printf '%s ' "$(basename "$r")"
 if [ $rpm_rc -eq 0 ]; then
         binrpm=$(printf '%s\n' $rpms | grep -v -e '\.src\.rpm$' -e debuginfo -e debugsource | head -n 1)
         contents_rc=0
+        files=$(rpm -qlp "$binrpm" 2>/dev/null)
         for want in /usr/bin/ray-usage-stats /usr/lib/systemd/system/ray-usage-stats.service \
                 /usr/lib/systemd/system/ray-usage-stats.timer \
                 /usr/lib/systemd/system-preset/50-ray-usage-stats.preset \
                 /usr/lib/systemd/catalog/ray-usage-stats.catalog \
                 /usr/share/bash-completion/completions/ray-usage-stats \
                 /etc/sysconfig/ray-usage-stats; do
-                rpm -qlp "$binrpm" 2>/dev/null | grep -qx "$want" || { log "  missing in the rpm: $want"; contents_rc=1; }
+                grep -qx "$want" <<< "$files" || { log "  missing in the rpm: $want"; contents_rc=1; }
         done
-        rpm -qp --configfiles "$binrpm" 2>/dev/null | grep -qx /etc/sysconfig/ray-usage-stats ||
+        grep -qx /etc/sysconfig/ray-usage-stats <<< "$(rpm -qp --configfiles "$binrpm" 2>/dev/null)" ||
                 { log "  /etc/sysconfig/ray-usage-stats is not a %config file"; contents_rc=1; }
-        rpm -qp --scripts "$binrpm" 2>/dev/null | grep -q 'preset ray-usage-stats.timer\|install-system-units ray-usage-stats.timer' ||
+        grep -q 'preset ray-usage-stats.timer\|install-system-units ray-usage-stats.timer' \
+                <<< "$(rpm -qp --scripts "$binrpm" 2>/dev/null)" ||
                 { log "  %post does not apply the preset of the timer"; contents_rc=1; }
         grep -q '^[[:space:]]*[A-Za-z_]' "$src/rpm/ray-usage-stats.sysconfig" &&
                 { log "  /etc/sysconfig/ray-usage-stats sets something"; contents_rc=1; }
         result "rpm-contents" $contents_rc
 
         log "=== rpmlint ($(elapsed))"
-        rpmlint_out=$(rpmlint $rpms "$src/rpm/ray-usage-stats.spec" 2>&1)
+        rpmlint_out=$(rpmlint -r "$src/rpm/ray-usage-stats.rpmlintrc" $rpms "$src/rpm/ray-usage-stats.spec" 2>&1)
         printf '%s\n' "$rpmlint_out" | sed 's/^/  /'
         if printf '%s\n' "$rpmlint_out" | grep -Eq '(^|[[:space:]])[1-9][0-9]* errors?' ||
            printf '%s\n' "$rpmlint_out" | grep -q ': E: '; then

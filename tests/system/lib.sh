@@ -231,17 +231,18 @@ sys_journal_cursor() {
 }
 
 # Journal entries after CURSOR (and matching MATCHES), one JSON object a line.
-# Waits up to 5 s for at least MIN entries, since journald files them
-# asynchronously.
-sys_journal_after() { # CURSOR MIN [MATCHES...]
-        local cursor=$1 min=$2 i out
+# journald files entries asynchronously: waits up to 5 s for an entry with
+# MESSAGE_ID=WAIT_ID, then reads once more to catch its neighbours.
+sys_journal_after() { # CURSOR WAIT_ID [MATCHES...]
+        local cursor=$1 wait_id=$2 i
         shift 2
         for i in $(seq 50); do
-                out=$(c journalctl -q --all -o json --after-cursor="$cursor" "$@")
-                [ "$(printf '%s' "$out" | grep -c .)" -ge "$min" ] && break
+                c journalctl -q --all -o json --after-cursor="$cursor" MESSAGE_ID="$wait_id" "$@" | grep -q . &&
+                        break
                 sleep 0.1
         done
-        printf '%s\n' "$out"
+        sleep 0.2
+        c journalctl -q --all -o json --after-cursor="$cursor" "$@"
 }
 
 # Requests the fake head received after line OFFSET of its record.

@@ -84,6 +84,8 @@ for s in "${selected[@]}"; do
                 echo "PASS: $s"
                 passed=$((passed + 1))
         else
+                echo "    last lines of the unit's journal:"
+                c journalctl -q --no-pager -n 12 -o short-monotonic -u "$UNIT" | sed 's/^/      /'
                 echo "FAIL: $s"
                 failed=$((failed + 1))
         fi

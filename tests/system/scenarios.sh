@@ -53,27 +53,26 @@ expect_no_requests() { # OFFSET
         expect_eq "requests received by the fake head" "$n" 0
 }
 
-# Finds the one entry with MESSAGE_ID among JSON lines and checks FIELD=VALUE
-# pairs; prints the entry's MESSAGE.
-expect_entry() { # JSONLINES MESSAGE_ID FIELD=VALUE...
+# Finds the entries with MESSAGE_ID among JSON lines (COUNT of them, or "+"
+# for at least one) and checks FIELD=VALUE pairs on each.
+expect_entry() { # JSONLINES MESSAGE_ID COUNT FIELD=VALUE...
         py '
 import json, sys
-lines, mid, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+lines, mid, count, want = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 entries = [json.loads(l) for l in lines.splitlines() if l.strip()]
 hits = [e for e in entries if e.get("MESSAGE_ID") == mid]
-if len(hits) != 1:
-    print("    expected one journal entry with MESSAGE_ID=%s, found %d" % (mid, len(hits)))
+if (count == "+" and not hits) or (count != "+" and len(hits) != int(count)):
+    print("    expected %s journal entries with MESSAGE_ID=%s, found %d:" % (count, mid, len(hits)))
     for e in entries:
         print("      %s %s" % (e.get("MESSAGE_ID", "-"), e.get("MESSAGE")))
     sys.exit(1)
-e, bad = hits[0], 0
-for kv in want:
-    k, _, v = kv.partition("=")
-    if e.get(k) != v:
-        print("    %s: got %r, expected %r" % (k, e.get(k), v))
-        bad = 1
-if bad:
-    print("    entry: %s" % e.get("MESSAGE"))
+bad = 0
+for e in hits:
+    for kv in want:
+        k, _, v = kv.partition("=")
+        if e.get(k) != v:
+            print("    %s: got %r, expected %r (entry: %s)" % (k, e.get(k), v, e.get("MESSAGE")))
+            bad = 1
 sys.exit(bad)
 ' "$@"
 }
@@ -101,8 +100,8 @@ scenario_timer_enabled() {
                 *) sys_log "timer setting $p missing: $props"; return 1 ;;
                 esac
         done
-        next=$(c systemctl show -P NextElapseUSecRealtime --timestamp=unix ray-usage-stats.timer)
-        next=${next#@}
+        next=$(c systemctl show -P NextElapseUSecRealtime ray-usage-stats.timer)
+        next=$(date -d "$next" +%s 2>/dev/null) || { sys_log "no next elapse: '$next'"; return 1; }
         now=$(date +%s)
         delta=$((next - now))
         sys_log "next elapse in ${delta}s"
@@ -111,8 +110,9 @@ scenario_timer_enabled() {
                 return 1
         fi
         c systemctl restart ray-usage-stats.timer
-        next2=$(c systemctl show -P NextElapseUSecRealtime --timestamp=unix ray-usage-stats.timer)
-        expect_eq "next elapse after a restart (FixedRandomDelay)" "${next2#@}" "$next" || return 1
+        next2=$(c systemctl show -P NextElapseUSecRealtime ray-usage-stats.timer)
+        next2=$(date -d "$next2" +%s 2>/dev/null)
+        expect_eq "next elapse after a restart (FixedRandomDelay)" "$next2" "$next" || return 1
         # Never fires in the middle of the other scenarios.
         c systemctl disable --now ray-usage-stats.timer >/dev/null 2>&1
 }
@@ -141,8 +141,8 @@ scenario_timer_fires() {
                 return 1
         fi
         expect_eq "Result of the timer's run" "$(sys_unit_show Result)" exec-condition || return 1
-        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=disabled _SYSTEMD_UNIT="$UNIT" ||
+        out=$(sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled _SYSTEMD_UNIT="$UNIT" ||
                 return 1
         [ -n "$(c systemctl show -P LastTriggerUSec ray-usage-stats.timer)" ] ||
                 { sys_log "LastTriggerUSec is empty"; return 1; }
@@ -158,8 +158,8 @@ scenario_no_session_skip() {
         expect_skipped "$rc" || return 1
         expect_eq "ExecCondition status" "$(condition_status)" 2 ||
                 return 1
-        out=$(sys_journal_after "$cur" 2 SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_NO_SESSION" || return 1
+        out=$(sys_journal_after "$cur" "$ID_NO_SESSION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" || return 1
         expect_no_requests "$off"
 }
 
@@ -176,8 +176,8 @@ scenario_condition_skip() {
         expect_skipped "$rc" || return 1
         expect_eq "ExecCondition status" "$(condition_status)" 1 ||
                 return 1
-        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=env \
+        out=$(sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=env \
                 _SYSTEMD_UNIT="$UNIT" || return 1
         # systemd's own word for it
         c journalctl -q --after-cursor="$cur" -u "$UNIT" -o cat | grep -q "exec-condition" ||
@@ -198,8 +198,8 @@ scenario_invalid_setting() {
         [ "$rc" -ne 0 ] || { sys_log "systemctl start succeeded"; return 1; }
         expect_eq ActiveState "$(sys_unit_show ActiveState)" failed || return 1
         expect_eq Result "$(sys_unit_show Result)" exit-code || return 1
-        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_INVALID_SETTING" _SYSTEMD_UNIT="$UNIT" || return 1
+        out=$(sys_journal_after "$cur" "$ID_INVALID_SETTING" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_INVALID_SETTING" 1 _SYSTEMD_UNIT="$UNIT" || return 1
         py '
 import json, sys
 e = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip() and json.loads(l).get("MESSAGE_ID") == sys.argv[2]][0]
@@ -227,7 +227,7 @@ scenario_catalog() {
         sys_env_file 'RAY_USAGE_STATS_ENABLED=0'
         cur=$(sys_journal_cursor)
         start_unit
-        sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats >/dev/null
+        sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats >/dev/null
         out=$(c journalctl -q -x --no-pager --after-cursor="$cur" MESSAGE_ID="$ID_DECISION")
         printf '%s\n' "$out" | grep -q "Subject: Ray usage stats collection is disabled (decided by env)" &&
                 printf '%s\n' "$out" | grep -q "ray-usage-stats evaluated whether" &&
@@ -256,10 +256,10 @@ scenario_report_run() {
         expect_eq "owner and mode of usage_stats.json" "$file" "$RAY_USER 644" || return 1
         c cat "$session/usage_stats.json" >"$sys_tmp/usage_stats.json"
 
-        out=$(sys_journal_after "$cur" 2 SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=enabled RAY_USAGE_STATS_DECIDED_BY=default \
+        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" + RAY_USAGE_STATS_DECISION=enabled RAY_USAGE_STATS_DECIDED_BY=default \
                 _SYSTEMD_UNIT="$UNIT" || return 1
-        expect_entry "$out" "$ID_REPORT_SENT" SYSLOG_IDENTIFIER=ray-usage-stats _SYSTEMD_UNIT="$UNIT" \
+        expect_entry "$out" "$ID_REPORT_SENT" 1 SYSLOG_IDENTIFIER=ray-usage-stats _SYSTEMD_UNIT="$UNIT" \
                 RAY_USAGE_STATS_URL="http://127.0.0.1:$sys_head_port/report" RAY_USAGE_STATS_HTTP_STATUS=200 \
                 RAY_USAGE_STATS_SUCCESS=1 || return 1
         py '
@@ -316,8 +316,8 @@ scenario_user_disable() {
         start_unit
         rc=$?
         expect_skipped "$rc" || return 1
-        out=$(sys_journal_after "$cur" 1 SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_DECISION" RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=config \
+        out=$(sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=config \
                 || return 1
         expect_no_requests "$off" || return 1
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "shared/log.h"
+#include "shared/macro.h"
+
+/* Shared by the libFuzzer targets in fuzz/. A target checks properties
+ * beyond "does not crash" with fuzz_assert(), which aborts so that libFuzzer
+ * keeps the input as a crasher. */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define fuzz_assert(expr)                                                                       \
+        do {                                                                                    \
+                if (!(expr)) {                                                                  \
+                        fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #expr); \
+                        abort();                                                                \
+                }                                                                               \
+        } while (0)
+
+/* A NUL-terminated copy of the input; the parsers that take C strings see
+ * the bytes up to the first NUL, as they would from getenv() or a file. */
+static inline char *fuzz_strndup(const uint8_t *data, size_t size) {
+        char *s = malloc(size + 1);
+
+        fuzz_assert(s);
+        memcpy(s, data, size);
+        s[size] = 0;
+        return s;
+}
+
+/* Debug logging on, so that every format string on the error paths runs
+ * (run.sh passes -close_fd_mask=2, which sends it to /dev/null). */
+static inline void fuzz_log_setup(void) {
+        log_set_max_level(getenv("FUZZ_QUIET") ? LOG_EMERG : LOG_DEBUG);
+}
+
+static char fuzz_dir[64];
+
+static int fuzz_rm_entry(const char *path, const struct stat *st _unused_, int type _unused_,
+                         struct FTW *ftw _unused_) {
+        return remove(path) < 0 ? -1 : 0;
+}
+
+static inline void fuzz_dir_remove(void) {
+        if (fuzz_dir[0])
+                (void) nftw(fuzz_dir, fuzz_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A private scratch directory below $FUZZ_SCRATCH, else on tmpfs when there
+ * is one (the targets that write files fsync them), removed at exit. */
+static inline const char *fuzz_scratch_dir(void) {
+        if (fuzz_dir[0])
+                return fuzz_dir;
+        const char *base = getenv("FUZZ_SCRATCH");
+
+        if (!base)
+                base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        snprintf(fuzz_dir, sizeof fuzz_dir, "%.40s/rus-fuzz.XXXXXX", base);
+        fuzz_assert(mkdtemp(fuzz_dir));
+        atexit(fuzz_dir_remove);
+        return fuzz_dir;
+}
+
+/* Replaces path with exactly data[0..size). */
+static inline void fuzz_write_file(const char *path, const uint8_t *data, size_t size) {
+        FILE *f = fopen(path, "we");
+
+        fuzz_assert(f);
+        fuzz_assert(fwrite(data, 1, size, f) == size);
+        fuzz_assert(fclose(f) == 0);
+}
