@@ -128,7 +128,7 @@ static double gib_or_nan(double bytes) {
 
 int collector_run(Collector *k, const Counters *counters, const char *fallback_session_id, Collection *ret) {
         _cleanup_(dashboard_figures_done) DashboardFigures fig = {};
-        _cleanup_(cluster_config_done) ClusterConfig cluster = {};
+        _cleanup_(cluster_config_done) ClusterConfig cluster = CLUSTER_CONFIG_NULL;
         _cleanup_free_ char *cpu_model = NULL, *libc = NULL, *session_id = NULL, *body = NULL;
         _cleanup_(strv_freep) char **hardware = NULL;
         _cleanup_json_ json_object *tags = NULL, *report = NULL;

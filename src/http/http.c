@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <curl/curl.h>
-
+#include "http/curl-dl.h"
 #include "http/http.h"
 #include "shared/macro.h"
 
@@ -48,12 +47,12 @@ static size_t write_callback(char *ptr, size_t size, size_t nmemb, void *userdat
 
 static int global_init(void) {
         /* The program is single-threaded: a plain flag suffices, and
-         * curl_global_init() must run once before any handle exists. */
+         * sym_curl_global_init() must run once before any handle exists. */
         static CURLcode result = CURLE_FAILED_INIT;
         static bool done = false;
 
         if (!done) {
-                result = curl_global_init(CURL_GLOBAL_DEFAULT);
+                result = curl_dl_open() < 0 ? CURLE_FAILED_INIT : sym_curl_global_init(CURL_GLOBAL_DEFAULT);
                 done = true;
         }
         return result == CURLE_OK ? 0 : -ENOMEM;
@@ -90,12 +89,19 @@ static int curl_code_to_errno(CURLcode code) {
         }
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all);
+static void curl_easy_cleanupp(CURL **h) {
+        if (*h)
+                sym_curl_easy_cleanup(*h);
+}
+
+static void curl_slist_free_allp(struct curl_slist **l) {
+        if (*l)
+                sym_curl_slist_free_all(*l);
+}
 
 #define SETOPT(h, opt, val)                                     \
         do {                                                    \
-                if (curl_easy_setopt(h, opt, val) != CURLE_OK)  \
+                if (sym_curl_easy_setopt(h, opt, val) != CURLE_OK)  \
                         return -EIO;                            \
         } while (0)
 
@@ -172,12 +178,12 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         if (r < 0)
                 return fail(ret, r, "Failed to initialise libcurl");
 
-        h = curl_easy_init();
+        h = sym_curl_easy_init();
         if (!h)
                 return fail(ret, -ENOMEM, "Failed to allocate a libcurl handle");
 
         for (const char *const *hdr = req->headers; hdr && *hdr; hdr++) {
-                struct curl_slist *l = curl_slist_append(headers, *hdr);
+                struct curl_slist *l = sym_curl_slist_append(headers, *hdr);
                 if (!l)
                         return fail(ret, -ENOMEM, "Out of memory");
                 headers = l;
@@ -185,7 +191,7 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         if (streq(req->method, "POST")) {
                 /* Without this, libcurl waits up to a second for a "100
                  * Continue" that simple servers never send. */
-                struct curl_slist *l = curl_slist_append(headers, "Expect:");
+                struct curl_slist *l = sym_curl_slist_append(headers, "Expect:");
                 if (!l)
                         return fail(ret, -ENOMEM, "Out of memory");
                 headers = l;
@@ -195,8 +201,8 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         if (r < 0)
                 return fail(ret, r, "Failed to set up the libcurl request");
 
-        code = curl_easy_perform(h);
-        (void) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->status);
+        code = sym_curl_easy_perform(h);
+        (void) sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->status);
 
         if (buf.too_big || code == CURLE_FILESIZE_EXCEEDED) {
                 char msg[128];
@@ -211,7 +217,7 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
         }
         if (code != CURLE_OK) {
                 free(buf.data);
-                return fail(ret, curl_code_to_errno(code), errbuf[0] ? errbuf : curl_easy_strerror(code));
+                return fail(ret, curl_code_to_errno(code), errbuf[0] ? errbuf : sym_curl_easy_strerror(code));
         }
 
         ret->body = buf.data;
@@ -225,4 +231,25 @@ void http_response_done(HttpResponse *r) {
         free(r->body);
         free(r->error);
         *r = (HttpResponse) {};
+}
+
+char *http_url_redact(const char *url) {
+        CURLU *u;
+        char *s = NULL, *ret;
+
+        assert(url);
+
+        if (curl_dl_open() < 0)
+                return strdup("the report endpoint");
+        u = sym_curl_url();
+        if (u && sym_curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            sym_curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+            sym_curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+            sym_curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+                ret = strdup(s);
+        else
+                ret = strdup("the report endpoint"); /* unparsable: do not echo it */
+        sym_curl_free(s);
+        sym_curl_url_cleanup(u);
+        return ret;
 }

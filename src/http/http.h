@@ -34,3 +34,7 @@ typedef struct HttpResponse {
  * ret->error describing it. Always fill *ret; free with http_response_done(). */
 int http_request(const HttpRequest *req, HttpResponse *ret);
 void http_response_done(HttpResponse *r);
+
+/* The URL as it may appear in the journal, usage_stats.json and status, which
+ * other local users can read: without user name and password. NULL on OOM. */
+char *http_url_redact(const char *url);

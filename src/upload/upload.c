@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <curl/curl.h>
 #include <stdio.h>
 
 #include "http/http.h"
@@ -12,24 +11,6 @@
 
 const char *upload_url(void) {
         return env_get_or("RAY_USAGE_STATS_REPORT_URL", UPLOAD_DEFAULT_URL);
-}
-
-/* The URL as it may appear in the journal and in usage_stats.json, which
- * other local users can read: without credentials. */
-static char *url_for_message(const char *url) {
-        CURLU *u = curl_url();
-        char *s = NULL, *ret;
-
-        if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-            curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
-            curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
-                ret = strdup(s);
-        else
-                ret = strdup("the report endpoint"); /* unparsable: do not echo it */
-        curl_free(s);
-        curl_url_cleanup(u);
-        return ret;
 }
 
 int upload_report(const char *url, const char *body, size_t size, long *ret_status, char **ret_error) {
@@ -65,7 +46,7 @@ int upload_report(const char *url, const char *body, size_t size, long *ret_stat
         if (r >= 0 && (resp.status < 200 || resp.status > 299))
                 r = -EREMOTEIO;
         if (r < 0 && r != -ENOMEM && ret_error) {
-                shown = url_for_message(url);
+                shown = http_url_redact(url);
                 if (!shown)
                         r = -ENOMEM;
                 else if ((r == -EREMOTEIO ?

@@ -230,19 +230,46 @@ sys_journal_cursor() {
         c journalctl -q -n 1 -o export | sed -n 's/^__CURSOR=//p'
 }
 
-# Journal entries after CURSOR (and matching MATCHES), one JSON object a line.
-# journald files entries asynchronously: waits up to 5 s for an entry with
-# MESSAGE_ID=WAIT_ID, then reads once more to catch its neighbours.
-sys_journal_after() { # CURSOR WAIT_ID [MATCHES...]
-        local cursor=$1 wait_id=$2 i
-        shift 2
+# Journal entries after CURSOR, one JSON object a line. journald files entries
+# asynchronously, so this waits up to 5 s until each extended regular
+# expression PATTERN matches some line. (Filtering is left to the caller:
+# journalctl 252 returns nothing for --after-cursor combined with matches.)
+sys_journal_after() { # CURSOR PATTERN...
+        local cursor=$1 out p i ok
+        shift
         for i in $(seq 50); do
-                c journalctl -q --all -o json --after-cursor="$cursor" MESSAGE_ID="$wait_id" "$@" | grep -q . &&
-                        break
+                out=$(c journalctl -q --all -o json --after-cursor="$cursor")
+                ok=1
+                for p in "$@"; do
+                        printf '%s\n' "$out" | grep -qE -- "$p" || ok=0
+                done
+                [ "$ok" = 1 ] && break
                 sleep 0.1
         done
-        sleep 0.2
-        c journalctl -q --all -o json --after-cursor="$cursor" "$@"
+        printf '%s\n' "$out"
+}
+
+# How systemd says the last run of the unit ended, from its own structured
+# journal entries after CURSOR (the unit's properties are gone once an
+# inactive, unreferenced unit is unloaded): success, or UNIT_RESULT of the
+# "skipped" or "failed" entry (exec-condition, exit-code, timeout, ...).
+SD_UNIT_SUCCESS=7ad2d189f7e94e70a38c781354912448
+SD_UNIT_SKIPPED=0e4284a0caca4bfc81c0bb6786972673
+SD_UNIT_FAILED=d9b373ed55a64feb8242e02dbe79a49c
+sys_unit_result() { # CURSOR
+        sys_journal_after "$1" "\"($SD_UNIT_SUCCESS|$SD_UNIT_SKIPPED|$SD_UNIT_FAILED)\"" | python3 -c '
+import json, sys
+unit, ids = sys.argv[1], sys.argv[2:]
+result = "none"
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    e = json.loads(line)
+    if e.get("UNIT") != unit or e.get("_PID") != "1" or e.get("MESSAGE_ID") not in ids:
+        continue
+    result = "success" if e["MESSAGE_ID"] == ids[0] else e.get("UNIT_RESULT", "unknown")
+print(result)
+' "$UNIT" "$SD_UNIT_SUCCESS" "$SD_UNIT_SKIPPED" "$SD_UNIT_FAILED"
 }
 
 # Requests the fake head received after line OFFSET of its record.

@@ -4,8 +4,9 @@
 # The scenarios of the system tests. Each starts from sys_reset (collection
 # enabled by default, no Ray session, no counters, only the base drop-in),
 # prints why it failed, and returns non-zero on failure. Their verdicts come
-# from systemd's own state (systemctl show), the journal, the files in the
-# container and the requests the fake head received.
+# from systemd's own state (systemctl, and its structured journal entries for
+# how a run ended), our journal entries, the files in the container and the
+# requests the fake head received.
 
 SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
            catalog report-run user-disable ray-tmpdir-dropin)
@@ -34,17 +35,22 @@ start_unit() {
         c systemctl start "$UNIT" >"$sys_tmp/start.out" 2>&1
 }
 
-# A skipped run: ExecCondition= exited 1-254, the unit is inactive, not failed.
-expect_skipped() {
-        local rc=$1
-        expect_eq "systemctl start exit status" "$rc" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
-        expect_eq ActiveState "$(sys_unit_show ActiveState)" inactive || return 1
-        expect_eq Result "$(sys_unit_show Result)" exec-condition || return 1
-}
-
-# The exit status of the last ExecCondition= process.
-condition_status() {
-        c systemctl show -P ExecCondition "$UNIT" | sed -n 's/.* status=\([0-9]*\).*/\1/p'
+# How a run ended, by systemd's account: "systemctl start" status, the unit's
+# state and the result systemd journalled for the run after CURSOR.
+expect_run() { # CURSOR RC EXPECTED_RESULT
+        local state result
+        result=$(sys_unit_result "$1")
+        state=$(sys_unit_show ActiveState)
+        case $3 in
+        success|exec-condition)
+                # a skip is not a failure: inactive, and systemctl start succeeds
+                expect_eq "systemctl start exit status" "$2" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
+                expect_eq ActiveState "$state" inactive || return 1 ;;
+        *)
+                [ "$2" -ne 0 ] || { sys_log "systemctl start succeeded"; return 1; }
+                expect_eq ActiveState "$state" failed || return 1 ;;
+        esac
+        expect_eq "result of the run" "$result" "$3"
 }
 
 expect_no_requests() { # OFFSET
@@ -120,32 +126,25 @@ scenario_timer_enabled() {
 # The timer starts the service: an elapse a second after the timer starts
 # (drop-in) runs the service, which leaves its decision in the journal.
 scenario_timer_fires() {
-        local cur i before after out
+        local cur i out trigger=
         sys_env_file RAY_USAGE_STATS_ENABLED=0
         c mkdir -p /etc/systemd/system/ray-usage-stats.timer.d
         printf '[Timer]\nOnActiveSec=1s\nRandomizedDelaySec=0\nAccuracySec=1s\n' |
                 c sh -c 'cat >/etc/systemd/system/ray-usage-stats.timer.d/test.conf'
         c systemctl daemon-reload
-        before=$(sys_unit_show InvocationID)
         cur=$(sys_journal_cursor)
         c systemctl start ray-usage-stats.timer
         for i in $(seq 100); do
-                after=$(sys_unit_show InvocationID)
-                [ -n "$after" ] && [ "$after" != "$before" ] &&
-                        [ "$(sys_unit_show ActiveState)" = inactive ] && break
-                sleep 0.2
+                trigger=$(c systemctl show -P LastTriggerUSec ray-usage-stats.timer)
+                [ -n "$trigger" ] && break
+                sleep 0.1
         done
+        expect_eq "result of the timer's run" "$(sys_unit_result "$cur")" exec-condition || return 1
         c systemctl stop ray-usage-stats.timer
-        if [ -z "$after" ] || [ "$after" = "$before" ]; then
-                sys_log "the timer did not start $UNIT within 20 s"
-                return 1
-        fi
-        expect_eq "Result of the timer's run" "$(sys_unit_show Result)" exec-condition || return 1
-        out=$(sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats)
-        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled _SYSTEMD_UNIT="$UNIT" ||
-                return 1
-        [ -n "$(c systemctl show -P LastTriggerUSec ray-usage-stats.timer)" ] ||
-                { sys_log "LastTriggerUSec is empty"; return 1; }
+        [ -n "$trigger" ] || { sys_log "the timer's LastTriggerUSec stayed empty"; return 1; }
+        sys_log "timer triggered at $trigger"
+        out=$(sys_journal_after "$cur" "$ID_DECISION")
+        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled _SYSTEMD_UNIT="$UNIT"
 }
 
 # No Ray session on the machine: ExecCondition= skips the run (exit 2).
@@ -155,10 +154,8 @@ scenario_no_session_skip() {
         off=$(sys_record_lines)
         start_unit
         rc=$?
-        expect_skipped "$rc" || return 1
-        expect_eq "ExecCondition status" "$(condition_status)" 2 ||
-                return 1
-        out=$(sys_journal_after "$cur" "$ID_NO_SESSION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_run "$cur" "$rc" exec-condition || return 1
+        out=$(sys_journal_after "$cur" "$ID_NO_SESSION")
         expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" || return 1
         expect_no_requests "$off"
 }
@@ -173,15 +170,10 @@ scenario_condition_skip() {
         off=$(sys_record_lines)
         start_unit
         rc=$?
-        expect_skipped "$rc" || return 1
-        expect_eq "ExecCondition status" "$(condition_status)" 1 ||
-                return 1
-        out=$(sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_run "$cur" "$rc" exec-condition || return 1
+        out=$(sys_journal_after "$cur" "$ID_DECISION")
         expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=env \
                 _SYSTEMD_UNIT="$UNIT" || return 1
-        # systemd's own word for it
-        c journalctl -q --after-cursor="$cur" -u "$UNIT" -o cat | grep -q "exec-condition" ||
-                { sys_log "systemd did not journal the skip ('exec-condition')"; return 1; }
         expect_no_requests "$off" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
 }
@@ -195,18 +187,15 @@ scenario_invalid_setting() {
         off=$(sys_record_lines)
         start_unit
         rc=$?
-        [ "$rc" -ne 0 ] || { sys_log "systemctl start succeeded"; return 1; }
-        expect_eq ActiveState "$(sys_unit_show ActiveState)" failed || return 1
-        expect_eq Result "$(sys_unit_show Result)" exit-code || return 1
-        out=$(sys_journal_after "$cur" "$ID_INVALID_SETTING" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_run "$cur" "$rc" exit-code || return 1
+        out=$(sys_journal_after "$cur" "$ID_INVALID_SETTING")
         expect_entry "$out" "$ID_INVALID_SETTING" 1 _SYSTEMD_UNIT="$UNIT" || return 1
         py '
 import json, sys
 e = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip() and json.loads(l).get("MESSAGE_ID") == sys.argv[2]][0]
 m = e.get("MESSAGE") or ""
-ok = "RAY_USAGE_STATS_ENABLED" in m and "true" in m
 print("    message: %s" % m)
-sys.exit(0 if ok else 1)
+sys.exit(0 if "RAY_USAGE_STATS_ENABLED" in m and "true" in m else 1)
 ' "$out" "$ID_INVALID_SETTING" || { sys_log "the message does not name RAY_USAGE_STATS_ENABLED and its value"; return 1; }
         expect_no_requests "$off" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
@@ -227,12 +216,15 @@ scenario_catalog() {
         sys_env_file 'RAY_USAGE_STATS_ENABLED=0'
         cur=$(sys_journal_cursor)
         start_unit
-        sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats >/dev/null
-        out=$(c journalctl -q -x --no-pager --after-cursor="$cur" MESSAGE_ID="$ID_DECISION")
-        printf '%s\n' "$out" | grep -q "Subject: Ray usage stats collection is disabled (decided by env)" &&
-                printf '%s\n' "$out" | grep -q "ray-usage-stats evaluated whether" &&
-                printf '%s\n' "$out" | grep -q "Documentation: man:ray-usage-stats(8)" ||
-                { sys_log "journalctl -x does not show the catalog text:"; printf '%s\n' "$out" | sed 's/^/      /'; return 1; }
+        sys_journal_after "$cur" "$ID_DECISION" >/dev/null
+        out=$(c journalctl -q -x --no-pager -n 1 MESSAGE_ID="$ID_DECISION")
+        if ! printf '%s\n' "$out" | grep -q "Subject: Ray usage stats collection is disabled (decided by env)" ||
+           ! printf '%s\n' "$out" | grep -q "ray-usage-stats evaluated whether" ||
+           ! printf '%s\n' "$out" | grep -q "Documentation: man:ray-usage-stats(8)"; then
+                sys_log "journalctl -x does not show the catalog text:"
+                printf '%s\n' "$out" | sed 's/^/      /'
+                return 1
+        fi
 }
 
 # One run with collection enabled: exactly one report reaches the endpoint,
@@ -245,8 +237,7 @@ scenario_report_run() {
         off=$(sys_record_lines)
         start_unit
         rc=$?
-        expect_eq "systemctl start exit status" "$rc" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; c journalctl -q --after-cursor="$cur" -u "$UNIT" -o cat | sed 's/^/      /'; return 1; }
-        expect_eq Result "$(sys_unit_show Result)" success || return 1
+        expect_run "$cur" "$rc" success || return 1
         posts=$(sys_requests_after "$off" POST)
         expect_eq "POSTs received" "$(printf '%s' "$posts" | grep -c .)" 1 || return 1
         gets=$(sys_requests_after "$off" GET | grep -c .)
@@ -256,7 +247,7 @@ scenario_report_run() {
         expect_eq "owner and mode of usage_stats.json" "$file" "$RAY_USER 644" || return 1
         c cat "$session/usage_stats.json" >"$sys_tmp/usage_stats.json"
 
-        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT" SYSLOG_IDENTIFIER=ray-usage-stats)
+        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT")
         expect_entry "$out" "$ID_DECISION" + RAY_USAGE_STATS_DECISION=enabled RAY_USAGE_STATS_DECIDED_BY=default \
                 _SYSTEMD_UNIT="$UNIT" || return 1
         expect_entry "$out" "$ID_REPORT_SENT" 1 SYSLOG_IDENTIFIER=ray-usage-stats _SYSTEMD_UNIT="$UNIT" \
@@ -289,7 +280,7 @@ if usage.get("usage_stats") != report or usage.get("success") is not True or usa
     bad.append("usage_stats.json does not hold the sent report with success true")
 for b in bad:
     print("    " + b)
-print("    report: session_id %s, seq_number %s, %d bytes" % (report.get("session_id"), report.get("seq_number"), len(sent)))
+print("    report: session_id %s, seq_number %s, %d bytes, identical in the journal" % (report.get("session_id"), report.get("seq_number"), len(sent)))
 sys.exit(1 if bad else 0)
 ' "$out" "$posts" "$sys_tmp/usage_stats.json" "$ID_REPORT_SENT" || return 1
         c sh -c 'ls /var/lib/ray-usage-stats | grep -q .' ||
@@ -299,10 +290,13 @@ sys.exit(1 if bad else 0)
 # The Ray user's own "ray-usage-stats disable" applies at the next run, with
 # nothing restarted or reloaded; "enable" brings reports back the same way.
 scenario_user_disable() {
-        local session cur off rc out
-        session=$(sys_make_session) || return 1
+        local cur off rc out
+        sys_make_session >/dev/null || return 1
+        cur=$(sys_journal_cursor)
         off=$(sys_record_lines)
-        start_unit || { sys_log "the first run failed"; sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs before disable" "$(sys_requests_after "$off" POST | grep -c .)" 1 || return 1
 
         c_user "$RAY_USER" ray-usage-stats disable >"$sys_tmp/disable.out" 2>&1 ||
@@ -315,35 +309,41 @@ scenario_user_disable() {
         off=$(sys_record_lines)
         start_unit
         rc=$?
-        expect_skipped "$rc" || return 1
-        out=$(sys_journal_after "$cur" "$ID_DECISION" SYSLOG_IDENTIFIER=ray-usage-stats)
+        expect_run "$cur" "$rc" exec-condition || return 1
+        out=$(sys_journal_after "$cur" "$ID_DECISION")
         expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=config \
-                || return 1
+                _SYSTEMD_UNIT="$UNIT" || return 1
         expect_no_requests "$off" || return 1
 
         c_user "$RAY_USER" ray-usage-stats enable >/dev/null 2>&1 || { sys_log "ray-usage-stats enable failed"; return 1; }
+        cur=$(sys_journal_cursor)
         off=$(sys_record_lines)
-        start_unit || { sys_log "the run after enable failed"; return 1; }
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs after enable" "$(sys_requests_after "$off" POST | grep -c .)" 1
 }
 
 # The drop-in the unit's comment documents for a Ray temp directory other than
 # /tmp/ray (RAY_TMPDIR) makes the session visible and writable to the service.
 scenario_ray_tmpdir_dropin() {
-        local off rc name=session_2025-11-26_14-05-03_123456_777
+        local cur off rc owner name=session_2025-11-26_14-05-03_123456_777
         c sh -ec "mkdir -p /srv/raytmp/ray && chmod 0777 /srv/raytmp/ray"
         c_user "$RAY_USER" sh -ec "
                 mkdir -p /srv/raytmp/ray/$name/logs
-                printf '%s\n' 'INFO -- Dashboard head http address: 127.0.0.1:$sys_head_port' >/srv/raytmp/ray/$name/logs/dashboard.log
+                printf '%s\n' 'INFO -- Dashboard head http address: 127.0.0.1:$sys_head_port' \
+                        >/srv/raytmp/ray/$name/logs/dashboard.log
                 ln -sfn /srv/raytmp/ray/$name /srv/raytmp/ray/session_latest" || return 1
         printf '[Service]\nEnvironment=RAY_TMPDIR=/srv/raytmp\nBindPaths=-/srv/raytmp/ray\n' |
                 c sh -c "cat >$DROPIN_DIR/50-raytmpdir.conf"
         c systemctl daemon-reload
+        cur=$(sys_journal_cursor)
         off=$(sys_record_lines)
         start_unit
         rc=$?
+        owner=$(c stat -c %U "/srv/raytmp/ray/$name/usage_stats.json" 2>&1)
         c rm -rf /srv/raytmp
-        expect_eq "systemctl start exit status" "$rc" 0 || { sed 's/^/    /' "$sys_tmp/start.out"; return 1; }
-        expect_eq Result "$(sys_unit_show Result)" success || return 1
-        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1
+        expect_run "$cur" "$rc" success || return 1
+        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1 || return 1
+        expect_eq "owner of usage_stats.json" "$owner" "$RAY_USER"
 }

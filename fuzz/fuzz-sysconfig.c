@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#include "config/sysconfig.h"
+#include "fuzz.h"
+
+/* The machine-wide environment file is edited by administrators and by
+ * "enable/disable --system". Any content must read without failing, and
+ * the edits must do what they promise on any content: after "disable
+ * --system" the variable reads "0"; after "enable --system" it does not,
+ * and reads as before when it was not "0"; every other variable keeps its
+ * value through both edits. */
+
+#define NAME "RAY_USAGE_STATS_ENABLED"
+
+static char path[128];
+
+/* Variables the edits must not touch, probed by name. */
+static const char *const others[] = { "A", "FOO", "DO_NOT_TRACK", "RAY_USAGE_STATS_ENABLED_X", "X" };
+
+int LLVMFuzzerInitialize(int *argc _unused_, char ***argv _unused_) {
+        fuzz_log_setup();
+        snprintf(path, sizeof path, "%s/ray-usage-stats", fuzz_scratch_dir());
+        return 0;
+}
+
+static char *get(const char *name) {
+        char *v = NULL;
+
+        fuzz_assert(sysconfig_get(path, name, &v) == 0);
+        return v;
+}
+
+static void get_others(char *ret[static ELEMENTSOF(others)]) {
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                ret[i] = get(others[i]);
+}
+
+static void check_others(char *before[static ELEMENTSOF(others)]) {
+        char *now[ELEMENTSOF(others)];
+
+        get_others(now);
+        for (size_t i = 0; i < ELEMENTSOF(others); i++) {
+                fuzz_assert(streq_ptr(before[i], now[i]));
+                free(now[i]);
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        _cleanup_free_ char *original = NULL, *v = NULL;
+        char *before[ELEMENTSOF(others)];
+        int r;
+
+        fuzz_write_file(path, data, size);
+        original = get(NAME);
+        get_others(before);
+
+        r = sysconfig_set_opt_out(path, false);
+        fuzz_assert(r == 0 || r == 1);
+        v = get(NAME);
+        fuzz_assert(!streq_ptr(v, "0"));
+        if (!streq_ptr(original, "0"))
+                fuzz_assert(r == 0 && streq_ptr(v, original));
+        check_others(before);
+        free(v);
+
+        r = sysconfig_set_opt_out(path, true);
+        fuzz_assert(r == 0 || r == 1);
+        v = get(NAME);
+        fuzz_assert(streq_ptr(v, "0"));
+        check_others(before);
+
+        /* Idempotent. */
+        fuzz_assert(sysconfig_set_opt_out(path, true) == 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                free(before[i]);
+        return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#define CURL_DISABLE_TYPECHECK 1
+#include <curl/curl.h>
+
+/* libcurl and the thirty-odd libraries it links cost more to load than
+ * everything else `check` does, and `check`, `status` and the settings
+ * commands make no network connection at all. So libcurl is opened on first
+ * use, as systemd opens its optional libraries, and only http.c calls it. */
+
+extern typeof(curl_global_init) *sym_curl_global_init;
+extern typeof(curl_easy_init) *sym_curl_easy_init;
+extern typeof(curl_easy_setopt) *sym_curl_easy_setopt;
+extern typeof(curl_easy_perform) *sym_curl_easy_perform;
+extern typeof(curl_easy_getinfo) *sym_curl_easy_getinfo;
+extern typeof(curl_easy_strerror) *sym_curl_easy_strerror;
+extern typeof(curl_easy_cleanup) *sym_curl_easy_cleanup;
+extern typeof(curl_slist_append) *sym_curl_slist_append;
+extern typeof(curl_slist_free_all) *sym_curl_slist_free_all;
+extern typeof(curl_url) *sym_curl_url;
+extern typeof(curl_url_set) *sym_curl_url_set;
+extern typeof(curl_url_get) *sym_curl_url_get;
+extern typeof(curl_url_cleanup) *sym_curl_url_cleanup;
+extern typeof(curl_free) *sym_curl_free;
+
+/* Loads libcurl and every symbol above, once. 0, or -EOPNOTSUPP with a
+ * logged reason when the library (the package's dependency) is missing. */
+int curl_dl_open(void);
