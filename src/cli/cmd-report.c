@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/context.h"
 #include "collect/collect.h"
+#include "http/http.h"
 #include "journal/journal.h"
 #include "report/report.h"
 #include "shared/fileio.h"
@@ -88,7 +89,7 @@ static bool upload_enabled(void) {
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
 static int send_report(const Context *c, const char *state_dir, State *st, Collection *col) {
-        _cleanup_free_ char *error = NULL;
+        _cleanup_free_ char *error = NULL, *shown_url = NULL;
         char seq[32], status_str[32];
         const char *url = upload_url();
         uint64_t seq_number;
@@ -114,13 +115,16 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         if (r < 0)
                 log_error_errno(r, "Failed to save the counters in %s", state_dir);
 
+        shown_url = http_url_redact(url);
+        if (!shown_url)
+                return log_oom();
         snprintf(status_str, sizeof status_str, "%ld", status);
         journal_event(success ? LOG_INFO : LOG_WARNING,
                       success ? MESSAGE_ID_REPORT_SENT : MESSAGE_ID_REPORT_FAILED,
                       (JournalField[]) {
                               { "SESSION_ID", col->session_id },
                               { "SEQ", seq },
-                              { "URL", url },
+                              { "URL", shown_url },
                               { "HTTP_STATUS", status > 0 ? status_str : NULL },
                               { "SUCCESS", success ? "1" : "0" },
                               { "ERROR", error },
@@ -129,7 +133,7 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
                               {} },
                       success ? "Usage stats report %s sent to %s (HTTP %s)."
                               : "Usage stats report %s to %s failed: %s",
-                      seq, url, success ? status_str : error);
+                      seq, shown_url, success ? status_str : error);
 
         return save_usage_file(c, col->report, success, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "http/http.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "state/state.h"
@@ -63,7 +64,7 @@ static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-static int print_json(const Context *c, const State *st, bool have_state, uint64_t next_usec) {
+static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec) {
         _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL;
         _cleanup_free_ char *text = NULL;
         const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
@@ -87,7 +88,7 @@ static int print_json(const Context *c, const State *st, bool have_state, uint64
         json_object_object_add(o, "config_path", string_or_null(c->config_path));
         json_object_object_add(o, "session_dir", string_or_null(c->session ? c->session->path : NULL));
         json_object_object_add(o, "session_id", string_or_null(have_state ? st->session_id : NULL));
-        json_object_object_add(o, "endpoint", json_object_new_string(upload_url()));
+        json_object_object_add(o, "endpoint", json_object_new_string(endpoint));
         json_object_object_add(o, "seq_number", have_state ? json_object_new_int64((int64_t) st->seq_number) : NULL);
         json_object_object_add(o, "total_success", have_state ? json_object_new_int64((int64_t) st->total_success) : NULL);
         json_object_object_add(o, "total_failed", have_state ? json_object_new_int64((int64_t) st->total_failed) : NULL);
@@ -101,7 +102,8 @@ static int print_json(const Context *c, const State *st, bool have_state, uint64
         return 0;
 }
 
-static void print_human(const Context *c, const State *st, bool have_state, uint64_t next_usec) {
+static void print_human(const Context *c, const char *endpoint, const State *st, bool have_state,
+                        uint64_t next_usec) {
         char last[64], next[64];
 
         format_time(last, sizeof last, have_state ? st->last_time_ms : 0);
@@ -113,7 +115,7 @@ static void print_human(const Context *c, const State *st, bool have_state, uint
                 printf("Decision:      %s (decided by %s)\n", c->decision.enabled ? "enabled" : "disabled",
                        decided_by_to_string(c->decision.decided_by));
         printf("Config file:   %s\n", c->config_path);
-        printf("Endpoint:      %s\n", upload_url());
+        printf("Endpoint:      %s\n", endpoint);
         printf("Ray session:   %s\n", c->session ? c->session->path : "none");
         if (have_state) {
                 printf("Session id:    %s\n", st->session_id ?: "none reported yet");
@@ -132,6 +134,7 @@ static void print_human(const Context *c, const State *st, bool have_state, uint
 int cmd_status(int argc, char *argv[]) {
         _cleanup_(context_done) Context c = {};
         _cleanup_(state_done) State st = {};
+        _cleanup_free_ char *endpoint = NULL;
         bool json = false, have_state = false;
         uint64_t next;
         int r;
@@ -156,9 +159,12 @@ int cmd_status(int argc, char *argv[]) {
                 have_state = r >= 0;
         }
         next = timer_next_run_usec();
+        endpoint = http_url_redact(upload_url());
+        if (!endpoint)
+                return log_oom(), EXIT_LOCAL_FAILURE;
 
         if (json)
-                return print_json(&c, &st, have_state, next) < 0 ? EXIT_LOCAL_FAILURE : 0;
-        print_human(&c, &st, have_state, next);
+                return print_json(&c, endpoint, &st, have_state, next) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        print_human(&c, endpoint, &st, have_state, next);
         return 0;
 }
