@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <sanitizer/common_interface_defs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +14,20 @@
 
 /* Shared by the libFuzzer targets in fuzz/. A target checks properties
  * beyond "does not crash" with fuzz_assert(), which aborts so that libFuzzer
- * keeps the input as a crasher. */
+ * keeps the input as a crasher. The message goes to the sanitizers' report
+ * descriptor, which -close_fd_mask=2 keeps open. */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 #define fuzz_assert(expr)                                                                       \
         do {                                                                                    \
                 if (!(expr)) {                                                                  \
-                        fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, #expr); \
+                        __sanitizer_report_error_summary("property failed: " __FILE__ ":"       \
+                                                         STRINGIFY(__LINE__) ": " #expr);       \
                         abort();                                                                \
                 }                                                                               \
         } while (0)
@@ -77,4 +83,25 @@ static inline void fuzz_write_file(const char *path, const uint8_t *data, size_t
         fuzz_assert(f);
         fuzz_assert(fwrite(data, 1, size, f) == size);
         fuzz_assert(fclose(f) == 0);
+}
+
+/* The whole file, and its size in *ret_size. */
+static inline char *fuzz_read_file(const char *path, size_t *ret_size) {
+        FILE *f = fopen(path, "re");
+        char *buf = NULL;
+        size_t n = 0;
+
+        fuzz_assert(f);
+        for (;;) {
+                buf = realloc(buf, n + 65536);
+                fuzz_assert(buf);
+                size_t k = fread(buf + n, 1, 65536, f);
+                n += k;
+                if (k == 0)
+                        break;
+        }
+        fuzz_assert(!ferror(f));
+        fclose(f);
+        *ret_size = n;
+        return buf;
 }

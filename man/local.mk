@@ -12,3 +12,8 @@ EXTRA_DIST += man/mandoc-lint.sh completion/test-completion.sh
 # The package test (tests/package/run.sh) is run from .ci/run, not by make check:
 # it needs root, debootstrap and systemd-nspawn.
 EXTRA_DIST += tests/package/run.sh
+
+# bash-completion's pkg-config file names an absolute directory whatever the
+# prefix; "make distcheck" stages the completion in its own prefix.
+AM_DISTCHECK_CONFIGURE_FLAGS += \
+	--with-bashcompletiondir='$$dc_install_base/share/bash-completion/completions'

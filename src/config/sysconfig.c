@@ -334,6 +334,20 @@ int sysconfig_get(const char *path, const char *name, char **ret) {
         return 0;
 }
 
+/* Whether text, as the unit will read it, opts out. */
+static int says_opt_out(const char *text) {
+        _cleanup_(assignment_list_done) AssignmentList l = {};
+        int r;
+
+        r = parse(text, &l);
+        if (r < 0)
+                return r;
+        for (size_t i = l.n; i > 0; i--)
+                if (streq(l.items[i - 1].key, OPT_OUT_NAME))
+                        return streq(l.items[i - 1].value, "0");
+        return false;
+}
+
 int sysconfig_set_opt_out(const char *path, bool opt_out) {
         static const char line[] = OPT_OUT_NAME "=0\n";
         _cleanup_(assignment_list_done) AssignmentList l = {};
@@ -367,14 +381,28 @@ int sysconfig_set_opt_out(const char *path, bool opt_out) {
                         written = true;
                 }
         }
-        fwrite(text + pos, 1, size - pos, f);
         if (opt_out && !written) {
-                if (size > 0 && text[size - 1] != '\n')
+                /* Appended where the parser stops: before a NUL byte, if any. */
+                size_t end = strlen(text);
+
+                fwrite(text + pos, 1, end - pos, f);
+                if (end > 0 && text[end - 1] != '\n')
                         fputc('\n', f);
                 fputs(line, f);
+                pos = end;
         }
+        fwrite(text + pos, 1, size - pos, f);
         if (fclose(TAKE_PTR(f)) != 0)
                 return -ENOMEM;
+
+        /* A file that ends inside quotes or after a backslash would swallow an
+         * appended line: an edit that would not read back as intended is
+         * refused rather than reported as done. */
+        r = says_opt_out(new_text);
+        if (r < 0)
+                return r;
+        if (r != opt_out)
+                return -EBADMSG;
 
         /* Nothing to change (a missing file stays missing): leave the file's time alone. */
         if (new_size == size && memcmp(new_text, text, size) == 0)

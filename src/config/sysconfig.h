@@ -27,5 +27,7 @@ int sysconfig_get(const char *path, const char *name, char **ret);
  * kept; a missing file is created with mode 0644 (and only when something is
  * to be written); the file is replaced atomically keeping its mode.
  * Returns 1 when the file changed, 0 when it already said so, or a negative
- * errno. */
+ * errno: -EBADMSG when the edited file would not read back as intended (it
+ * ends inside quotes or after a backslash), and is left as it was. An opt-out
+ * line is appended before a NUL byte, where the unit stops reading. */
 int sysconfig_set_opt_out(const char *path, bool opt_out);

@@ -172,6 +172,10 @@ static void test_disable_edits(void **state) {
         assert_edit("A=1\r\nRAY_USAGE_STATS_ENABLED=1\r\nB=2\r\n", true, 1,
                     "A=1\r\nRAY_USAGE_STATS_ENABLED=0\nB=2\r\n");
         assert_edit("A=1\nRAY_USAGE_STATS_ENABLED=0\n", true, 0, "A=1\nRAY_USAGE_STATS_ENABLED=0\n");
+        /* A line appended after an open quote or a trailing backslash would be
+         * part of the value: refused, the file untouched (found by fuzz-sysconfig). */
+        assert_edit("A='x\n", true, -EBADMSG, "A='x\n");
+        assert_edit("A=x\\", true, -EBADMSG, "A=x\\");
 }
 
 static void test_enable_edits(void **state) {
@@ -204,11 +208,12 @@ static void test_keeps_bytes_after_nul(void **state) {
                 assert_true(fd >= 0);
                 assert_int_equal(write(fd, before, sizeof before - 1), (ssize_t) sizeof before - 1);
         }
-        /* systemd stops reading at the NUL, but a rewrite must not lose what follows. */
+        /* systemd stops reading at the NUL, so the opt-out goes before it; a
+         * rewrite must not lose what follows. */
         assert_int_equal(sysconfig_set_opt_out(file, true), 1);
         assert_int_equal(read_file_at(AT_FDCWD, file, SYSCONFIG_MAX_SIZE, 0, 0, &text, &size), 0);
-        assert_int_equal(size, sizeof before - 1 + strlen("RAY_USAGE_STATS_ENABLED=0\n"));
-        assert_memory_equal(text, "A=1\0junk\nRAY_USAGE_STATS_ENABLED=0\n", size);
+        assert_int_equal(size, sizeof before - 1 + strlen("\nRAY_USAGE_STATS_ENABLED=0\n"));
+        assert_memory_equal(text, "A=1\nRAY_USAGE_STATS_ENABLED=0\n\0junk\n", size);
 }
 
 static void test_keeps_mode(void **state) {

@@ -4,6 +4,8 @@
 
 #include "shared/json-util.h"
 
+static bool utf8_is_valid(const char *s, size_t size);
+
 int json_parse_strict(const char *buf, size_t size, json_object **ret) {
         struct json_tokener *tok;
         json_object *o;
@@ -24,14 +26,22 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
         o = json_tokener_parse_ex(tok, buf, (int) size);
         err = json_tokener_get_error(tok);
         parsed = json_tokener_get_parse_end(tok);
+        if (err == json_tokener_continue) {
+                /* A document ending with the buffer ("2", "true") is only complete
+                 * once json-c is told that the input ended. */
+                o = json_tokener_parse_ex(tok, "", 1);
+                err = json_tokener_get_error(tok);
+        }
         json_tokener_free(tok);
 
-        if (err != json_tokener_success) {
+        /* json-c's own check lets overlong forms, surrogates and code points
+         * past U+10FFFF through, which json_dump_python() would then replace. */
+        if (err != json_tokener_success || !utf8_is_valid(buf, size)) {
                 json_object_put(o);
                 return -EBADMSG;
         }
         for (size_t i = parsed; i < size; i++)
-                if (!strchr(" \t\r\n", buf[i])) {
+                if (buf[i] == 0 || !strchr(" \t\r\n", buf[i])) {
                         json_object_put(o);
                         return -EBADMSG;
                 }
@@ -126,8 +136,14 @@ static void dump_double(FILE *f, double d) {
         char digits[32], buf[40];
         int exp10 = 0, p;
 
-        if (!isfinite(d)) {
-                /* Not valid JSON; Python would write NaN/Infinity. Never produced by us. */
+        if (isinf(d)) {
+                /* What a too large number in a user's file (1e400) parsed to: Python
+                 * would write Infinity, which is not JSON; this reads back the same. */
+                fputs(d > 0 ? "1e999" : "-1e999", f);
+                return;
+        }
+        if (isnan(d)) {
+                /* json-c reads "NaN" as Python does, but it has no JSON form. Never produced by us. */
                 fputs("null", f);
                 return;
         }
@@ -207,6 +223,19 @@ invalid:
         return 0xfffd;
 }
 
+static bool utf8_is_valid(const char *s, size_t size) {
+        const unsigned char *p = (const unsigned char *) s, *end = p + size;
+
+        while (p < end) {
+                const unsigned char *start = p;
+
+                /* Only an invalid byte decodes to U+FFFD in one byte. */
+                if (utf8_next(&p, end) == 0xfffd && p == start + 1)
+                        return false;
+        }
+        return true;
+}
+
 static void dump_string(FILE *f, const char *str, size_t len) {
         const unsigned char *s = (const unsigned char *) str, *end = s + len;
 
@@ -246,7 +275,11 @@ static void dump_value(FILE *f, json_object *o) {
                 fputs(json_object_get_boolean(o) ? "true" : "false", f);
                 break;
         case json_type_int:
-                fprintf(f, "%" PRId64, json_object_get_int64(o));
+                /* json-c keeps integers past INT64_MAX as uint64, which get_int64() would clamp. */
+                if (json_object_get_int64(o) == INT64_MAX)
+                        fprintf(f, "%" PRIu64, json_object_get_uint64(o));
+                else
+                        fprintf(f, "%" PRId64, json_object_get_int64(o));
                 break;
         case json_type_double:
                 dump_double(f, json_object_get_double(o));

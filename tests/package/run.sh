@@ -16,8 +16,9 @@
 # the container itself runs with --private-network.
 #
 # Environment: RUS_DEBIAN_MIRROR (default: the bookworm archive of this
-# machine's apt sources), RUS_PKG_WORK_DIR (default: a new directory under
-# /var/tmp, removed at the end unless RUS_PKG_KEEP=1).
+# machine's apt sources), RUS_PKG_CACHE_DIR, RUS_PKG_WORK_DIR (where the
+# work directory is made, default /var/tmp; it is removed at the end unless
+# RUS_PKG_KEEP=1).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +35,10 @@ failures=()
 work=
 nspawn_pid=
 leader=
+tarball=
+deb=
+changes=
+base=
 
 log() { printf '%s\n' "$*"; }
 elapsed() { echo "$(($(date +%s) - start_time))s"; }
@@ -56,9 +61,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Skips (77) when nothing has failed so far; a failure already seen is not
+# hidden by a later skip.
 skip() {
         log "SKIP: $*"
-        exit 77
+        cleanup
+        log "package test took $(elapsed)"
+        log "$passed passed, $failed failed"
+        [ "$failed" -eq 0 ] && exit 77
+        exit 1
 }
 
 result() { # NAME STATUS(0 = pass) [DETAIL]
@@ -103,10 +114,13 @@ mirror() {
         for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
                 [ -r "$f" ] || continue
                 while read -r line; do
+                        set -f
+                        # shellcheck disable=SC2086 # split into words, unglobbed
                         set -- $line
+                        set +f
                         [ "${1:-}" = deb ] || continue
                         shift
-                        case ${1:-} in \[*) while [ $# -gt 0 ] && [[ $1 != *\] ]]; do shift; done; shift ;; esac
+                        case ${1:-} in \[*) while [ $# -gt 0 ] && [[ $1 != *"]" ]]; do shift; done; shift ;; esac
                         uri=${1:-}
                         suites=${2:-}
                         [ "$suites" = "$suite" ] && { echo "$uri"; return; }
@@ -139,7 +153,7 @@ dist_rc=1
 if (cd "$src" && autoreconf -fi) > "$work/dist.log" 2>&1 &&
    mkdir -p "$work/dist-build" &&
    (cd "$work/dist-build" && "$src/configure" -q && make dist) >> "$work/dist.log" 2>&1; then
-        tarball=$(ls "$work"/dist-build/ray-usage-stats-*.tar.xz 2>/dev/null | head -n 1)
+        tarball=$(find "$work/dist-build" -maxdepth 1 -name 'ray-usage-stats-*.tar.xz' | head -n 1)
         [ -n "$tarball" ] && dist_rc=0
 fi
 [ $dist_rc -eq 0 ] || tail -n 30 "$work/dist.log"
@@ -149,12 +163,23 @@ result "make-dist" $dist_rc "${tarball:+$(basename "$tarball")}"
 rm -rf "$src/autom4te.cache"
 deb_rc=1
 if (cd "$src" && dpkg-buildpackage -us -uc -b) > "$work/deb-build.log" 2>&1; then
-        deb=$(ls "$work"/src/ray-usage-stats_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)
-        changes=$(ls "$work"/src/ray-usage-stats_*.changes 2>/dev/null | head -n 1)
+        deb=$(find "$work/src" -maxdepth 1 -name 'ray-usage-stats_*.deb' | head -n 1)
+        changes=$(find "$work/src" -maxdepth 1 -name 'ray-usage-stats_*.changes' | head -n 1)
         [ -n "$deb" ] && [ -n "$changes" ] && deb_rc=0
 fi
 [ $deb_rc -eq 0 ] || tail -n 40 "$work/deb-build.log"
 result "build-deb" $deb_rc "${deb:+$(basename "$deb")}"
+
+if [ $deb_rc -eq 0 ]; then
+        # libcurl is opened with dlopen(), so its dependency is declared by hand.
+        depends=$(dpkg-deb -f "$deb" Depends)
+        depends_rc=0
+        for lib in libcurl4 libjson-c5 libyaml-0-2 libsystemd0 debconf; do
+                grep -q "\(^\|[ ,|]\)$lib\( \|,\|\$\)" <<< "$depends" ||
+                        { log "  Depends lacks $lib: $depends"; depends_rc=1; }
+        done
+        result "deb-depends" $depends_rc
+fi
 
 if [ $deb_rc -eq 0 ]; then
         log "=== lintian ($(elapsed))"
@@ -195,7 +220,7 @@ fi
 result "build-rpm" $rpm_rc "$(for r in $rpms; do printf '%s ' "$(basename "$r")"; done)"
 
 if [ $rpm_rc -eq 0 ]; then
-        binrpm=$(printf '%s\n' $rpms | grep -v -e '\.src\.rpm$' -e debuginfo -e debugsource | head -n 1)
+        binrpm=$(printf '%s\n' "$rpms" | grep -v -e '\.src\.rpm$' -e debuginfo -e debugsource | head -n 1)
         contents_rc=0
         files=$(rpm -qlp "$binrpm" 2>/dev/null)
         for want in /usr/bin/ray-usage-stats /usr/lib/systemd/system/ray-usage-stats.service \
@@ -211,11 +236,14 @@ if [ $rpm_rc -eq 0 ]; then
         grep -q 'preset ray-usage-stats.timer\|install-system-units ray-usage-stats.timer' \
                 <<< "$(rpm -qp --scripts "$binrpm" 2>/dev/null)" ||
                 { log "  %post does not apply the preset of the timer"; contents_rc=1; }
+        grep -q '^libcurl' <<< "$(rpm -qp --requires "$binrpm" 2>/dev/null)" ||
+                { log "  the rpm does not require libcurl (opened with dlopen())"; contents_rc=1; }
         grep -q '^[[:space:]]*[A-Za-z_]' "$src/rpm/ray-usage-stats.sysconfig" &&
                 { log "  /etc/sysconfig/ray-usage-stats sets something"; contents_rc=1; }
         result "rpm-contents" $contents_rc
 
         log "=== rpmlint ($(elapsed))"
+        # shellcheck disable=SC2086 # one argument per package file
         rpmlint_out=$(rpmlint -r "$src/rpm/ray-usage-stats.rpmlintrc" $rpms "$src/rpm/ray-usage-stats.spec" 2>&1)
         printf '%s\n' "$rpmlint_out" | sed 's/^/  /'
         if printf '%s\n' "$rpmlint_out" | grep -Eq '(^|[[:space:]])[1-9][0-9]* errors?' ||
@@ -235,7 +263,9 @@ boot_root() {
         mkdir -p "$cache_dir"
         exec 9> "$cache_dir/.lock"
         flock 9
-        if [ ! -x "$root/usr/bin/apt-get" ] || [ ! -e "$root/lib/systemd/systemd" ]; then
+        # Rebuilt after 30 days, so that its libraries keep up with the point
+        # releases the .deb is built against.
+        if [ -z "$(find "$root/.rus-bootstrapped" -mtime -30 2>/dev/null)" ]; then
                 tmp=$cache_dir/.tmp-$suite-$key.$$
                 rm -rf "$tmp"
                 log "debootstrap $suite from $(mirror) into $root (cached for later runs)" >&2
@@ -247,6 +277,7 @@ boot_root() {
                         return 1
                 fi
                 rm -f "$tmp"/var/cache/apt/archives/*.deb
+                touch "$tmp/.rus-bootstrapped"
                 rm -rf "$root"
                 mv "$tmp" "$root"
         fi
@@ -348,6 +379,12 @@ sc_reconfigure() {
         check "after 'disable --system', dpkg-reconfigure shows and keeps no" "
                 ray-usage-stats disable --system && dpkg-reconfigure ray-usage-stats && answer_is false && has_opt_out ||
                 { show; false; }"
+        check "answered yes at the terminal (debconf teletype frontend)" "
+                printf 'yes\\n' | DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null &&
+                ! has_opt_out && answer_is true || { show; false; }"
+        check "answered no at the terminal (debconf teletype frontend)" "
+                printf 'no\\n' | DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null &&
+                has_opt_out && answer_is false || { show; false; }"
 }
 
 sc_upgrade_keeps_answer() {

@@ -46,7 +46,7 @@ sys_unsupported() {
         for t in systemd-nspawn nsenter unshare setpriv python3 mount; do
                 command -v "$t" >/dev/null || { echo "$t is not installed (package systemd-container/util-linux)"; return; }
         done
-        [ -d /usr/lib/systemd ] && [ -x /usr/lib/systemd/systemd ] || { echo "systemd is not installed"; return; }
+        [ -x /usr/lib/systemd/systemd ] || { echo "systemd is not installed"; return; }
         grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
         grep -qw overlay /proc/filesystems || { echo "the kernel has no overlayfs"; return; }
 }
@@ -106,19 +106,35 @@ sys_prepare_root() { # BUILDDIR
                "$sys_root/var/lib/ray-usage-stats" "$sys_root/var/lib/private/ray-usage-stats"
 }
 
-sys_boot() {
-        local i state
-        systemd-nspawn --quiet -D "$sys_root" -M "$sys_machine" --register=no --keep-unit \
-                --tmpfs=/tmp:mode=1777 --console=passive --boot >"$sys_tmp/nspawn.log" 2>&1 &
+# Boots the container; "unified" gives it the unified cgroup hierarchy and the
+# bpf() system call, which systemd needs to enforce IPAddressDeny= (on a host
+# already on cgroup v2 that is what it gets anyway), "host" takes the host's
+# cgroup layout as it is.
+sys_boot_mode() { # unified|host
+        local i p state unified='' keep_unit=--keep-unit
+        [ "$1" = unified ] && unified=1
+        # Under a running systemd, nspawn asks it for a scope of its own (with
+        # the cgroup delegated); without one (a CI sandbox) it stays where it is.
+        [ -d /run/systemd/system ] && keep_unit=
+        sys_init_pid=
+        # shellcheck disable=SC2086 # extra options, for debugging
+        env ${unified:+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1} \
+        systemd-nspawn --quiet -D "$sys_root" -M "$sys_machine" --register=no $keep_unit \
+                --tmpfs=/tmp:mode=1777 --console=passive ${unified:+--system-call-filter=bpf} \
+                ${RUS_SYSTEM_NSPAWN_OPTIONS:-} --boot ${RUS_SYSTEM_INIT_ARGS:-} >"$sys_tmp/nspawn.log" 2>&1 &
         sys_nspawn_pid=$!
+        # nspawn forks an intermediate child before the container's PID 1; the
+        # one to enter is the child that is PID 1 of its own PID namespace.
         for i in $(seq 300); do
-                sys_init_pid=$(pgrep -P "$sys_nspawn_pid" | head -n1)
-                [ -n "$sys_init_pid" ] && break
+                for p in $(pgrep -P "$sys_nspawn_pid"); do
+                        [ "$(awk '/^NSpid:/ { print $NF }' "/proc/$p/status" 2>/dev/null)" = 1 ] &&
+                                sys_init_pid=$p && break 2
+                done
                 kill -0 "$sys_nspawn_pid" 2>/dev/null || break
                 sleep 0.1
         done
         if [ -z "$sys_init_pid" ]; then
-                echo "systemd-nspawn did not start a container:"
+                echo "systemd-nspawn ($1 cgroups) did not start a container:"
                 tail -20 "$sys_tmp/nspawn.log" | sed 's/^/    /'
                 return 1
         fi
@@ -130,13 +146,26 @@ sys_boot() {
                 kill -0 "$sys_nspawn_pid" 2>/dev/null || break
                 sleep 0.5
         done
-        echo "the container did not finish booting (state '${state:-unknown}'):"
+        echo "the container ($1 cgroups) did not finish booting (state '${state:-unknown}'):"
         tail -20 "$sys_tmp/nspawn.log" | sed 's/^/    /'
         return 1
 }
 
-# Stops what was started, by pid, and removes the mounts. Safe to call twice.
-sys_cleanup() {
+sys_cgroups=      # unified or host, as booted
+
+# RUS_SYSTEM_CGROUPS=host skips the unified attempt.
+sys_boot() {
+        if [ "${RUS_SYSTEM_CGROUPS:-unified}" = unified ]; then
+                sys_cgroups=unified
+                sys_boot_mode unified && return 0
+                sys_stop_container
+                echo "retrying with the host's cgroup layout"
+        fi
+        sys_cgroups=host
+        sys_boot_mode host
+}
+
+sys_stop_container() {
         local i
         if [ -n "$sys_nspawn_pid" ] && kill -0 "$sys_nspawn_pid" 2>/dev/null; then
                 # nspawn turns SIGTERM into an orderly shutdown of the container.
@@ -146,9 +175,15 @@ sys_cleanup() {
                         sleep 0.5
                 done
                 kill -0 "$sys_nspawn_pid" 2>/dev/null && kill -KILL "$sys_nspawn_pid" 2>/dev/null
-                wait "$sys_nspawn_pid" 2>/dev/null
         fi
+        [ -n "$sys_nspawn_pid" ] && wait "$sys_nspawn_pid" 2>/dev/null
         sys_nspawn_pid=
+        sys_init_pid=
+}
+
+# Stops what was started, by pid, and removes the mounts. Safe to call twice.
+sys_cleanup() {
+        sys_stop_container
         if [ -n "$sys_head_pid" ]; then
                 kill -TERM "$sys_head_pid" 2>/dev/null
                 wait "$sys_head_pid" 2>/dev/null

@@ -3,18 +3,20 @@
 #
 # The scenarios of the system tests. Each starts from sys_reset (collection
 # enabled by default, no Ray session, no counters, only the base drop-in),
-# prints why it failed, and returns non-zero on failure. Their verdicts come
+# prints why it failed, and returns non-zero on failure (77: it cannot be
+# checked on this machine, with the reason printed). Their verdicts come
 # from systemd's own state (systemctl, and its structured journal entries for
 # how a run ended), our journal entries, the files in the container and the
 # requests the fake head received.
 
 SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
-           catalog report-run user-disable ray-tmpdir-dropin)
+           catalog report-run user-disable system-disable ray-tmpdir-dropin ip-allow-list)
 
 ID_DECISION=6833ce7bf3874c538289cf1a2b19792a
 ID_REPORT_SENT=ad62f88d10f748c8917867ed07753ec3
 ID_NO_SESSION=1e3e6d83bfd34f1aa5b9283faf18f8d8
 ID_INVALID_SETTING=4c96e955cafd455883692a3147901800
+ID_SETTINGS_CHANGED=42ad5a1114a041329f470305c01306cc
 
 expect_eq() { # WHAT ACTUAL EXPECTED
         [ "$2" = "$3" ] && return 0
@@ -299,8 +301,12 @@ scenario_user_disable() {
         expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs before disable" "$(sys_requests_after "$off" POST | grep -c .)" 1 || return 1
 
+        cur=$(sys_journal_cursor)
         c_user "$RAY_USER" ray-usage-stats disable >"$sys_tmp/disable.out" 2>&1 ||
                 { sys_log "ray-usage-stats disable failed:"; sed 's/^/    /' "$sys_tmp/disable.out"; return 1; }
+        out=$(sys_journal_after "$cur" "$ID_SETTINGS_CHANGED")
+        expect_entry "$out" "$ID_SETTINGS_CHANGED" 1 RAY_USAGE_STATS_DECISION=disabled \
+                RAY_USAGE_STATS_CONFIG_PATH="/home/$RAY_USER/.ray/config.json" || return 1
         out=$(c cat "/home/$RAY_USER/.ray/config.json")
         py 'import json, sys; sys.exit(0 if json.loads(sys.argv[1]).get("usage_stats") is False else 1)' "$out" ||
                 { sys_log "config.json after disable: $out"; return 1; }
@@ -322,6 +328,33 @@ scenario_user_disable() {
         rc=$?
         expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs after enable" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+# The administrator's "ray-usage-stats disable --system" writes the file the
+# unit reads as EnvironmentFile=: the next run is skipped; "enable --system"
+# removes the opt-out again.
+scenario_system_disable() {
+        local cur off rc out
+        sys_make_session >/dev/null || return 1
+        c ray-usage-stats disable --system >"$sys_tmp/disable.out" 2>&1 ||
+                { sys_log "ray-usage-stats disable --system failed:"; sed 's/^/    /' "$sys_tmp/disable.out"; return 1; }
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" exec-condition || return 1
+        out=$(sys_journal_after "$cur" "$ID_DECISION")
+        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=disabled RAY_USAGE_STATS_DECIDED_BY=env \
+                _SYSTEMD_UNIT="$UNIT" || return 1
+        expect_no_requests "$off" || return 1
+
+        c ray-usage-stats enable --system >/dev/null 2>&1 || { sys_log "ray-usage-stats enable --system failed"; return 1; }
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" success || return 1
+        expect_eq "POSTs after enable --system" "$(sys_requests_after "$off" POST | grep -c .)" 1
 }
 
 # The drop-in the unit's comment documents for a Ray temp directory other than
@@ -346,4 +379,33 @@ scenario_ray_tmpdir_dropin() {
         expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1 || return 1
         expect_eq "owner of usage_stats.json" "$owner" "$RAY_USER"
+}
+
+# The unit's IP allow list (IPAddressDeny=any plus every unicast range) lets
+# the run reach the loopback head while systemd enforces it. First shows that
+# enforcement is on, with transient units: the same allow list reaches the
+# head, IPAddressDeny=any alone does not.
+scenario_ip_allow_list() {
+        local allow url cur off rc
+        allow=$(c systemctl show -P IPAddressAllow "$UNIT")
+        # (a set: systemctl prints it in no fixed order)
+        expect_eq IPAddressDeny "$(c systemctl show -P IPAddressDeny "$UNIT" | tr ' ' '\n' | sort | xargs)" \
+                "0.0.0.0/0 ::/0" || return 1
+        [ -n "$allow" ] || { sys_log "the unit has no IPAddressAllow="; return 1; }
+        url=http://127.0.0.1:$sys_head_port/api/version
+        if c systemd-run --quiet --wait --pipe -p IPAddressDeny=any \
+                curl -sf -m 2 -o /dev/null "$url" </dev/null >/dev/null 2>&1; then
+                sys_log "systemd does not enforce IPAddressDeny= in this container (no BPF cgroup firewall)"
+                return 77
+        fi
+        c systemd-run --quiet --wait --pipe -p IPAddressDeny=any -p IPAddressAllow="$allow" \
+                curl -sf -m 2 -o /dev/null "$url" </dev/null >/dev/null 2>&1 ||
+                { sys_log "a transient unit with the allow list '$allow' cannot reach $url"; return 1; }
+        sys_make_session >/dev/null || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" success || return 1
+        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1
 }

@@ -49,17 +49,18 @@ result() { # NAME STATUS [DETAIL...]
 }
 
 # A root that looks like the installed system: the distribution's units (for
-# sysinit.target, timers.target, ...), ours where "make install" puts them, the
-# binary at the path ExecStart= names, the man pages where man(1) looks.
+# sysinit.target, timers.target, ...), ours beside them, the binary at the
+# path ExecStart= names, the man pages where man(1) looks. (Not the configured
+# unit directory: under "make distcheck" that is a staging path systemd does
+# not search.)
 root=$tmp/root
-unitdir=$(sed -n 's/^systemdsystemunitdir = //p' "$builddir/Makefile")
 exec_path=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$service")
 mkdir -p "$root/usr/lib/systemd" "$root/usr/share/man/man8" "$root/etc/systemd/system"
 ln -s usr/lib "$root/lib"
 ln -s usr/bin "$root/bin"
 cp -r /usr/lib/systemd/system "$root/usr/lib/systemd/system"
-mkdir -p "$root/${unitdir:-/lib/systemd/system}" "$root$(dirname "$exec_path")"
-cp "$service" "$timer" "$root/${unitdir:-/lib/systemd/system}/"
+mkdir -p "$root$(dirname "$exec_path")"
+cp "$service" "$timer" "$root/usr/lib/systemd/system/"
 cp "$binary" "$root$exec_path"
 man_opt=--man=yes
 n_man=0
