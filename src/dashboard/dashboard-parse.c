@@ -43,6 +43,16 @@ static int envelope_data(json_object *o, json_object **ret) {
         return 0;
 }
 
+/* Both steps at once, for the routes that use the envelope. */
+static int parse_envelope(const char *body, size_t size, json_object **ret_document, json_object **ret_data) {
+        int r;
+
+        r = parse_document(body, size, ret_document);
+        if (r < 0)
+                return r;
+        return envelope_data(*ret_document, ret_data);
+}
+
 static bool string_is_printable(const char *s, size_t max) {
         size_t n = 0;
 
@@ -114,10 +124,7 @@ int dashboard_parse_usage_stats_enabled(const char *body, size_t size, bool *ret
 
         assert(ret);
 
-        r = parse_document(body, size, &o);
-        if (r < 0)
-                return r;
-        r = envelope_data(o, &data);
+        r = parse_envelope(body, size, &o, &data);
         if (r < 0)
                 return r;
         if (json_get_bool(data, "usageStatsEnabled", &enabled) < 0)
@@ -170,10 +177,7 @@ int dashboard_parse_cluster_id(const char *body, size_t size, DashboardFigures *
 
         assert(f);
 
-        r = parse_document(body, size, &o);
-        if (r < 0)
-                return r;
-        r = envelope_data(o, &data);
+        r = parse_envelope(body, size, &o, &data);
         if (r < 0)
                 return r;
         /* gcs_client.cluster_id.hex(): anything else is not a cluster ID
@@ -192,10 +196,7 @@ int dashboard_parse_cluster_metadata(const char *body, size_t size, DashboardFig
 
         assert(f);
 
-        r = parse_document(body, size, &o);
-        if (r < 0)
-                return r;
-        r = envelope_data(o, &data);
+        r = parse_envelope(body, size, &o, &data);
         if (r < 0)
                 return r;
         v = json_get_string(data, "pythonVersion");
@@ -285,10 +286,7 @@ int dashboard_parse_nodes(const char *body, size_t size, DashboardFigures *f) {
 
         assert(f);
 
-        r = parse_document(body, size, &o);
-        if (r < 0)
-                return r;
-        r = envelope_data(o, &data);
+        r = parse_envelope(body, size, &o, &data);
         if (r < 0)
                 return r;
         rows = json_get_array(json_get_object(data, "result"), "result");
@@ -381,10 +379,7 @@ int dashboard_parse_state_total(const char *body, size_t size, int64_t *ret) {
 
         assert(ret);
 
-        r = parse_document(body, size, &o);
-        if (r < 0)
-                return r;
-        r = envelope_data(o, &data);
+        r = parse_envelope(body, size, &o, &data);
         if (r < 0)
                 return r;
         if (json_get_int64(json_get_object(data, "result"), "total", &total) < 0 || total < 0)
