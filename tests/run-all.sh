@@ -65,6 +65,7 @@ stage "make check" make_check "$work/default"
 stage "build with ASan/UBSan" build "$work/sanitizers" --enable-sanitizers
 stage "make check with ASan/UBSan" make_check "$work/sanitizers"
 stage "system tests under systemd-nspawn" bash "$top/tests/system/run.sh" "$work/default"
+stage "Debian and RPM packages (lintian, rpmlint, install tests in a debootstrap root)" bash "$top/tests/package/run.sh"
 stage "make distcheck" bash -c "cd '$work/default' && make -j$(nproc) distcheck >'$work/distcheck.log' 2>&1 || { tail -50 '$work/distcheck.log'; exit 1; }"
 
 echo
