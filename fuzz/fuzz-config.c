@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         after = others(buf, n);
         fuzz_assert(after);
         if (before)
-                fuzz_assert(json_object_equal(before, after));
+                fuzz_assert(fuzz_json_equal(before, after));
         else
                 fuzz_assert(json_object_object_length(after) == 0);
         return 0;

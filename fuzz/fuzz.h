@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <json-c/json.h>
+#include <math.h>
 #include <sanitizer/common_interface_defs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,4 +106,35 @@ static inline char *fuzz_read_file(const char *path, size_t *ret_size) {
         fclose(f);
         *ret_size = n;
         return buf;
+}
+
+/* json_object_equal(), except that a NaN in a may be null in b: json-c reads
+ * "NaN" as Python does, and json_dump_python() writes it as null since it
+ * has no JSON form. */
+static inline bool fuzz_json_equal(json_object *a, json_object *b) {
+        if (json_object_is_type(a, json_type_double) && isnan(json_object_get_double(a)))
+                return !b;
+        if (json_object_get_type(a) != json_object_get_type(b))
+                return false;
+        switch (json_object_get_type(a)) {
+        case json_type_array:
+                if (json_object_array_length(a) != json_object_array_length(b))
+                        return false;
+                for (size_t i = 0; i < json_object_array_length(a); i++)
+                        if (!fuzz_json_equal(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i)))
+                                return false;
+                return true;
+        case json_type_object:
+                if (json_object_object_length(a) != json_object_object_length(b))
+                        return false;
+                json_object_object_foreach(a, key, value) {
+                        json_object *w;
+
+                        if (!json_object_object_get_ex(b, key, &w) || !fuzz_json_equal(value, w))
+                                return false;
+                }
+                return true;
+        default:
+                return json_object_equal(a, b);
+        }
 }

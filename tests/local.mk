@@ -39,3 +39,27 @@ dist_check_DATA += \
 	tests/fixtures/opted-out/prometheus_health.json.status \
 	tests/fixtures/opted-out/usage_stats_enabled.json
 EXTRA_DIST += tests/fake-head.sh
+# h8: integration tests of the collection (report, preview) and of the CLI.
+TESTS += \
+	tests/report-basic.sh \
+	tests/report-tags.sh \
+	tests/report-cluster-config.sh \
+	tests/report-decision.sh \
+	tests/report-dashboard-errors.sh \
+	tests/report-endpoint-errors.sh \
+	tests/report-auth.sh \
+	tests/report-hostile-session.sh \
+	tests/report-privacy.sh \
+	tests/cli-commands.sh
+EXTRA_DIST += \
+	tests/report-basic.sh \
+	tests/report-tags.sh \
+	tests/report-cluster-config.sh \
+	tests/report-decision.sh \
+	tests/report-dashboard-errors.sh \
+	tests/report-endpoint-errors.sh \
+	tests/report-auth.sh \
+	tests/report-hostile-session.sh \
+	tests/report-privacy.sh \
+	tests/cli-commands.sh
+dist_check_DATA += tests/report-lib.sh

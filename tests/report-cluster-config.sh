@@ -140,6 +140,37 @@ case_not_a_mapping() {
 }
 t "a YAML list, and a YAML with an unclosed flow collection: fields null" case_not_a_mapping
 
+# unreadable_case SETUP: SETUP makes $YAML exist but unusable; Ray treats any
+# such problem as "every field None", and no probe runs.
+unreadable_case() {
+        fresh
+        use_head main
+        rm -rf "$YAML"
+        printf 'max_workers: 1\nprovider:\n    type: aws\n' >"$TEST_TMP/real.yaml"
+        eval "$1"
+        probes gcp-ok gcp-ok gcp-ok
+        expect_config "$NONE"
+        rm -rf "$YAML"
+        need "no cloud probe for a YAML that exists" [ "$(metadata_requests)" -eq 0 ]
+}
+t "bootstrap YAML is a link: not followed, fields null, report sent" \
+        unreadable_case 'ln -s "$TEST_TMP/real.yaml" "$YAML"'
+t "bootstrap YAML is a directory: fields null, report sent" unreadable_case 'mkdir "$YAML"'
+t "bootstrap YAML is a FIFO: no hang, fields null, report sent" unreadable_case 'mkfifo "$YAML"'
+case_huge_yaml() {
+        fresh
+        use_head main
+        { printf 'max_workers: 1\nprovider:\n    type: aws\n'; head -c 5242880 /dev/zero | tr '\0' '#'; } >"$YAML"
+        rus report
+        rm -f "$YAML"
+        need "exit 0" [ "$RC" -eq 0 ]
+        need "one POST" [ "$(posts_count)" -eq 1 ]
+        post_body -1 "$TEST_TMP/body.json"
+        pycheck 'check(J0["cloud_provider"] in (None, "aws"), "cloud_provider null (too big to read) or aws")' \
+                "$TEST_TMP/body.json"
+}
+t "bootstrap YAML of 5 MiB: no crash, report sent" case_huge_yaml
+
 case_missing() {
         fresh
         use_head main

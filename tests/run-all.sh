@@ -12,21 +12,43 @@ failed=0
 skipped=0
 failures=()
 
+# Runs one stage, and adds its tests to the totals: the counts of its own
+# closing line (automake's "# PASS: N" block, or "N passed, N failed"), or
+# the stage itself as one test when it prints neither.
 stage() {
-        local name=$1
+        local name=$1 log rc counts
         shift
+        log=$(mktemp)
         echo "=== stage: $name"
-        "$@"
-        case $? in
-        0)
-                echo "=== PASS: $name"
-                passed=$((passed + 1)) ;;
-        77)
-                echo "=== SKIP: $name"
-                skipped=$((skipped + 1)) ;;
+        "$@" 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        counts=$(python3 - "$log" "$rc" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+rc = int(sys.argv[2])
+am = {k: int(v) for k, v in re.findall(r"^# (PASS|FAIL|SKIP|ERROR|XPASS):\s+(\d+)$", text, re.M)}
+plain = re.findall(r"^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", text, re.M)
+if am:
+    p, f, s = am.get("PASS", 0), am.get("FAIL", 0) + am.get("ERROR", 0) + am.get("XPASS", 0), am.get("SKIP", 0)
+elif plain:
+    p, f, s = (int(x or 0) for x in plain[-1])
+else:
+    p, f, s = (1, 0, 0) if rc == 0 else (0, 0, 1) if rc == 77 else (0, 1, 0)
+if rc not in (0, 77) and f == 0:
+    f = 1
+print(p, f, s)
+PY
+)
+        rm -f "$log"
+        read -r p f s <<<"$counts"
+        passed=$((passed + p))
+        failed=$((failed + f))
+        skipped=$((skipped + s))
+        case $rc in
+        0) echo "=== PASS: $name ($p passed, $f failed, $s skipped)" ;;
+        77) echo "=== SKIP: $name" ;;
         *)
-                echo "=== FAIL: $name"
-                failed=$((failed + 1))
+                echo "=== FAIL: $name (exit status $rc)"
                 failures+=("$name") ;;
         esac
 }
@@ -51,11 +73,16 @@ build() {
         (cd "$dir" && "$top/configure" -q "$@" && make -j"$(nproc)" >/dev/null)
 }
 
+# make check, then the logs that CI must show in full: systemd-analyze
+# verify and the exposure figure, and mandoc's lint.
 make_check() {
-        local dir=$1
+        local dir=$1 log
         (cd "$dir" && make -j"$(nproc)" check)
         local rc=$?
         [ $rc -eq 0 ] || cat "$dir"/test-suite.log
+        for log in tests/system/units-verify.log man/mandoc-lint.log; do
+                [ -f "$dir/$log" ] && { echo "--- $log"; grep -v '^# \|^=\+$' "$dir/$log"; }
+        done
         return $rc
 }
 
@@ -72,5 +99,5 @@ echo
 for f in "${failures[@]}"; do
         echo "failed: $f"
 done
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ ${#failures[@]} -eq 0 ]

@@ -94,7 +94,7 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         const char *url = upload_url();
         uint64_t seq_number;
         long status = 0;
-        bool success;
+        bool success, saved;
         int r;
 
         free(st->session_id);
@@ -103,17 +103,19 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
                 return log_oom();
         state_reserve_seq(st, &seq_number);
         snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
+        /* Nothing is sent unless the reservation is on disk; state_save() says what failed. */
         r = state_save(state_dir, c->session->name, st);
         if (r < 0)
-                return log_error_errno(r, "Failed to save the counters in %s; not sending", state_dir);
+                return EXIT_LOCAL_FAILURE;
 
         r = upload_report(url, col->body, strlen(col->body), &status, &error);
         success = r >= 0;
         r = state_finish_attempt(st, success, error, now_ms());
-        if (r >= 0)
-                r = state_save(state_dir, c->session->name, st);
         if (r < 0)
-                log_error_errno(r, "Failed to save the counters in %s", state_dir);
+                log_oom();
+        else
+                r = state_save(state_dir, c->session->name, st);
+        saved = r >= 0;
 
         shown_url = http_url_redact(url);
         if (!shown_url)
@@ -135,7 +137,8 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
                               : "Usage stats report %s to %s failed: %s",
                       seq, shown_url, success ? status_str : error);
 
-        return save_usage_file(c, col->report, success, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
+        return save_usage_file(c, col->report, success, error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
 }
 
 static int keep_locally(const Context *c, Collection *col) {
@@ -195,13 +198,16 @@ static int run(int argc, char *argv[], bool preview) {
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the state directory"), EXIT_LOCAL_FAILURE;
         if (!preview) {
+                /* state_lock() and state_load() say what failed. */
                 r = state_lock(state_dir, c.session->name, &lock_fd);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to lock the counters in %s", state_dir), EXIT_LOCAL_FAILURE;
+                        return EXIT_LOCAL_FAILURE;
         }
         r = state_load(state_dir, c.session->name, &st);
+        if (r == -ENOMEM)
+                log_oom();
         if (r < 0)
-                return log_error_errno(r, "Failed to load the counters from %s", state_dir), EXIT_LOCAL_FAILURE;
+                return EXIT_LOCAL_FAILURE;
         state_begin_attempt(&st);
 
         if (!st.fallback_session_id) {
@@ -225,8 +231,10 @@ static int run(int argc, char *argv[], bool preview) {
 
         journal_failed_calls(&k, col.failed_calls);
 
-        if (upload_enabled())
-                return send_report(&c, state_dir, &st, &col);
+        if (upload_enabled()) {
+                r = send_report(&c, state_dir, &st, &col);
+                return r < 0 ? EXIT_LOCAL_FAILURE : r;
+        }
 
         if (fresh_id) {
                 /* Keep the session id stable across local-mode runs; the counters stay as they are. */

@@ -151,7 +151,7 @@ int collector_run(Collector *k, const Counters *counters, const char *fallback_s
         if (r < 0)
                 goto finish;
 
-        r = cluster_config_detect(f.yaml, f.yaml_size, f.yaml_missing, &cluster);
+        r = cluster_config_detect(f.yaml ?: "", f.yaml_size, f.yaml_missing, &cluster);
         if (r < 0)
                 goto finish;
 
