@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <pwd.h>
 #include <syslog.h>
 
 #include "cli/cli.h"
@@ -8,36 +7,18 @@
 #include "config/sysconfig.h"
 #include "journal/journal.h"
 #include "prompt/prompt.h"
+#include "session/identity.h"
 #include "shared/log.h"
 
 #define EXIT_WRITE_FAILED 1
 
 #define NEXT_RUN_NOTE "ray-usage-stats applies this at its next hourly run; no cluster restart is needed.\n"
 
-/* The invoking user's home, as Ray's os.path.expanduser("~") finds it. */
-static int invoking_home(char **ret) {
-        const char *h = getenv("HOME");
-        char *p;
-
-        if (isempty(h)) {
-                struct passwd *pw = getpwuid(getuid());
-
-                if (!pw || isempty(pw->pw_dir))
-                        return -ENOENT;
-                h = pw->pw_dir;
-        }
-        p = strdup(h);
-        if (!p)
-                return -ENOMEM;
-        *ret = p;
-        return 0;
-}
-
 static int invoking_config_path(char **ret) {
         _cleanup_free_ char *home = NULL;
         int r;
 
-        r = invoking_home(&home);
+        r = user_home(getuid(), &home);
         if (r == -ENOMEM)
                 return log_error_errno(r, "Failed to determine the home directory");
         r = config_path(home, ret);
