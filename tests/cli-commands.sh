@@ -76,7 +76,7 @@ case_usage_errors() {
         expect 1 "unknown option '--bogus'" enable --bogus
         expect 1 "expected 0 arguments, got 1" disable now
         expect 3 "unknown option" prompt --yes
-        need "nothing was written by a usage error" [ ! -e "$CONFIG" ] && [ ! -e "$SYSCONF" ]
+        need "nothing was written by a usage error" [ ! -e "$CONFIG" -a ! -e "$SYSCONF" ]
         need "no connection by a usage error" [ "$(record_lines)" -eq 0 ]
 }
 t "unknown commands, options and arguments are errors, not ignored" case_usage_errors
@@ -170,7 +170,6 @@ eq(J0, {"other": 1, "usage_stats": False, "nested": {"a": [1, 2.5, None]}, "s": 
         expect 0 "" enable
         pycheck 'eq(J0, {"other": 1, "usage_stats": True, "nested": {"a": [1, 2.5, None]}, "s": "\u00e9"}, "after enable")' \
                 "$CONFIG"
-        local added
         printf '{"prompt_enabled": false}' >"$CONFIG"
         expect 0 "" disable
         pycheck 'eq(J0, {"prompt_enabled": False, "usage_stats": False}, "a key added")' "$CONFIG"
@@ -415,11 +414,11 @@ case_record_invalid() {
         for name in '../x' '' "$n65" 'a/b' 'a b' '.' '..' 'é' 'x;y' '-'; do
                 [ "$name" = - ] && continue
                 rus record-library "$name"
-                need "record-library '$name' exits >= 3 (not $RC)" [ "$RC" -ge 3 ] && [ "$RC" -lt 128 ]
+                need "record-library '$name' exits >= 3 (not $RC)" [ "$RC" -ge 3 -a "$RC" -lt 128 ]
                 need "record-library '$name' says the name is invalid" grep -qi "invalid library name" "$T_ERR"
         done
         need "no marker written" [ -z "$(find "$RUS_RAY_DIR" "$TEST_TMP" -name '_ray_lib_usage-*' -print -quit)" ]
-        need "nothing outside the session" [ ! -e "$RUS_RAY_DIR/_ray_lib_usage-x.txt" ] && [ ! -e "$SESSION/x.txt" ]
+        need "nothing outside the session" [ ! -e "$RUS_RAY_DIR/_ray_lib_usage-x.txt" -a ! -e "$SESSION/x.txt" ]
 }
 t "record-library with an invalid name ('../x', '', 65 characters, ...): exit >= 3, nothing written" \
         case_record_invalid

@@ -4,7 +4,7 @@
 # truncated state or report file, never reuses a sequence number, and every
 # attempt is counted exactly once (SPEC 6).
 #
-# Part 1: RUS_CRASH_RUNS (default 1500) reports against the fake head, each
+# Part 1: RUS_CRASH_RUNS (default 600) reports against the fake head, each
 # killed with SIGKILL after a random delay spread over a whole run; after
 # every kill the state file and <session>/usage_stats.json must parse as
 # complete JSON. Then one clean run settles a pending attempt, and
@@ -22,10 +22,12 @@
 # or create fail with ENOSPC/EIO/EDQUOT/EROFS/EACCES on the state file or on
 # usage_stats.json: exit status 3, one error line naming the file and the
 # error, the file that failed untouched, no temporary file left behind, no
-# POST when the counters could not be saved first, and the next run is clean.
+# POST when the counters could not be saved first, and the next run is clean;
+# the same for enable/disable (exit status 1) on the config file and on the
+# machine-wide environment file.
 . "$(dirname "$0")/lib.sh"
 
-runs=${RUS_CRASH_RUNS:-1500}
+runs=${RUS_CRASH_RUNS:-600}
 start_fake_head
 make_session "$RAY_TMPDIR/ray" >/dev/null
 state=$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json
@@ -194,12 +196,15 @@ cases=(
         "create:EACCES|$usage_tmp|$usage|yes|Permission denied"
 )
 
+# The record holds one sorted-keys JSON object per line: counting is a grep.
+count_posts() { grep -c '"method": "POST"' "$FAKE_HEAD_RECORD"; }
+
 n_cases=0
 for c in "${cases[@]}"; do
         IFS='|' read -r spec glob file expect_post message <<<"$c"
         rm -f "$TEST_TMP/faults"
         cp "$file" "$TEST_TMP/before"
-        posts_before=$(posts_count)
+        posts_before=$(count_posts)
 
         out=$(RUS_FAULT=$spec RUS_FAULT_PATH=$glob RUS_FAULT_LOG=$TEST_TMP/faults LD_PRELOAD=$TEST_TMP/faultinject.so \
                 "$RUS_BINARY" report 2>&1 >/dev/null)
@@ -223,11 +228,11 @@ EOF
         else
                 cmp -s "$TEST_TMP/before" "$file" || fail "$spec: $file changed although writing it failed"
         fi
-        python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$state" || fail "$spec: state file not JSON"
-        python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$usage" || fail "$spec: usage_stats.json not JSON"
+        python3 -c 'import json, sys; [json.load(open(p)) for p in sys.argv[1:]]' "$state" "$usage" ||
+                fail "$spec: the state file or usage_stats.json is not complete JSON"
         left=$(find "$RUS_SESSION" "$RAY_USAGE_STATS_STATE_DIR" -name '.*.tmp' -newer "$TEST_TMP/before")
         [ -z "$left" ] || fail "$spec: temporary files left behind: $left"
-        posts=$(($(posts_count) - posts_before))
+        posts=$(($(count_posts) - posts_before))
         case $expect_post in
         no) [ "$posts" -eq 0 ] || fail "$spec: sent a report although the counters could not be saved first" ;;
         yes) [ "$posts" -eq 1 ] || fail "$spec: $posts POSTs, expected 1" ;;
@@ -239,6 +244,38 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 sys.exit(0 if not s["pending"] and s["seq_number"] == s["total_success"] + s["total_failed"] else 1)
 EOF
+        n_cases=$((n_cases + 1))
+done
+# The settings commands: exit status 1, one error line, the file as it was.
+config=$RAY_USAGE_STATS_CONFIG_PATH
+system=$RAY_USAGE_STATS_SYSTEM_CONFIG
+mkdir -p "${config%/*}"
+echo '{"usage_stats": true, "theme": "dark"}' >"$config"
+printf '# kept\nA=1\n' >"$system"
+cases=(
+        "disable|write:ENOSPC|${config%/*}/.config.json.*.tmp|$config|No space left on device"
+        "enable|rename:EROFS|$config|$config|Read-only file system"
+        "disable --system|fsync:EIO|${system%/*}/.${system##*/}.*.tmp|$system|Input/output error"
+        "disable --system|create:EACCES|${system%/*}/.${system##*/}.*.tmp|$system|Permission denied"
+)
+for c in "${cases[@]}"; do
+        IFS='|' read -r command spec glob file message <<<"$c"
+        rm -f "$TEST_TMP/faults"
+        cp "$file" "$TEST_TMP/before"
+        # shellcheck disable=SC2086 # the command's words
+        out=$(RUS_FAULT=$spec RUS_FAULT_PATH=$glob RUS_FAULT_LOG=$TEST_TMP/faults LD_PRELOAD=$TEST_TMP/faultinject.so \
+                "$RUS_BINARY" $command 2>&1 >/dev/null)
+        status=$?
+        [ -s "$TEST_TMP/faults" ] || fail "$command, $spec: the fault was never injected (the shim missed $glob)"
+        [ "$status" -eq 1 ] || fail "$command, $spec: exit status $status, expected 1: $out"
+        [ "$(grep -c '^ray-usage-stats: ' <<<"$out")" -eq 1 ] || fail "$command, $spec: not one error line: $out"
+        case $out in
+        *"$file"*": $message") ;;
+        *) fail "$command, $spec: the error does not name $file and '$message': $out" ;;
+        esac
+        cmp -s "$TEST_TMP/before" "$file" || fail "$command, $spec: $file changed although writing it failed"
+        left=$(find "${config%/*}" "${system%/*}" -name '.*.tmp')
+        [ -z "$left" ] || fail "$command, $spec: temporary files left behind: $left"
         n_cases=$((n_cases + 1))
 done
 info "$n_cases injected faults: each a clean one-line error with the old file intact"

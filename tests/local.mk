@@ -63,3 +63,22 @@ EXTRA_DIST += \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh
 dist_check_DATA += tests/report-lib.sh
+# h7: crash safety (SIGKILL and injected disk faults), concurrency, leaks.
+TESTS += \
+	tests/crash-safety.sh \
+	tests/concurrency.sh \
+	tests/leaks.sh
+EXTRA_DIST += \
+	tests/crash-safety.sh \
+	tests/concurrency.sh \
+	tests/leaks.sh
+dist_check_DATA += tests/faultinject.c
+dist_check_DATA += \
+	tests/fixtures/odd-values/README.md \
+	tests/fixtures/odd-values/actors.json \
+	tests/fixtures/odd-values/api_version.json \
+	tests/fixtures/odd-values/cluster_id.json \
+	tests/fixtures/odd-values/cluster_metadata.json \
+	tests/fixtures/odd-values/jobs.json \
+	tests/fixtures/odd-values/nodes.json \
+	tests/fixtures/odd-values/placement_groups.json

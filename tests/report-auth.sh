@@ -90,6 +90,7 @@ case_home_file() {
         filled
         token_sent_right
 }
+# shellcheck disable=SC2088 # the name of the file, not a path to expand
 t "~/.ray/auth_token of the Ray user: works" case_home_file
 
 case_order() {
@@ -110,6 +111,21 @@ case_order() {
         filled
 }
 t "RAY_AUTH_TOKEN wins over RAY_AUTH_TOKEN_PATH, which wins over ~/.ray/auth_token" case_order
+
+case_bad_token_path() {
+        fresh
+        use_head token
+        local p
+        mkdir -p "$TEST_TMP/token-dir"
+        for p in "$TEST_TMP/no-such-token" "$TEST_TMP/token-dir" /dev/null; do
+                export RAY_AUTH_TOKEN_PATH=$p
+                rus report
+                need "RAY_AUTH_TOKEN_PATH=$p: exit 0" [ "$RC" -eq 0 ]
+        done
+        need "every report sent" [ "$(posts_count)" -eq 3 ]
+        need "no Authorization header sent" [ "$(_rus_requests GET | grep -c Authorization)" -eq 0 ]
+}
+t "RAY_AUTH_TOKEN_PATH naming a missing file, a directory, /dev/null: no token, reports sent" case_bad_token_path
 
 case_wrong() {
         fresh

@@ -113,7 +113,7 @@ eq(J0["error"], None, "error")
 ' "$TEST_TMP/file0.json" "$TEST_TMP/body0.json"
         need "mode 0644" [ "$(stat -c %a "$USAGE_FILE")" = 644 ]
         need "owned by the session owner" [ "$(stat -c %u:%g "$USAGE_FILE")" = "$(stat -c %u:%g "$SESSION")" ]
-        need "a regular file" [ -f "$USAGE_FILE" ] && [ ! -L "$USAGE_FILE" ]
+        need "a regular file" [ -f "$USAGE_FILE" -a ! -L "$USAGE_FILE" ]
         need "no temporary file left in the session" \
                 [ -z "$(find "$SESSION" -maxdepth 1 -name '*.tmp*' -print -quit)" ]
 }
@@ -201,5 +201,29 @@ sys.exit(0 if seqs == list(range(len(seqs))) else "seq_numbers %r" % seqs)' ||
                 "$TEST_TMP/status2.json"
 }
 t "four concurrent reports use four distinct seq_numbers, none lost" case_concurrent
+
+case_umask() {
+        use_head main
+        rm -f "$USAGE_FILE"
+        umask 077
+        rus report
+        need "exit 0" [ "$RC" -eq 0 ]
+        need "usage_stats.json is 0644 even under umask 077" [ "$(stat -c %a "$USAGE_FILE")" = 644 ]
+}
+t "usage_stats.json is 0644 whatever the umask" case_umask
+
+# SPEC 6: the counters must stay exact, so without a usable state directory
+# nothing is sent (a report whose seq_number cannot be recorded could repeat).
+case_state_unusable() {
+        use_head main
+        local before
+        before=$(posts_count)
+        : >"$TEST_TMP/not-a-dir"
+        RAY_USAGE_STATS_STATE_DIR=$TEST_TMP/not-a-dir rus report
+        need "a local failure (exit >= 3), not $RC" [ "$RC" -ge 3 ]
+        need "the message names the state directory" grep -qF "$TEST_TMP/not-a-dir" "$T_ERR"
+        need "nothing sent" [ "$(posts_count)" -eq "$before" ]
+}
+t "a state directory that cannot be used: exit >= 3 naming it, nothing sent" case_state_unusable
 
 t_end

@@ -23,7 +23,7 @@ NONE='(None, None, None, None, None)'
 # probes AZURE GCP AWS: the probes on, each URL a path of the fake head.
 probes() {
         export RAY_USAGE_STATS_CLOUD_PROBE=1
-        export RAY_USAGE_STATS_AZURE_METADATA_URL=$FAKE_HEAD_URL/$1?api-version=2021-12-13
+        export RAY_USAGE_STATS_AZURE_METADATA_URL="$FAKE_HEAD_URL/$1?api-version=2021-12-13"
         export RAY_USAGE_STATS_GCP_METADATA_URL=$FAKE_HEAD_URL/$2
         export RAY_USAGE_STATS_AWS_METADATA_URL=$FAKE_HEAD_URL/$3
 }

@@ -12,9 +12,11 @@ for mode in 401 403 500 html garbage wrongtypes huge huge-nolength close hang; d
         start_head "$mode" --mode "$mode"
 done
 start_head nodes-huge --route-mode /api/v0/nodes=huge
+start_head nodes-hang --route-mode /api/v0/nodes=hang
 start_head jobs-wrong --route-mode /api/jobs/=wrongtypes --route-mode /api/v0/placement_groups=html
 start_head noid --route-mode /cluster_id=500 --route-mode /api/v0/cluster_metadata=garbage
 start_head oldray --fixtures "$FIXTURES/old-ray"
+start_head odd --fixtures "$FIXTURES/basic" --fixtures "$FIXTURES/odd-values"
 make_session "$RUS_RAY_DIR" >/dev/null
 fresh
 echo 0 >"$TEST_TMP/reports"
@@ -124,6 +126,22 @@ check("A10G" not in (J0["hardware_usages"] or []), "no accelerator type without 
 }
 t "only /api/v0/nodes answers 50 MB: the node fields null, the others filled" case_nodes_huge
 
+# Item 27: one call that hangs (Ray: a delayed GetAllNodeInfo) gives null for its fields only.
+case_nodes_hang() {
+        report_via nodes-hang
+        failed_calls_named /api/v0/nodes
+        need "only the nodes call failed" [ "$(grep -o 'GET /' "$T_ERR" | wc -l)" -eq 1 ]
+        need "the call gave up after its 2 s timeout (${T_MS} ms)" [ "$T_MS" -lt 5000 ]
+        pycheck '
+eq(J0["total_num_nodes"], None, "total_num_nodes")
+eq(J0["total_num_cpus"], None, "total_num_cpus")
+eq(J0["ray_version"], "2.52.0", "ray_version")
+eq(J0["total_num_running_jobs"], 2, "jobs")
+eq(J0["extra_usage_tags"]["pg_num_created"], "3", "the calls after it still made")
+' "$TEST_TMP/body.json"
+}
+t "item 27: only /api/v0/nodes hangs: its fields null after 2 s, the rest filled" case_nodes_hang
+
 case_jobs_wrong() {
         report_via jobs-wrong
         failed_calls_named /api/jobs/ /api/v0/placement_groups
@@ -167,6 +185,38 @@ eq(J0["extra_usage_tags"], {"dashboard_metrics_grafana_enabled": "False",
                 [ "$(grep -cE 'GET /(usage_stats_enabled|api/authentication_mode)' "$T_ERR")" -eq 0 ]
 }
 t "an old Ray (2.9.3, no session_name/num_filtered/newer routes): fields still filled" case_old_ray
+
+case_odd_values() {
+        export RAY_USAGE_STATS_EXTRA_TAGS=$'bin=\xff\xfe;q=a"b\\c\n\x01;nul=x' RAY_USAGE_STATS_SOURCE=$'s"\x01\x7f'
+        report_via odd
+        python3 - "$TEST_TMP/body.json" "$USAGE_FILE" <<'PY' || need "strictly valid JSON" false
+import json, math, sys
+def refuse(c):
+    raise ValueError("non-JSON constant " + c)
+for path in sys.argv[1:]:
+    text = open(path, "rb").read().decode("utf-8")  # strict UTF-8
+    d = json.loads(text, parse_constant=refuse)
+    if "usage_stats" in d:
+        d = d["usage_stats"]
+    keys = ["schema_version", "source", "collect_timestamp_ms", "total_success", "total_failed", "seq_number",
+            "ray_version", "python_version", "session_id", "git_commit", "os", "session_start_timestamp_ms",
+            "cloud_provider", "min_workers", "max_workers", "head_node_instance_type",
+            "worker_node_instance_types", "total_num_cpus", "total_num_gpus", "total_memory_gb",
+            "total_object_store_memory_gb", "library_usages", "extra_usage_tags", "total_num_nodes",
+            "total_num_running_jobs", "libc_version", "hardware_usages"]
+    assert list(d) == keys, list(d)
+    for k in ("total_num_cpus", "total_num_gpus", "total_num_nodes", "total_num_running_jobs"):
+        assert d[k] is None or (isinstance(d[k], int) and d[k] >= 0), (k, d[k])
+    for k in ("total_memory_gb", "total_object_store_memory_gb"):
+        assert d[k] is None or (isinstance(d[k], float) and math.isfinite(d[k]) and d[k] >= 0), (k, d[k])
+    for k, v in (d["extra_usage_tags"] or {}).items():
+        assert isinstance(v, str), (k, v)
+    assert d["python_version"] in (None, "3.11.7"), d["python_version"]
+    assert isinstance(d["session_id"], str) and d["session_id"] and "\0" not in d["session_id"], d["session_id"]
+PY
+}
+t "hostile values (NaN, 1e308, control characters, lone surrogates, bytes that are not UTF-8): strict JSON, sent" \
+        case_odd_values
 
 case_counters() {
         status_json "$TEST_TMP/status.json"

@@ -65,7 +65,7 @@ case_cluster_opted_out_fresh() {
         rus report
         need "exit 0" [ "$RC" -eq 0 ]
         need "no usage_stats.json" [ ! -e "$USAGE_FILE" ]
-        need "no counters" [ -z "$(ls -A "$RAY_USAGE_STATS_STATE_DIR" 2>/dev/null | grep -v '\.lock$')" ]
+        need "no counters" [ -z "$(stored_state)" ]
         need "nothing sent" [ "$(posts_count)" -eq 0 ]
 }
 t "cluster opted out on a fresh session: no file, no counters, nothing sent" case_cluster_opted_out_fresh
@@ -142,7 +142,7 @@ no_session_case() {
         done
         need "no connection" [ "$(record_lines)" -eq 0 ]
         need "nothing written in the temp dir" [ -z "$(find "$tmp" -name usage_stats.json)" ]
-        need "no counters" [ -z "$(ls -A "$RAY_USAGE_STATS_STATE_DIR" 2>/dev/null | grep "nosess\|session_2024")" ]
+        need "no counters" [ -z "$(stored_state)" ]
 }
 t "no session (no session_latest): report and preview exit 2, no connection" no_session_case ':'
 t "no session (no Ray temp dir at all): exit 2" no_session_case 'rm -rf "$tmp/ray"'
@@ -256,7 +256,7 @@ case_preview_fresh() {
         use_head main
         rus preview
         need "exit 0" [ "$RC" -eq 0 ]
-        need "no counters stored" [ -z "$(ls -A "$RAY_USAGE_STATS_STATE_DIR" 2>/dev/null | grep -v '\.lock$')" ]
+        need "no counters stored" [ -z "$(stored_state)" ]
         need "no file written" [ ! -e "$USAGE_FILE" ]
         need "nothing POSTed" [ "$(posts_count)" -eq 0 ]
         pycheck 'eq((J0["seq_number"], J0["total_success"], J0["total_failed"]), (0, 0, 0), "counters")' "$T_OUT"

@@ -64,7 +64,7 @@ report_ok() {
         rus report
         need "exit 0" [ "$RC" -eq 0 ]
         need "one POST" [ "$(posts_count)" -eq 1 ]
-        need "usage_stats.json is a regular file now" [ -f "$USAGE_FILE" ] && [ ! -L "$USAGE_FILE" ]
+        need "usage_stats.json is a regular file now" [ -f "$USAGE_FILE" -a ! -L "$USAGE_FILE" ]
         need "usage_stats.json belongs to the session owner" \
                 [ "$(stat -c %u "$USAGE_FILE")" = "$(stat -c %u "$SESSION")" ]
         post_body -1 "$TEST_TMP/body.json"
@@ -126,8 +126,8 @@ case_planted_markers() {
         evil ln -s "$VICTIM" "$SESSION/_ray_lib_usage-train.txt"
         rus record-library train
         need "record-library over a planted link exits 0" [ "$RC" -eq 0 ]
-        need "the marker is a regular file now" [ -f "$SESSION/_ray_lib_usage-train.txt" ] &&
-                [ ! -L "$SESSION/_ray_lib_usage-train.txt" ]
+        need "the marker is a regular file now" \
+                [ -f "$SESSION/_ray_lib_usage-train.txt" -a ! -L "$SESSION/_ray_lib_usage-train.txt" ]
         report_ok
         victim_untouched
         pycheck 'eq(J0["library_usages"], ["core", "train"], "library_usages: other owners markers and links ignored")' \
@@ -146,6 +146,7 @@ log_case() {
         use_head main
         unset RAY_USAGE_STATS_DASHBOARD_URL
         export RAY_AUTH_TOKEN=$TOKEN
+        # shellcheck disable=SC2034 # used by SETUP
         local log=$SESSION/logs/dashboard.log decoy_port=${HEAD_PORT[decoy]}
         rm -rf "$log" "$TEST_TMP/elsewhere"
         eval "$1"

@@ -140,7 +140,9 @@ have_strace() {
 # rus_traced ARGS...: rus under strace, recording every connect() in
 # $TEST_TMP/connects (see inet_connects).
 rus_traced() {
-        local RUS_WRAP=(strace -f -qq -e trace=connect -o "$TEST_TMP/connects")
+        # LeakSanitizer cannot run under ptrace; the other sanitizers can.
+        local RUS_WRAP=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+                        strace -f -qq -e trace=connect -o "$TEST_TMP/connects")
         rm -f "$TEST_TMP/connects"
         rus "$@"
 }
@@ -211,6 +213,12 @@ fresh() {
         for f in "${HEAD_REC[@]}"; do
                 : >"$f"
         done
+}
+
+# The files of the state directory but lock files, one a line.
+stored_state() {
+        [ -d "$RAY_USAGE_STATS_STATE_DIR" ] || return 0
+        find "$RAY_USAGE_STATS_STATE_DIR" -mindepth 1 ! -name '*.lock' -print
 }
 
 # status_json FILE: `status --json` into FILE (the case fails unless it exits 0).
@@ -299,6 +307,7 @@ sys.exit(1 if failures else 0)
 EOF
 }
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 # Ray's 27 report keys, in UsageStatsToReport's order (a Python list).
 RAY_KEYS='["schema_version", "source", "collect_timestamp_ms", "total_success", "total_failed", "seq_number",
 "ray_version", "python_version", "session_id", "git_commit", "os", "session_start_timestamp_ms", "cloud_provider",
@@ -306,9 +315,11 @@ RAY_KEYS='["schema_version", "source", "collect_timestamp_ms", "total_success", 
 "total_num_gpus", "total_memory_gb", "total_object_store_memory_gb", "library_usages", "extra_usage_tags",
 "total_num_nodes", "total_num_running_jobs", "libc_version", "hardware_usages"]'
 
+# shellcheck disable=SC2034
 # The fields that come from the dashboard (null when it does not answer).
 DASHBOARD_KEYS='["ray_version", "python_version", "git_commit", "total_num_cpus", "total_num_gpus",
 "total_memory_gb", "total_object_store_memory_gb", "total_num_nodes", "total_num_running_jobs"]'
 
+# shellcheck disable=SC2034
 # The first "model name" of /proc/cpuinfo, 50 characters at most (a Python expression).
 CPU_MODEL_PY='next((l.split(":")[1].strip()[:50] or None for l in open("/proc/cpuinfo") if l.startswith("model name")), None)'

@@ -77,7 +77,8 @@ private_report() {
         post_body -1 "$TEST_TMP/body.json"
         python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["usage_stats"], open(sys.argv[2], "w"))' \
                 "$USAGE_FILE" "$TEST_TMP/file-report.json"
-        local users="root fixture-user-qq7 ${OWNER:-} $(id -un)"
+        local users
+        users="root fixture-user-qq7 ${OWNER:-} $(id -un)"
         pycheck "
 private = {
     'host name': ['$REAL_HOST', '$UTS_HOST', 'fixture-host-zz9', 'fixture-gpu-host-yy8', 'fixture-dead-host-xx7',

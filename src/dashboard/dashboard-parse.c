@@ -260,6 +260,9 @@ static int add_node_resources(json_object *resources, double sums[static _RESOUR
                         if (!isfinite(d) || d < 0)
                                 return -EINVAL;
                         sums[i] = isnan(sums[i]) ? d : sums[i] + d;
+                        /* Finite amounts can still add up to infinity. */
+                        if (!isfinite(sums[i]))
+                                return -EINVAL;
                         known = true;
                 }
                 if (known)
