@@ -126,6 +126,14 @@ t "check: RAY_USAGE_STATS_ENABLED empty: 255 naming the variable" \
         check_case 255 'RAY_USAGE_STATS_ENABLED' 'export RAY_USAGE_STATS_ENABLED='
 t "check: RAY_USAGE_STATS_ENABLED=true: 255 (only 0 and 1)" \
         check_case 255 'RAY_USAGE_STATS_ENABLED.*true' 'export RAY_USAGE_STATS_ENABLED=true'
+for setting in RAY_USAGE_STATS_REPORT_URL RAY_USAGE_STATS_DASHBOARD_URL RAY_USAGE_STATS_AWS_METADATA_URL; do
+        for url in 'http://' 'ftp://host/' 'http://:8265/' 'http://a b/'; do
+                t "check: $setting='$url': 255 naming the variable, before any connection" \
+                        check_case 255 "Invalid $setting=" "export $setting='$url'"
+        done
+done
+t "check: a bad URL setting does not matter while disabled: 1" check_case 1 "disabled" \
+        "export RAY_USAGE_STATS_ENABLED=0 RAY_USAGE_STATS_REPORT_URL=http://"
 t 'check: config "usage_stats": "false": 255 naming the file and the value' \
         check_case 255 "$CONFIG.*false|false.*$CONFIG" 'mkdir -p "${CONFIG%/*}"; echo "{\"usage_stats\": \"false\"}" >"$CONFIG"'
 t 'check: config "usage_stats": 1: 255 naming the file' \

@@ -6,6 +6,7 @@
 #include "cli/context.h"
 #include "config/config.h"
 #include "config/settings.h"
+#include "http/url.h"
 #include "journal/journal.h"
 #include "session/identity.h"
 #include "shared/log.h"
@@ -87,18 +88,40 @@ void context_done(Context *c) {
         *c = (Context) {};
 }
 
+/* A URL setting that cannot be used, as a message, or NULL. */
+static char *invalid_url_setting(void) {
+        for (const char *const *name = http_url_settings; *name; name++) {
+                const char *v = getenv(*name);
+                _cleanup_free_ char *quoted = NULL;
+                char *msg;
+
+                if (isempty(v) || http_url_is_valid(v))
+                        continue;
+                quoted = decision_quote_value(v);
+                if (!quoted || asprintf(&msg, "Invalid %s=%s: expected an http:// or https:// URL with a host.",
+                                        *name, quoted) < 0)
+                        return NULL;
+                return msg;
+        }
+        return NULL;
+}
+
+static int journal_invalid(const char *command, const char *message) {
+        journal_event(LOG_ERR, MESSAGE_ID_INVALID_SETTING,
+                      (JournalField[]) { { "COMMAND", command }, {} },
+                      "%s", message);
+        return EXIT_INVALID_SETTING;
+}
+
 int context_verdict(const Context *c, const char *command) {
+        _cleanup_free_ char *bad_url = NULL;
         const char *state, *by;
 
         assert(c);
         assert(command);
 
-        if (c->invalid_setting) {
-                journal_event(LOG_ERR, MESSAGE_ID_INVALID_SETTING,
-                              (JournalField[]) { { "COMMAND", command }, {} },
-                              "%s", c->invalid_setting);
-                return EXIT_INVALID_SETTING;
-        }
+        if (c->invalid_setting)
+                return journal_invalid(command, c->invalid_setting);
 
         state = c->decision.enabled ? "enabled" : "disabled";
         by = decided_by_to_string(c->decision.decided_by);
@@ -115,6 +138,11 @@ int context_verdict(const Context *c, const char *command) {
                       c->decision.enabled && c->session ? c->session->path : "");
         if (!c->decision.enabled)
                 return EXIT_DISABLED;
+
+        /* Only settings that a run would use can make it fail. */
+        bad_url = invalid_url_setting();
+        if (bad_url)
+                return journal_invalid(command, bad_url);
 
         if (!c->session) {
                 journal_event(LOG_INFO, MESSAGE_ID_NO_SESSION,

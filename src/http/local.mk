@@ -1,7 +1,8 @@
 # http: sources and unit tests (see Makefile.am)
 libcore_a_SOURCES += \
 	src/http/http.c src/http/http.h \
-	src/http/curl-dl.c src/http/curl-dl.h
+	src/http/curl-dl.c src/http/curl-dl.h \
+	src/http/url.c src/http/url.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += test-http
