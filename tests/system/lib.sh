@@ -319,3 +319,34 @@ sys_requests_after() { # OFFSET [METHOD]
 sys_unit_show() { # PROPERTY
         c systemctl show -P "$1" "$UNIT"
 }
+
+# --- helpers of the sandbox scenarios ----------------------------------------
+
+# sys_make_session under another Ray temp directory RAYDIR (<RAY_TMPDIR>/ray):
+# root makes <RAY_TMPDIR> as a sticky world-writable directory like /tmp, then
+# the Ray user builds RAYDIR and the session exactly as sys_make_session does.
+# Prints the session directory.
+sys_make_session_at() { # RAYDIR
+        local raydir=$1 name
+        name=session_$(date +%Y-%m-%d_%H-%M-%S)_$(printf '%06d' $((RANDOM * 30 % 1000000)))_$((RANDOM + 1000))
+        c sh -ec "mkdir -p '${raydir%/*}' && chmod 1777 '${raydir%/*}'" || return 1
+        c_user "$RAY_USER" sh -ec "
+                umask 000
+                mkdir -p $raydir $raydir/$name/logs $raydir/$name/sockets
+                chmod 0777 $raydir $raydir/$name $raydir/$name/logs $raydir/$name/sockets
+                umask 022
+                printf '%s\n' \
+                        '2025-11-26 14:05:03,456 INFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:$sys_head_port' \
+                        >$raydir/$name/logs/dashboard.log
+                ln -sfn $raydir/$name $raydir/session_latest" || return 1
+        echo "$raydir/$name"
+}
+
+# A drop-in of the tests, NAME.conf, from the remaining arguments (one line
+# each), followed by daemon-reload. sys_reset removes it.
+sys_dropin() { # NAME LINE...
+        local name=$1
+        shift
+        c sh -c "cat >$DROPIN_DIR/$name.conf" < <(printf '%s\n' '[Service]' "$@") &&
+                c systemctl daemon-reload
+}

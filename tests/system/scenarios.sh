@@ -10,7 +10,9 @@
 # requests the fake head received.
 
 SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
-           catalog report-run user-disable system-disable ray-tmpdir-dropin ip-allow-list)
+           catalog report-run user-disable system-disable ray-tmpdir-dropin ip-allow-list
+           sandbox-session-outside sandbox-session-private-tmp sandbox-config-outside
+           sandbox-writes-refused sandbox-writes-api-fs)
 
 ID_DECISION=6833ce7bf3874c538289cf1a2b19792a
 ID_REPORT_SENT=ad62f88d10f748c8917867ed07753ec3
@@ -408,4 +410,306 @@ scenario_ip_allow_list() {
         rc=$?
         expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+# --- the sandbox: what the shipped unit lets a run reach ---------------------
+#
+# These need nothing but the mount namespace systemd builds for the unit
+# (ProtectSystem=strict, ProtectHome=read-only, PrivateTmp=yes, BindPaths=,
+# StateDirectory=): no IP firewall (BPF), so they run whichever cgroup layout
+# the container was booted with.
+
+# MESSAGE of the unit's journal lines among JSON lines, one a line.
+unit_messages() { # JSONLINES [SYSLOG_IDENTIFIER]
+        py '
+import json, sys
+unit, ident = sys.argv[2], sys.argv[3]
+for l in sys.argv[1].splitlines():
+    if not l.strip():
+        continue
+    e = json.loads(l)
+    if e.get("_SYSTEMD_UNIT") != unit or (ident and e.get("SYSLOG_IDENTIFIER") != ident):
+        continue
+    m = e.get("MESSAGE")
+    print(bytes(m).decode("utf-8", "replace") if isinstance(m, list) else m)
+' "$1" "$UNIT" "${2:-}"
+}
+
+# The service's own state file of SESSION (in the container), as
+# "seq_number total_success total_failed pending last_success".
+state_counters() { # SESSION_DIR
+        c cat "/var/lib/ray-usage-stats/${1##*/}.json" 2>/dev/null | py '
+import json, sys
+try:
+    s = json.load(sys.stdin)
+except ValueError:
+    print("no-state"); sys.exit(0)
+print(s.get("seq_number"), s.get("total_success"), s.get("total_failed"), s.get("pending"),
+      (s.get("last_report") or {}).get("success"))
+'
+}
+
+# A Ray temp directory outside /tmp/ray (RAY_TMPDIR=/srv/raytest) set without
+# the BindPaths= the unit's comment asks for: the session is visible (the file
+# system is read-only, not hidden) but cannot be written. The run fails
+# cleanly: exit status 3 (local failure), a journal line that names
+# <session>/usage_stats.json and the reason, no usage_stats.json and no stray
+# temporary file in the session. The upload comes before the file is written,
+# so the report does go out, and the counters say exactly that, run after run.
+scenario_sandbox_session_outside() {
+        local rc
+        c rm -rf /srv/raytest
+        sandbox_session_outside
+        rc=$?
+        c rm -rf /srv/raytest
+        return $rc
+}
+
+sandbox_session_outside() {
+        local session cur off rc out msgs posts run
+        session=$(sys_make_session_at /srv/raytest/ray) || return 1
+        sys_dropin 50-outside 'Environment=RAY_TMPDIR=/srv/raytest' || return 1
+        for run in 1 2; do
+                cur=$(sys_journal_cursor)
+                off=$(sys_record_lines)
+                start_unit
+                rc=$?
+                expect_run "$cur" "$rc" exit-code || return 1
+                # exited (CLD_EXITED=1) with 3, not killed, not dumped
+                expect_eq "ExecMainCode (run $run)" "$(sys_unit_show ExecMainCode)" 1 || return 1
+                expect_eq "ExecMainStatus (run $run)" "$(sys_unit_show ExecMainStatus)" 3 || return 1
+                out=$(sys_journal_after "$cur" "Failed to write $session/usage_stats.json" "$SD_UNIT_FAILED")
+                msgs=$(unit_messages "$out" ray-usage-stats)
+                printf '%s\n' "$msgs" | grep -qxF \
+                        "ray-usage-stats: Failed to write $session/usage_stats.json: Read-only file system" ||
+                        { sys_log "no journal line 'Failed to write $session/usage_stats.json: Read-only file system':"
+                          printf '%s\n' "$msgs" | sed 's/^/      /'; return 1; }
+                [ "$run" = 1 ] && sys_log "$(printf '%s\n' "$msgs" | grep -F 'Failed to write')"
+                expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_SEQ=$((run - 1)) \
+                        RAY_USAGE_STATS_SESSION_DIR="$session" || return 1
+                ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
+                expect_eq "entries of the session directory" "$(c ls -A "$session" | xargs)" "logs sockets" || return 1
+                posts=$(sys_requests_after "$off" POST)
+                expect_eq "POSTs received (run $run)" "$(printf '%s' "$posts" | grep -c .)" 1 || return 1
+                # the report counts the runs before it; the state, every run so far
+                py '
+import base64, json, sys
+r = json.loads(base64.b64decode(json.loads(sys.argv[1])["body_b64"]))
+sys.exit(0 if (r["seq_number"], r["total_success"], r["total_failed"]) == (int(sys.argv[2]), int(sys.argv[2]), 0) else
+         print("    report counters: seq_number %s total_success %s total_failed %s" % (r["seq_number"], r["total_success"], r["total_failed"])) or 1)
+' "$posts" $((run - 1)) || return 1
+                expect_eq "state counters: seq_number total_success total_failed pending last_success (run $run)" \
+                        "$(state_counters "$session")" "$run $run 0 False True" || return 1
+        done
+}
+
+# The same with the session on the machine's real /var/tmp: PrivateTmp= gives
+# the service a /var/tmp of its own, so there is no session to see. The
+# condition skips the run, the journal's "No Ray head session" entry names
+# that temp dir, and nothing is sent. (Outside the sandbox, the Ray user's
+# own "check" does find it: what hides it is the unit.)
+scenario_sandbox_session_private_tmp() {
+        local rc
+        c rm -rf /var/tmp/raytest
+        sandbox_session_private_tmp
+        rc=$?
+        c rm -rf /var/tmp/raytest
+        return $rc
+}
+
+sandbox_session_private_tmp() {
+        local session cur off rc out
+        session=$(sys_make_session_at /var/tmp/raytest/ray) || return 1
+        c_user "$RAY_USER" env RAY_TMPDIR=/var/tmp/raytest ray-usage-stats check >/dev/null 2>&1
+        expect_eq "the Ray user's own check (outside the sandbox) exit status" "$?" 0 || return 1
+        sys_dropin 50-private-tmp 'Environment=RAY_TMPDIR=/var/tmp/raytest' || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" exec-condition || return 1
+        out=$(sys_journal_after "$cur" "$ID_NO_SESSION")
+        expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_TEMP_DIR=/var/tmp/raytest/ray \
+                MESSAGE="No Ray head session on this machine (/var/tmp/raytest/ray/session_latest); nothing to do." ||
+                return 1
+        expect_no_requests "$off" || return 1
+        ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
+}
+
+# The Ray user's opt-out at a path the unit cannot see: a config file on the
+# machine's /tmp (RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json),
+# hidden by PrivateTmp=. The decision is made without it (decided by
+# default, the report goes out) and, with RAY_USAGE_STATS_DEBUG=1, the unit's
+# log says why the file was not used: it does not exist there.
+# This is exactly why the Ray user's config must live in ~/.ray/config.json
+# (ProtectHome=read-only keeps home directories visible, read-only), and why
+# an administrator's opt-out belongs in the environment file the unit reads
+# (/etc/default/ray-usage-stats, EnvironmentFile=), not in a file elsewhere.
+scenario_sandbox_config_outside() {
+        local rc
+        sandbox_config_outside
+        rc=$?
+        c rm -rf /tmp/elsewhere
+        return $rc
+}
+
+sandbox_config_outside() {
+        local cur off rc out msgs
+        c_user "$RAY_USER" sh -ec 'mkdir -p /tmp/elsewhere
+                printf "{\"usage_stats\": false}\n" >/tmp/elsewhere/config.json' || return 1
+        sys_make_session >/dev/null || return 1
+        # the file itself is an opt-out: outside the sandbox it disables collection
+        c_user "$RAY_USER" env RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json ray-usage-stats check \
+                >/dev/null 2>&1
+        expect_eq "the Ray user's own check with that config (outside the sandbox) exit status" "$?" 1 || return 1
+        sys_dropin 50-config-outside 'Environment=RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json' \
+                'Environment=RAY_USAGE_STATS_DEBUG=1' || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" success || return 1
+        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT" "Ignoring config file")
+        # one decision by check, one by report
+        expect_entry "$out" "$ID_DECISION" 2 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_DECISION=enabled \
+                RAY_USAGE_STATS_DECIDED_BY=default RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json || return 1
+        msgs=$(unit_messages "$out" ray-usage-stats | grep -F 'config file')
+        expect_eq "debug lines about the config file (check, report)" "$msgs" \
+                "ray-usage-stats: Ignoring config file /tmp/elsewhere/config.json: No such file or directory
+ray-usage-stats: Ignoring config file /tmp/elsewhere/config.json: No such file or directory" || return 1
+        sys_log "${msgs%%$'\n'*}"
+        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+# What the unit's processes can write: an ExecStartPost= in the same unit (so
+# in the same sandbox as ExecStart=, as root with the unit's capabilities, as
+# the report itself is until it switches to the Ray user) tries to create
+# rus-probe in each directory, during a run that succeeds (a Ray session and
+# the fake head). SANDBOX_PROBE_LINES gets its lines: "PROBE <dir> writable"
+# or "PROBE <dir> refused: <reason>".
+SANDBOX_PROBE=/usr/local/libexec/rus-sandbox-probe
+SANDBOX_PROBE_LINES=
+
+sandbox_probe_run() { # DIR... (${STATE_DIRECTORY} is expanded by systemd)
+        local session cur off rc out
+        c mkdir -p "${SANDBOX_PROBE%/*}"
+        c sh -c "cat >$SANDBOX_PROBE && chmod 0755 $SANDBOX_PROBE" <<'EOF_PROBE' || return 1
+#!/bin/sh
+# Tries to create rus-probe in each directory given; one line per attempt.
+for d in "$@"; do
+        if err=$(touch "$d/rus-probe" 2>&1); then
+                echo "PROBE $d writable"
+        else
+                echo "PROBE $d refused: ${err##*: }"
+        fi
+done
+exit 0
+EOF_PROBE
+        session=$(sys_make_session) || return 1
+        sys_dropin 50-probe "ExecStartPost=$SANDBOX_PROBE $*" || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" success || return 1
+        out=$(sys_journal_after "$cur" "PROBE ${*: -1}" "$SD_UNIT_SUCCESS")
+        SANDBOX_PROBE_LINES=$(unit_messages "$out" "${SANDBOX_PROBE##*/}" | grep '^PROBE ')
+        printf '%s\n' "$SANDBOX_PROBE_LINES" | sed 's/^/      /'
+        expect_eq "probe lines" "$(printf '%s\n' "$SANDBOX_PROBE_LINES" | grep -c .)" $# || return 1
+        c test -f "$session/usage_stats.json" || { sys_log "the run wrote no $session/usage_stats.json"; return 1; }
+        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+expect_probe() { # DIR RESULT ("writable" or "refused: ...")
+        printf '%s\n' "$SANDBOX_PROBE_LINES" | grep -qxF "PROBE $1 $2" && return 0
+        sys_log "expected 'PROBE $1 $2'"
+        return 1
+}
+
+sandbox_probe_cleanup() { # DIR...
+        local d
+        c rm -f "$SANDBOX_PROBE"
+        for d in "$@"; do
+                c rm -f "$d/rus-probe"
+        done
+}
+
+# Outside the Ray temp directory and the state directory every attempt is
+# refused, by the read-only file system (not by permissions: the probe runs as
+# root); those two are writable and the files land on the real file system.
+# /tmp and /var/tmp are writable too, but private to the run (PrivateTmp=):
+# nothing of them reaches the machine's /tmp or /var/tmp.
+SANDBOX_REFUSED="/etc /usr /usr/local /var /var/lib /var/log /var/cache /srv /opt /home /home/$RAY_USER /root"
+SANDBOX_PRIVATE="/tmp /var/tmp"
+SANDBOX_ALLOWED="/tmp/ray /var/lib/ray-usage-stats"
+
+scenario_sandbox_writes_refused() {
+        local rc
+        sandbox_writes_refused
+        rc=$?
+        # shellcheck disable=SC2086 # lists of directories, split into words
+        sandbox_probe_cleanup $SANDBOX_REFUSED $SANDBOX_PRIVATE $SANDBOX_ALLOWED
+        return $rc
+}
+
+sandbox_writes_refused() {
+        local p bad=0
+        for p in $SANDBOX_REFUSED; do
+                c test -d "$p" || { sys_log "no directory $p in the container"; return 1; }
+        done
+        for p in $SANDBOX_REFUSED $SANDBOX_PRIVATE $SANDBOX_ALLOWED; do
+                ! c test -e "$p/rus-probe" || { sys_log "$p/rus-probe exists before the run"; return 1; }
+        done
+        # shellcheck disable=SC2086,SC2016 # lists of directories; ${STATE_DIRECTORY} is for systemd
+        sandbox_probe_run $SANDBOX_REFUSED $SANDBOX_PRIVATE /tmp/ray '${STATE_DIRECTORY}' || return 1
+        for p in $SANDBOX_REFUSED; do
+                expect_probe "$p" "refused: Read-only file system" || bad=1
+                ! c test -e "$p/rus-probe" || { sys_log "$p/rus-probe exists on the container's file system"; bad=1; }
+        done
+        for p in $SANDBOX_PRIVATE; do
+                expect_probe "$p" writable || bad=1
+                ! c test -e "$p/rus-probe" || { sys_log "$p/rus-probe (private to the run) reached the container's $p"; bad=1; }
+        done
+        for p in $SANDBOX_ALLOWED; do
+                expect_probe "$p" writable || bad=1
+                c test -f "$p/rus-probe" || { sys_log "$p/rus-probe is not on the container's file system"; bad=1; }
+        done
+        return $bad
+}
+
+# The API file systems, which ProtectSystem=strict leaves alone: nothing the
+# run writes may reach the machine's /run (its unit directory
+# /run/systemd/system above all: a unit dropped there runs as root at the next
+# daemon-reload) or /dev/shm. Each attempt must be refused or stay private.
+# systemd 252: ProtectKernelTunables=, ProtectControlGroups= and ProtectProc=
+# imply MountAPIVFS=, whose /run entry exempts the real /run from the
+# read-only remount; ReadOnlyPaths=/run takes it back. PrivateDevices= binds
+# the real /dev/shm into the private /dev.
+SANDBOX_API="/run /run/lock /run/systemd/system /dev/shm /dev/mqueue"
+
+scenario_sandbox_writes_api_fs() {
+        local rc
+        sandbox_writes_api_fs
+        rc=$?
+        # shellcheck disable=SC2086 # a list of directories, split into words
+        sandbox_probe_cleanup $SANDBOX_API
+        return $rc
+}
+
+sandbox_writes_api_fs() {
+        local p bad=0
+        for p in $SANDBOX_API; do
+                c test -d "$p" || { sys_log "no directory $p in the container"; return 1; }
+                ! c test -e "$p/rus-probe" || { sys_log "$p/rus-probe exists before the run"; return 1; }
+        done
+        # shellcheck disable=SC2086,SC2016 # lists of directories; ${STATE_DIRECTORY} is for systemd
+        sandbox_probe_run $SANDBOX_API || return 1
+        for p in $SANDBOX_API; do
+                if c test -e "$p/rus-probe"; then
+                        sys_log "$p/rus-probe: written through the sandbox to the container's $p"
+                        bad=1
+                fi
+        done
+        [ "$bad" = 0 ] || sys_log "the unit needs ReadOnlyPaths=/run /dev/shm (see the comment of this scenario)"
+        return $bad
 }
