@@ -1,8 +1,9 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: installs what it needs (Debian 12, as
 # root), builds, runs the unit and integration tests (make check), the unit
-# tests again under ASan/UBSan, make distcheck, and the system tests under a
-# real systemd. Ends with one summary line "N passed, N failed".
+# and integration tests again under ASan/UBSan, the fuzz targets for a short
+# budget, the system tests under a real systemd, the package tests and make
+# distcheck. Ends with one summary line "total: N passed, N failed, N skipped".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,6 +92,8 @@ stage "build" build "$work/default"
 stage "make check" make_check "$work/default"
 stage "build with ASan/UBSan" build "$work/sanitizers" --enable-sanitizers
 stage "make check with ASan/UBSan" make_check "$work/sanitizers"
+stage "fuzzing every parser of outside input (60 s each, ASan/UBSan)" \
+        env FUZZ_JOBS=2 FUZZ_ARTIFACTS="$work/fuzz-artifacts" bash "$top/fuzz/run.sh" 60
 stage "system tests under systemd-nspawn" bash "$top/tests/system/run.sh" "$work/default"
 stage "Debian and RPM packages (lintian, rpmlint, install tests in a debootstrap root)" bash "$top/tests/package/run.sh"
 stage "make distcheck" bash -c "cd '$work/default' && make -j$(nproc) distcheck >'$work/distcheck.log' 2>&1 || { tail -50 '$work/distcheck.log'; exit 1; }"
