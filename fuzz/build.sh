@@ -22,16 +22,25 @@ for pc in json-c yaml-0.1 libcurl libsystemd; do
 done
 
 version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")
+read -r -a pkg_cflags <<<"$(pkg-config --cflags json-c yaml-0.1 libcurl libsystemd)"
+read -r -a libs <<<"$(pkg-config --libs json-c yaml-0.1 libcurl libsystemd) -ldl -lm"
+# shellcheck disable=SC2054 # commas inside one flag
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Wno-unused-parameter
         -D_GNU_SOURCE -DPACKAGE_VERSION="\"${version:-0}\"" -DPACKAGE_NAME='"ray-usage-stats"'
         -DSYSTEM_CONFIG_PATH='"/etc/default/ray-usage-stats"' -DSYSCONFDIR='"/etc"' -DLOCALSTATEDIR='"/var"'
-        -I"$srcdir/src" -I"$srcdir/fuzz" $(pkg-config --cflags json-c yaml-0.1 libcurl libsystemd))
-libs=($(pkg-config --libs json-c yaml-0.1 libcurl libsystemd) -lm)
+        -I"$srcdir/src" -I"$srcdir/fuzz" "${pkg_cflags[@]}")
 
 # The program's modules, without main() and the unit tests. A header change
 # rebuilds everything; otherwise only what changed.
-mapfile -t sources < <(cd "$srcdir" && ls src/*/*.c | grep -v -e '/test-' -e '^src/cli/')
+sources=()
+for s in "$srcdir"/src/*/*.c; do
+        s=${s#"$srcdir"/}
+        case $s in
+        src/cli/* | */test-*) ;;
+        *) sources+=("$s") ;;
+        esac
+done
 newest_header=$(find "$srcdir/src" "$srcdir/fuzz" -name '*.h' -printf '%T@\n' | sort -n | tail -n 1)
 stale=()
 for s in "${sources[@]}"; do
@@ -41,14 +50,19 @@ for s in "${sources[@]}"; do
         fi
 done
 if [ ${#stale[@]} -gt 0 ]; then
-        # bash -c 'SCRIPT' SRCDIR OUT CC FLAGS... SOURCE: two compilers at a time.
+        # bash -c 'SCRIPT' SRCDIR OUT CC FLAGS... SOURCE: one compiler per core.
+        # shellcheck disable=SC2016 # expanded by the inner bash
         printf '%s\n' "${stale[@]}" | xargs -P "$(nproc)" -I{} bash -c \
                 'srcdir=$1 out=$2; shift 2; s=${@: -1}; o=$out/obj/$(echo "${s%.c}" | tr / -).o
                  exec "${@:1:$#-1}" -c "$srcdir/$s" -o "$o"' \
                 _ "$srcdir" "$out" "$cc" "${cflags[@]}" -fsanitize=fuzzer-no-link "${sanitize[@]}" {}
 fi
+objects=()
+for s in "${sources[@]}"; do
+        objects+=("$out/obj/$(echo "${s%.c}" | tr / -).o")
+done
 rm -f "$out/libcore-fuzz.a"
-ar rcs "$out/libcore-fuzz.a" "$out"/obj/src-*.o
+ar rcs "$out/libcore-fuzz.a" "${objects[@]}"
 
 for t in "$srcdir"/fuzz/fuzz-*.c; do
         name=$(basename "$t" .c)

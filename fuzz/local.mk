@@ -21,3 +21,8 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf fuzz-build fuzz-artifacts
 .PHONY: clean-fuzz
+
+EXTRA_DIST += docs/robustness.md
+
+# The loopback HTTP client's response parser (src/http/http-loopback.c).
+FUZZ_TARGETS += http-response

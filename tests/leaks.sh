@@ -54,6 +54,7 @@ scenarios=(
         "status-no-session 0 RAY_TMPDIR=$TEST_TMP/no-ray -- status --json"
 )
 
+# shellcheck disable=SC2054 # commas inside one option
 vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
     --track-fds=yes --child-silent-after-fork=yes)
 fd_leaks=0

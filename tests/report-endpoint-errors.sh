@@ -157,9 +157,14 @@ t "http_proxy carries the upload, never the dashboard calls" case_proxy
 
 case_bad_url() {
         fresh
-        report_to "ftp://127.0.0.1:$RUS_CLOSED_PORT/report"
-        outcome False "." 1 0 1
+        use_head dash
+        export RAY_USAGE_STATS_REPORT_URL=ftp://127.0.0.1:$RUS_CLOSED_PORT/report
+        rus report
+        need "exit 255: an invalid setting" [ "$RC" -eq 255 ]
+        need "the message names the variable" grep -q "Invalid RAY_USAGE_STATS_REPORT_URL=" "$T_ERR"
+        need "no connection" [ "$(record_lines)" -eq 0 ]
+        need "no usage_stats.json" [ ! -e "$USAGE_FILE" ]
 }
-t "a report URL of another scheme (ftp://): failure recorded, nothing sent" case_bad_url
+t "a report URL of another scheme (ftp://): invalid setting, exit 255, no connection, no file" case_bad_url
 
 t_end

@@ -4,9 +4,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* One HTTP exchange over libcurl, with hard limits: every caller (dashboard,
- * cloud probes, uploader) states its own timeout and response cap, so that no
- * answer from the network can hang the run or exhaust memory. */
+/* One HTTP exchange, with hard limits: every caller (dashboard, cloud probes,
+ * uploader) states its own timeout and response cap, so that no answer from
+ * the network can hang the run or exhaust memory. A plain-http GET or POST to
+ * 127.x.y.z, [::1] or localhost without use_proxy (the dashboard) goes
+ * through a small built-in client (http-loopback.c); everything else through
+ * libcurl, which is loaded only then. Both behave alike as described here. */
 
 typedef struct HttpRequest {
         const char *method;           /* "GET" or "POST" */
@@ -28,10 +31,14 @@ typedef struct HttpResponse {
         char *error;                  /* transport failure in words (curl's), or NULL */
 } HttpResponse;
 
-/* Performs the request. Returns 0 when an HTTP response arrived, whatever its
- * status; otherwise a negative errno (-ECONNREFUSED, -ETIMEDOUT, -EFBIG,
- * -EPROTO for TLS/verification failures, -EIO for the rest) with
- * ret->error describing it. Always fill *ret; free with http_response_done(). */
+/* Performs the request; no redirect is followed. Returns 0 when an HTTP
+ * response arrived, whatever its status; otherwise a negative errno
+ * (-ECONNREFUSED when the connection failed, -ETIMEDOUT when the connect or
+ * the whole-exchange deadline passed, -EFBIG for a body over max_response,
+ * announced or not, -EPROTO for TLS/verification failures, -EBADMSG for a
+ * malformed response, -EIO when the connection closed early and for the
+ * rest) with ret->error describing it in one line; ret->status is set when a
+ * status line arrived. Always fills *ret; free with http_response_done(). */
 int http_request(const HttpRequest *req, HttpResponse *ret);
 void http_response_done(HttpResponse *r);
 
