@@ -4,8 +4,9 @@
 # truncated state or report file, never reuses a sequence number, and every
 # attempt is counted exactly once (SPEC 6).
 #
-# Part 1: RUS_CRASH_RUNS (default 600) reports against the fake head, each
-# killed with SIGKILL after a random delay spread over a whole run; after
+# Part 1: RUS_CRASH_RUNS (default 2000) reports against the fake head, each
+# killed with SIGKILL after a random delay spread over a whole run (the
+# window adapts so that about a third of the runs end first); after
 # every kill the state file and <session>/usage_stats.json must parse as
 # complete JSON. Then one clean run settles a pending attempt, and
 #   I1  every file ever seen was complete JSON of the expected shape, and in
@@ -27,7 +28,7 @@
 # machine-wide environment file.
 . "$(dirname "$0")/lib.sh"
 
-runs=${RUS_CRASH_RUNS:-600}
+runs=${RUS_CRASH_RUNS:-2000}
 start_fake_head
 make_session "$RAY_TMPDIR/ray" >/dev/null
 state=$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json
@@ -52,8 +53,19 @@ info "one report takes ~$run_ms ms; $runs runs killed after 0-$max_ms ms"
 
 killed=0
 finished=0
+recent=0
 t0=$(now_ms)
 for ((i = 1; i <= runs; i++)); do
+        # Keep about a third of the runs finishing before their kill, whatever
+        # the load: every 20 runs, widen or narrow the window by a tenth.
+        if ((i % 20 == 0)); then
+                if ((recent > 10)); then
+                        max_ms=$((max_ms * 9 / 10 > 5 ? max_ms * 9 / 10 : 5))
+                elif ((recent < 4)); then
+                        max_ms=$((max_ms * 11 / 10 + 1))
+                fi
+                recent=0
+        fi
         "$RUS_BINARY" report >/dev/null 2>&1 &
         pid=$!
         delay=$((RANDOM % (max_ms + 1)))
@@ -64,14 +76,16 @@ for ((i = 1; i <= runs; i++)); do
         status=$?
         case $status in
         137) killed=$((killed + 1)) ;;
-        0) finished=$((finished + 1)) ;;
+        0)
+                finished=$((finished + 1))
+                recent=$((recent + 1)) ;;
         *) fail "run $i ended by itself with status $status" ;;
         esac
         # Copies, checked all at once below: a python3 per run would triple the time.
         [ -e "$state" ] && cp "$state" "$snaps/$i.state"
         [ -e "$usage" ] && cp "$usage" "$snaps/$i.usage"
 done
-info "$runs runs in $((($(now_ms) - t0) / 1000)) s: $killed killed, $finished finished before the kill"
+info "$runs runs in $((($(now_ms) - t0) / 1000)) s: $killed killed, $finished finished before the kill (window at the end: 0-$max_ms ms)"
 [ "$killed" -gt $((runs / 4)) ] || fail "only $killed of $runs runs were killed: the delays do not hit the runs"
 
 leftovers=$(find "$RUS_SESSION" "$RAY_USAGE_STATS_STATE_DIR" -name '.*.tmp' | wc -l)
