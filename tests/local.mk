@@ -1,6 +1,5 @@
 # tests: the fake Ray head, its fixtures and the shell integration tests.
 # Integration tests are *.sh scripts sourcing tests/lib.sh; exit 0/77/1.
-TESTS += tests/fake-head.sh
 dist_check_DATA += \
 	tests/lib.sh \
 	tests/fake-ray-head.py \
@@ -38,9 +37,11 @@ dist_check_DATA += \
 	tests/fixtures/opted-out/prometheus_health.json \
 	tests/fixtures/opted-out/prometheus_health.json.status \
 	tests/fixtures/opted-out/usage_stats_enabled.json
-EXTRA_DIST += tests/fake-head.sh
-# h8: integration tests of the collection (report, preview) and of the CLI.
-TESTS += \
+# The collection (report, preview) and the command line against the fake
+# head; then crash safety (SIGKILL and injected disk faults), concurrency and
+# leaks. TESTS are distributed through EXTRA_DIST.
+SHELL_TESTS = \
+	tests/fake-head.sh \
 	tests/report-basic.sh \
 	tests/report-tags.sh \
 	tests/report-cluster-config.sh \
@@ -50,28 +51,13 @@ TESTS += \
 	tests/report-auth.sh \
 	tests/report-hostile-session.sh \
 	tests/report-privacy.sh \
-	tests/cli-commands.sh
-EXTRA_DIST += \
-	tests/report-basic.sh \
-	tests/report-tags.sh \
-	tests/report-cluster-config.sh \
-	tests/report-decision.sh \
-	tests/report-dashboard-errors.sh \
-	tests/report-endpoint-errors.sh \
-	tests/report-auth.sh \
-	tests/report-hostile-session.sh \
-	tests/report-privacy.sh \
-	tests/cli-commands.sh
+	tests/cli-commands.sh \
+	tests/crash-safety.sh \
+	tests/concurrency.sh \
+	tests/leaks.sh
+TESTS += $(SHELL_TESTS)
+EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
 dist_check_DATA += tests/report-lib.sh
-# h7: crash safety (SIGKILL and injected disk faults), concurrency, leaks.
-TESTS += \
-	tests/crash-safety.sh \
-	tests/concurrency.sh \
-	tests/leaks.sh
-EXTRA_DIST += \
-	tests/crash-safety.sh \
-	tests/concurrency.sh \
-	tests/leaks.sh
 dist_check_DATA += tests/faultinject.c
 dist_check_DATA += \
 	tests/fixtures/odd-values/README.md \
