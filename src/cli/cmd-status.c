@@ -127,7 +127,8 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
                         printf("Last report:   %s, sent\n", last);
                 else
                         printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
-        }
+        } else if (c->session)
+                printf("Last report:   none in this session yet\n");
         printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");
 }
 
@@ -156,7 +157,8 @@ int cmd_status(int argc, char *argv[]) {
                 r = load_state(&c, &st);
                 if (r < 0)
                         log_warning_errno(r, "Failed to read the counters of %s", c.session->name);
-                have_state = r >= 0;
+                /* SPEC 2: null, not zero, before the session's first report. */
+                have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
         }
         next = timer_next_run_usec();
         endpoint = http_url_redact(upload_url());
