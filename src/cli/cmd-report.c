@@ -25,7 +25,9 @@ typedef struct UsageFile {
 static int write_usage_file(const Context *c, void *userdata) {
         UsageFile *f = userdata;
 
-        /* As the Ray user, so that the file is theirs, like the rest of the session. */
+        /* As the Ray user, so that the file is theirs, like the rest of the
+         * session; the state lock we hold makes any older temporary stale. */
+        (void) remove_stale_temporaries_at(c->session->fd, USAGE_STATS_FILE);
         f->error = write_file_atomic_at(c->session->fd, USAGE_STATS_FILE, f->text, strlen(f->text), 0644);
         return 0;
 }

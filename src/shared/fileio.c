@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/random.h>
@@ -134,6 +135,42 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t s
         /* Make the rename itself durable; failure here loses nothing already visible. */
         (void) fsync(dirfd == AT_FDCWD ? fd : dirfd);
         return 0;
+}
+
+static bool is_temporary_of(const char *entry, const char *name) {
+        const char *p = entry;
+        size_t n = strlen(name);
+
+        if (*p++ != '.' || strncmp(p, name, n) != 0 || p[n] != '.')
+                return false;
+        p += n + 1;
+        if (strspn(p, "0123456789abcdef") != 16)
+                return false;
+        return streq(p + 16, ".tmp");
+}
+
+int remove_stale_temporaries_at(int dirfd, const char *name) {
+        DIR *d;
+        struct dirent *e;
+        int fd, removed = 0;
+
+        assert(name);
+
+        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                int r = negative_errno();
+
+                close(fd);
+                return r;
+        }
+        while ((e = readdir(d)))
+                if (is_temporary_of(e->d_name, name) && unlinkat(dirfd, e->d_name, 0) >= 0)
+                        removed++;
+        closedir(d);
+        return removed;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {

@@ -26,6 +26,13 @@ int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, 
  * directory. On failure the old file is untouched and no temporary remains. */
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
 
+/* Removes the temporaries write_file_atomic_at() leaves for name in dirfd
+ * when a writer is killed between creating and renaming one (".<name>.<16 hex
+ * digits>.tmp"; links are removed, never followed). Only for a caller that
+ * holds whatever lock serialises the writers of name: any such file is then
+ * stale. Returns how many were removed. */
+int remove_stale_temporaries_at(int dirfd, const char *name);
+
 /* Same, for a path: opens the parent directory first. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
 

@@ -4,3 +4,11 @@ libcore_a_SOURCES += \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
 	src/shared/strv.c src/shared/strv.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += test-fileio
+TESTS += test-fileio
+test_fileio_SOURCES = src/shared/test-fileio.c
+test_fileio_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_fileio_LDADD = $(UNIT_TEST_LIBS)
+endif

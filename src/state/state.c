@@ -119,6 +119,14 @@ int state_lock(const char *dir, const char *session_name, int *ret_fd) {
                 if (errno != EINTR)
                         return log_error_errno(negative_errno(), "Failed to lock %s/%s", dir, name);
 
+        /* With the lock held, a temporary of the state file can only be a
+         * killed run's. */
+        free(name);
+        name = NULL;
+        r = state_file_name(session_name, ".json", &name);
+        if (r >= 0)
+                (void) remove_stale_temporaries_at(dfd, name);
+
         *ret_fd = TAKE_FD(fd);
         return 0;
 }
