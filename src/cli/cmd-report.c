@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <inttypes.h>
 #include <syslog.h>
-#include <sys/time.h>
 
 #include "cli/cli.h"
 #include "cli/context.h"
@@ -12,6 +11,7 @@
 #include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/strv.h"
+#include "shared/time-util.h"
 #include "state/state.h"
 #include "upload/upload.h"
 
@@ -49,13 +49,6 @@ static int save_usage_file(const Context *c, json_object *report, bool success, 
 
         printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
         return 0;
-}
-
-static int64_t now_ms(void) {
-        struct timeval tv;
-
-        (void) gettimeofday(&tv, NULL);
-        return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static void journal_failed_calls(const Collector *k, char **failed_calls) {

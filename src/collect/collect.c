@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <math.h>
-#include <sys/time.h>
 
 #include "collect/collect.h"
 #include "report/cluster-config.h"
@@ -12,6 +11,7 @@
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
+#include "shared/time-util.h"
 
 /* Ray's bootstrap config: kilobytes in practice; anything this big is not one. */
 #define BOOTSTRAP_YAML_MAX (4U * 1024U * 1024U)
@@ -113,13 +113,6 @@ static int load_ray_user_files(const Context *c, void *userdata) {
                 /* Ray treats any other problem with the file as "all fields unknown". */
                 log_notice("Ignoring %s: %s", path, strerror(-r));
         return 0;
-}
-
-static int64_t now_ms(void) {
-        struct timeval tv;
-
-        (void) gettimeofday(&tv, NULL);
-        return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static double gib_or_nan(double bytes) {
