@@ -16,7 +16,9 @@
 # the container itself runs with --private-network.
 #
 # Environment: RUS_DEBIAN_MIRROR (default: the bookworm archive of this
-# machine's apt sources), RUS_PKG_CACHE_DIR, RUS_PKG_WORK_DIR (where the
+# machine's apt sources; the tree names no mirror, and without either the
+# test says what is missing and skips, which CI=true makes a failure),
+# RUS_PKG_CACHE_DIR, RUS_PKG_WORK_DIR (where the
 # work directory is made, default /var/tmp; it is removed at the end unless
 # RUS_PKG_KEEP=1).
 set -uo pipefail
@@ -126,7 +128,10 @@ mirror() {
                         [ "$suites" = "$suite" ] && { echo "$uri"; return; }
                 done < "$f"
         done
-        echo http://deb.debian.org/debian
+        # No guess at a mirror: this machine's apt knows where it may fetch from.
+        echo "no 'deb' source for $suite in /etc/apt/sources.list or /etc/apt/sources.list.d/ (the" \
+             "debootstrap root needs one); add one, or set RUS_DEBIAN_MIRROR to a $suite mirror" >&2
+        return 1
 }
 
 work=$(mktemp -d "${RUS_PKG_WORK_DIR:-/var/tmp}/ray-usage-stats-pkgtest.XXXXXX") || exit 1
@@ -257,7 +262,7 @@ fi
 # --- the Debian 12 container ---------------------------------------------------
 
 boot_root() {
-        local key root tmp
+        local key root tmp url
         key=$(printf '%s %s minbase %s\n' "$suite" "$(dpkg --print-architecture)" "$include" | md5sum | cut -c1-12)
         root=$cache_dir/$suite-$key
         mkdir -p "$cache_dir"
@@ -268,8 +273,9 @@ boot_root() {
         if [ -z "$(find "$root/.rus-bootstrapped" -mtime -30 2>/dev/null)" ]; then
                 tmp=$cache_dir/.tmp-$suite-$key.$$
                 rm -rf "$tmp"
-                log "debootstrap $suite from $(mirror) into $root (cached for later runs)" >&2
-                if ! debootstrap --variant=minbase --include="$include" "$suite" "$tmp" "$(mirror)" \
+                url=$(mirror) || { exec 9>&-; return 1; }
+                log "debootstrap $suite from $url into $root (cached for later runs)" >&2
+                if ! debootstrap --variant=minbase --include="$include" "$suite" "$tmp" "$url" \
                         > "$work/debootstrap.log" 2>&1; then
                         tail -n 20 "$work/debootstrap.log" >&2
                         rm -rf "$tmp"
@@ -420,7 +426,10 @@ if [ $deb_rc -eq 0 ]; then
         log "=== container ($(elapsed))"
         base=$(boot_root) || skip "debootstrap of $suite failed (see above); cannot test the packages here"
         root=$work/root
-        cp -a "$base" "$root" || { result "container-root" 1 "cannot copy $base"; base=; }
+        # The container boots this copy, never the cache (a killed run would
+        # leave it half-configured); the shared lock keeps a rebuild out meanwhile.
+        flock -s "$cache_dir/.lock" cp -a "$base" "$root" ||
+                { result "container-root" 1 "cannot copy $base"; base=; }
 fi
 
 if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
