@@ -37,7 +37,7 @@ echo "fuzz: building the targets with ${CC_FUZZ:-clang} in $build"
 status=$?
 if [ $status -ne 0 ]; then
         cat "$work/build.log" >&2
-        [ $status -eq 77 ] && { echo "fuzz: SKIP: no fuzzing toolchain"; exit 77; }
+        [ $status -eq 77 ] && { echo "SKIP: fuzz: no fuzzing toolchain"; exit 77; }
         echo "fuzz: build failed"
         exit 1
 fi
