@@ -753,15 +753,18 @@ instance_scenario() { # NAME
         return $rc
 }
 
-# Starts UNIT_NAME (a service) as its timer would: "systemctl start" status.
-start_named() { # UNIT_NAME
-        c systemctl start "$1" >"$sys_tmp/start.out" 2>&1
-}
-
-# expect_run for another unit than $UNIT.
-expect_run_of() { # UNIT_NAME CURSOR RC RESULT
-        local UNIT=$1
-        expect_run "$2" "$3" "$4"
+# Starts UNIT_NAME (a service) as its timer would and checks how the run
+# ended (expect_run); RUN_CURSOR and RUN_OFFSET are where the run's journal
+# entries and the fake head's requests begin.
+RUN_CURSOR=
+RUN_OFFSET=
+run_named() { # UNIT_NAME RESULT
+        local UNIT=$1 rc
+        RUN_CURSOR=$(sys_journal_cursor)
+        RUN_OFFSET=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$RUN_CURSOR" "$rc" "$2"
 }
 
 # The exposure of both units as loaded by this systemd, printed; asserted:
@@ -796,39 +799,30 @@ scenario_instance_report() {
 }
 
 instance_report() {
-        local session cur off rc out uid state
+        local session out uid state
         session=$(sys_make_session) || return 1
         uid=$(c id -u "$RAY_USER")
-        cur=$(sys_journal_cursor)
-        off=$(sys_record_lines)
-        start_named "$INSTANCE.service"
-        rc=$?
-        expect_run_of "$INSTANCE.service" "$cur" "$rc" success || return 1
-        expect_eq "POSTs received" "$(sys_requests_after "$off" POST | grep -c .)" 1 || return 1
+        run_named "$INSTANCE.service" success || return 1
+        expect_eq "POSTs received" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1 || return 1
         expect_eq "owner and mode of usage_stats.json" "$(c stat -c '%U %a' "$session/usage_stats.json" 2>&1)" \
                 "$RAY_USER 644" || return 1
-        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT")
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
         expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$INSTANCE.service" _UID="$uid" \
                 RAY_USAGE_STATS_SESSION_DIR="$session" RAY_USAGE_STATS_SEQ=0 || return 1
         state=/var/lib/ray-usage-stats/$RAY_USER/${session##*/}.json
         expect_eq "owner of $state" "$(c stat -c %U "$state" 2>&1)" "$RAY_USER" || return 1
         ! c test -e "/var/lib/ray-usage-stats/${session##*/}.json" ||
                 { sys_log "the instance wrote the generic unit's state file"; return 1; }
-        # the generic unit's counters are its own: its first report of the session is seq 0 too
-        cur=$(sys_journal_cursor)
-        start_unit
-        rc=$?
-        expect_run "$cur" "$rc" success || return 1
-        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT")
+        # the generic unit's counters are its own: its first report of the
+        # session is seq 0 too, and the instance's next one is seq 1
+        run_named "$UNIT" success || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
         expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_SEQ=0 || return 1
-        # and the instance's next one is seq 1
-        cur=$(sys_journal_cursor)
-        start_named "$INSTANCE.service"
-        rc=$?
-        expect_run_of "$INSTANCE.service" "$cur" "$rc" success || return 1
-        out=$(sys_journal_after "$cur" "$ID_REPORT_SENT")
+        run_named "$INSTANCE.service" success || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
         expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$INSTANCE.service" RAY_USAGE_STATS_SEQ=1
 }
+
 
 # An instance for another user finds the session of $RAY_USER: no session for
 # it (exit 2, the run skipped), nothing sent or written, and the journal says
@@ -840,7 +834,7 @@ scenario_instance_foreign_session() {
 }
 
 instance_foreign_session() {
-        local session cur off rc out unit=ray-usage-stats@$OTHER_USER.service
+        local session rc out unit=ray-usage-stats@$OTHER_USER.service
         session=$(sys_make_session) || return 1
         # The program's own rule, outside systemd first: another user's check.
         c_user "$OTHER_USER" ray-usage-stats check >"$sys_tmp/check.out" 2>&1
@@ -850,23 +844,14 @@ instance_foreign_session() {
                 return 77
         fi
         expect_eq "$OTHER_USER's own check exit status" "$rc" 2 || { sed 's/^/    /' "$sys_tmp/check.out"; return 1; }
-        cur=$(sys_journal_cursor)
-        off=$(sys_record_lines)
-        start_named "$unit"
-        rc=$?
-        expect_run_of "$unit" "$cur" "$rc" exec-condition || return 1
-        out=$(sys_journal_after "$cur" "$ID_NO_SESSION")
+        run_named "$unit" exec-condition || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_NO_SESSION")
         expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$unit" || return 1
-        py '
-import json, sys
-for l in sys.argv[1].splitlines():
-    e = json.loads(l) if l.strip() else {}
-    if e.get("MESSAGE_ID") == sys.argv[2]:
-        print("    journal: %s" % e.get("MESSAGE"))
-' "$out" "$ID_NO_SESSION"
-        expect_no_requests "$off" || return 1
+        sys_log "$(UNIT=$unit unit_messages "$out" ray-usage-stats)"
+        expect_no_requests "$RUN_OFFSET" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
 }
+
 
 # Both timers enabled, in either order: per run of both services, one report
 # (by the instance); the generic unit's check says no session and names the
@@ -877,26 +862,19 @@ scenario_instance_and_generic() {
 }
 
 both_runs() { # ORDER (label)
-        local cur off rc out
-        cur=$(sys_journal_cursor)
+        local off out
         off=$(sys_record_lines)
-        start_unit
-        rc=$?
-        expect_run "$cur" "$rc" exec-condition || return 1
-        out=$(sys_journal_after "$cur" "$ID_NO_SESSION")
+        run_named "$UNIT" exec-condition || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_NO_SESSION")
         expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" \
                 RAY_USAGE_STATS_INSTANCE="$INSTANCE.timer" RAY_USAGE_STATS_COMMAND=check || return 1
         [ "$1" = "generic first" ] && sys_log "$(unit_messages "$out" ray-usage-stats | grep -F "$INSTANCE.timer")"
-        cur=$(sys_journal_cursor)
-        start_named "$INSTANCE.service"
-        rc=$?
-        expect_run_of "$INSTANCE.service" "$cur" "$rc" success || return 1
+        run_named "$INSTANCE.service" success || return 1
         expect_eq "POSTs of one run of both units ($1)" "$(sys_requests_after "$off" POST | grep -c .)" 1
 }
 
 instance_and_generic() {
-        local session cur off rc
-        session=$(sys_make_session) || return 1
+        sys_make_session >/dev/null || return 1
 
         # (enabled, not started: the links are what counts, and no timer may
         # fire in the middle of the scenario)
@@ -912,10 +890,6 @@ instance_and_generic() {
         both_runs "instance first" || return 1
 
         c systemctl disable "$INSTANCE.timer" >/dev/null 2>&1
-        cur=$(sys_journal_cursor)
-        off=$(sys_record_lines)
-        start_unit
-        rc=$?
-        expect_run "$cur" "$rc" success || return 1
-        expect_eq "POSTs of the generic unit alone" "$(sys_requests_after "$off" POST | grep -c .)" 1
+        run_named "$UNIT" success || return 1
+        expect_eq "POSTs of the generic unit alone" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1
 }
