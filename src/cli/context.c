@@ -123,7 +123,7 @@ static bool session_left_to_instance(const Context *c, const char *command) {
 
         if (geteuid() == c->session->uid)
                 return false;
-        r = instance_enabled_for_uid(c->session->uid, &timer);
+        r = instance_enabled_for_uid(c->session->uid, NULL, &timer);
         if (r < 0)
                 log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here",
                                   (unsigned) c->session->uid);

@@ -126,8 +126,10 @@ int instance_enabled_at(const char *root, const char *user, char **ret_timer) {
         return 0;
 }
 
-int instance_enabled_for_uid(uid_t uid, char **ret_timer) {
+int instance_enabled_for_uid(uid_t uid, char **ret_user, char **ret_timer) {
+        _cleanup_free_ char *timer = NULL;
         struct passwd *pw;
+        int r;
 
         assert(ret_timer);
 
@@ -135,5 +137,14 @@ int instance_enabled_for_uid(uid_t uid, char **ret_timer) {
         pw = getpwuid(uid);
         if (!pw)
                 return errno == ENOMEM ? -ENOMEM : 0;
-        return instance_enabled_at("", pw->pw_name, ret_timer);
+        r = instance_enabled_at("", pw->pw_name, &timer);
+        if (r <= 0)
+                return r;
+        if (ret_user) {
+                *ret_user = strdup(pw->pw_name);
+                if (!*ret_user)
+                        return -ENOMEM;
+        }
+        *ret_timer = TAKE_PTR(timer);
+        return 1;
 }

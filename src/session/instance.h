@@ -23,5 +23,6 @@ int instance_timer_name(const char *user, bool escape_dash, char **ret);
  * it is not (also when masked), or a negative errno. */
 int instance_enabled_at(const char *root, const char *user, char **ret_timer);
 
-/* The same for the owner of a session, by uid: 0 when uid has no passwd entry. */
-int instance_enabled_for_uid(uid_t uid, char **ret_timer);
+/* The same for the owner of a session, by uid: 0 when uid has no passwd entry.
+ * ret_user (may be NULL) gets the user's name. */
+int instance_enabled_for_uid(uid_t uid, char **ret_user, char **ret_timer);

@@ -122,7 +122,7 @@ static void test_for_uid_without_passwd(void **state) {
         /* not in /etc/passwd on a normal system */
         if (getpwuid(54321))
                 skip();
-        assert_int_equal(instance_enabled_for_uid(54321, &timer), 0);
+        assert_int_equal(instance_enabled_for_uid(54321, NULL, &timer), 0);
         assert_null(timer);
 }
 

@@ -855,8 +855,8 @@ instance_foreign_session() {
 
 # Both timers enabled, in either order: per run of both services, one report
 # (by the instance); the generic unit's check says no session and names the
-# instance's timer. With the instance's timer disabled again, the generic unit
-# reports.
+# instance's timer, and status shows the instance's counters. With the
+# instance's timer disabled again, the generic unit reports.
 scenario_instance_and_generic() {
         instance_scenario instance_and_generic
 }
@@ -871,6 +871,10 @@ both_runs() { # ORDER (label)
         [ "$1" = "generic first" ] && sys_log "$(unit_messages "$out" ray-usage-stats | grep -F "$INSTANCE.timer")"
         run_named "$INSTANCE.service" success || return 1
         expect_eq "POSTs of one run of both units ($1)" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+status_seq() {
+        py 'import json, sys; print(json.load(sys.stdin).get("seq_number"))'
 }
 
 instance_and_generic() {
@@ -888,6 +892,12 @@ instance_and_generic() {
         expect_eq "enabled timers" "$(c systemctl is-enabled ray-usage-stats.timer "$INSTANCE.timer" | xargs)" \
                 "enabled enabled" || return 1
         both_runs "instance first" || return 1
+
+        # status shows the counters of the unit that reports: the instance's
+        # two reports (seq 0 and 1), to root and to the Ray user alike
+        expect_eq "seq_number in root's status" "$(c ray-usage-stats status --json | status_seq)" 2 || return 1
+        expect_eq "seq_number in $RAY_USER's status" "$(c_user "$RAY_USER" ray-usage-stats status --json | status_seq)" 2 ||
+                return 1
 
         c systemctl disable "$INSTANCE.timer" >/dev/null 2>&1
         run_named "$UNIT" success || return 1
