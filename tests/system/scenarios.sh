@@ -847,7 +847,7 @@ instance_foreign_session() {
         run_named "$unit" exec-condition || return 1
         out=$(sys_journal_after "$RUN_CURSOR" "$ID_NO_SESSION")
         expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$unit" || return 1
-        sys_log "$(UNIT=$unit unit_messages "$out" ray-usage-stats)"
+        sys_log "$(UNIT=$unit unit_messages "$out" ray-usage-stats | grep -iF session)"
         expect_no_requests "$RUN_OFFSET" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
 }
