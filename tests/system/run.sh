@@ -42,6 +42,9 @@ reason=$(sys_unsupported)
 # Our own mount namespace: the overlay and tmpfs mounts are invisible to the
 # rest of the machine and go away with us even if we are killed.
 if [ -z "${RUS_SYSTEM_UNSHARED:-}" ]; then
+        # In a chroot whose root is no mount point, this is refused.
+        why=$(unshare --mount --propagation private -- true 2>&1) ||
+                skip "no private mount namespace here (unshare --mount --propagation private: ${why:-refused})"
         RUS_SYSTEM_UNSHARED=1 exec unshare --mount --propagation private -- "$0" "$builddir" "$@"
 fi
 
