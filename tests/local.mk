@@ -52,6 +52,7 @@ SHELL_TESTS = \
 	tests/report-hostile-session.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
+	tests/cli-fields.sh \
 	tests/crash-safety.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh

@@ -8,4 +8,5 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-report.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-record-library.c \
-	src/cli/cmd-settings.c
+	src/cli/cmd-settings.c \
+	src/cli/cmd-fields.c
