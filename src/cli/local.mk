@@ -9,4 +9,6 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-status.c \
 	src/cli/cmd-record-library.c \
 	src/cli/cmd-settings.c \
-	src/cli/cmd-fields.c
+	src/cli/cmd-fields.c \
+	src/cli/cmd-history.c \
+	src/cli/read-attempts.c src/cli/read-attempts.h

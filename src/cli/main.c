@@ -13,6 +13,7 @@ static const Command commands[] = {
         { "disable",             "Disable collection in your config file (--system: machine-wide)",       cmd_disable },
         { "prompt",              "Ask whether to enable collection and save the answer",                  cmd_prompt },
         { "record-library",      "Record that a library was used in the current Ray session",             cmd_record_library },
+        { "history",             "List every report attempt recorded in the journal, with its payload",  cmd_history },
         { "fields",              "Print the data dictionary: every report field, its type and source",   cmd_fields },
         { "enable-usage-stats",  "Alias of enable (Ray's verb)",                                           cmd_enable },
         { "disable-usage-stats", "Alias of disable (Ray's verb)",                                          cmd_disable },
