@@ -28,7 +28,12 @@ if [ -z "${RUS_IN_JOURNAL_NS:-}" ]; then
         RUS_IN_JOURNAL_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
 fi
 
-mount -t tmpfs -o mode=0755 tmpfs /run/systemd || { echo "FAIL: cannot mount a tmpfs on /run/systemd" >&2; exit 1; }
+# The machine's own journal directories are hidden too: "this machine's
+# journal" is then only what install_system_journal puts there.
+for _d in /run/systemd /var/log /run/log; do
+        [ -d "$_d" ] || continue
+        mount -t tmpfs -o mode=0755 tmpfs "$_d" || { echo "FAIL: cannot mount a tmpfs on $_d" >&2; exit 1; }
+done
 mkdir -p /run/systemd/journal
 
 RUS_CAPTURE_PID=
@@ -66,4 +71,13 @@ capture_journal() {
         rm -f "$1"
         "$RUS_JOURNAL_REMOTE" -o "$1" - <"$RUS_CAPTURE_OUT" 2>"$TEST_TMP/journal-remote.log" ||
                 need "systemd-journal-remote wrote $1: $(cat "$TEST_TMP/journal-remote.log")" false
+}
+
+# install_system_journal FILE.journal: FILE becomes this machine's system
+# journal (as journald keeps it in /var/log/journal/MACHINE_ID/).
+install_system_journal() {
+        local id
+        id=$(cat /etc/machine-id 2>/dev/null) || need "/etc/machine-id exists" false
+        mkdir -p "/var/log/journal/$id"
+        cp "$1" "/var/log/journal/$id/system.journal"
 }

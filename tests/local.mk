@@ -54,6 +54,7 @@ SHELL_TESTS = \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \
 	tests/history.sh \
+	tests/deletion-request.sh \
 	tests/crash-safety.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh

@@ -13,7 +13,6 @@
 #include "upload/upload.h"
 
 #define TIMER_UNIT "ray-usage-stats.timer"
-#define SYSTEM_STATE_DIR "/var/lib/ray-usage-stats"
 
 /* The timer's next elapse in µs since the epoch, or 0 when unknown (no
  * system bus, timer not loaded). A local D-Bus call: no network. */
@@ -49,7 +48,7 @@ static int load_state(const Context *c, State *st) {
             getenv("RAY_USAGE_STATS_STATE_DIR") || getenv("STATE_DIRECTORY"))
                 return r;
         state_done(st);
-        return state_load_readonly(SYSTEM_STATE_DIR, c->session->name, st);
+        return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
 }
 
 static void format_time(char *buf, size_t size, int64_t ms) {

@@ -11,4 +11,5 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-settings.c \
 	src/cli/cmd-fields.c \
 	src/cli/cmd-history.c \
+	src/cli/cmd-deletion-request.c \
 	src/cli/read-attempts.c src/cli/read-attempts.h

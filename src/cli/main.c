@@ -14,6 +14,7 @@ static const Command commands[] = {
         { "prompt",              "Ask whether to enable collection and save the answer",                  cmd_prompt },
         { "record-library",      "Record that a library was used in the current Ray session",             cmd_record_library },
         { "history",             "List every report attempt recorded in the journal, with its payload",  cmd_history },
+        { "deletion-request",    "Every session_id sent to Ray, and a deletion request naming them",     cmd_deletion_request },
         { "fields",              "Print the data dictionary: every report field, its type and source",   cmd_fields },
         { "enable-usage-stats",  "Alias of enable (Ray's verb)",                                           cmd_enable },
         { "disable-usage-stats", "Alias of disable (Ray's verb)",                                          cmd_disable },

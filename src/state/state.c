@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -9,6 +10,7 @@
 #include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/strv.h"
 #include "state/state.h"
 
 #define STATE_FILE_MAX (64 * 1024)
@@ -42,7 +44,7 @@ int state_directory(char **ret) {
                         return -EINVAL;
                 p = strdup(e);
         } else if (geteuid() == 0)
-                p = strdup("/var/lib/ray-usage-stats");
+                p = strdup(STATE_SYSTEM_DIR);
         else if ((e = getenv("XDG_STATE_HOME")) && e[0] == '/') {
                 if (asprintf(&p, "%s/ray-usage-stats", e) < 0)
                         p = NULL;
@@ -279,6 +281,43 @@ int state_load(const char *dir, const char *session_name, State *ret) {
 
 int state_load_readonly(const char *dir, const char *session_name, State *ret) {
         return state_load_internal(dir, session_name, false, ret);
+}
+
+int state_list_sessions(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        DIR *d;
+        struct dirent *e;
+        int r = 0;
+
+        assert(dir);
+        assert(ret);
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = NULL;
+                return 0;
+        }
+        while ((e = readdir(d))) {
+                size_t n = strlen(e->d_name);
+                char *name;
+
+                if (strncmp(e->d_name, "session_", 8) != 0 || n <= 5 || !streq(e->d_name + n - 5, ".json"))
+                        continue;
+                name = strndup(e->d_name, n - 5);
+                if (!name || (r = strv_push(&l, name)) < 0) {
+                        free(name);
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        strv_sort_unique(l);
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 static json_object *string_or_null(const char *s) {

@@ -25,6 +25,9 @@
  * counts it as failed, since its outcome is unknown. Saves are atomic
  * (temporary file + rename), so a kill never leaves a truncated file. */
 
+/* Where the service keeps its state (StateDirectory=ray-usage-stats). */
+#define STATE_SYSTEM_DIR "/var/lib/ray-usage-stats"
+
 typedef struct State {
         uint64_t seq_number, total_success, total_failed;
         bool pending;              /* a POST was about to be made and its outcome not recorded */
@@ -61,6 +64,11 @@ int state_load(const char *dir, const char *session_name, State *ret);
 /* The same for `status`, without the lock and without moving a corrupt file
  * aside: it only warns and gives the empty state. */
 int state_load_readonly(const char *dir, const char *session_name, State *ret);
+
+/* The names of the sessions that have a state file in dir ("session_*.json",
+ * never temporaries or files moved aside), sorted; an empty list when dir is
+ * missing. For `deletion-request`: these files outlive the journal. */
+int state_list_sessions(const char *dir, char ***ret);
 
 /* Replaces the file atomically, mode 0644. Call with the lock held. */
 int state_save(const char *dir, const char *session_name, const State *s);

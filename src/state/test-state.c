@@ -13,6 +13,7 @@
 
 #include "state/state.h"
 #include "shared/macro.h"
+#include "shared/strv.h"
 
 #define NAME "session_2025-11-26_12-00-00_123456_4242"
 /* A valid file's counters, to be completed or spoiled. */
@@ -169,6 +170,28 @@ static void test_round_trip(void **state) {
         assert_int_equal(t.seq_number, 1);
         t.seq_number = 0;
         assert_empty(&t);
+}
+
+static void test_list_sessions(void **state) {
+        State s = { .seq_number = 1, .last_success = -1 };
+        char **l = NULL;
+        int fd;
+
+        assert_int_equal(state_list_sessions(dir, &l), 0); /* no directory yet */
+        assert_null(l);
+        assert_int_equal(state_lock(dir, NAME, &fd), 0);
+        assert_int_equal(state_save(dir, NAME, &s), 0);
+        assert_int_equal(state_save(dir, "session_2025-11-27_00-00-00_1_1", &s), 0);
+        close(fd);
+        write_text(in_dir(NAME ".json.corrupt"), "x");
+        write_text(in_dir("." NAME ".json.0123456789abcdef.tmp"), "x");
+        write_text(in_dir("fields.json"), "{}");
+
+        assert_int_equal(state_list_sessions(dir, &l), 0);
+        assert_int_equal(strv_length(l), 2);
+        assert_string_equal(l[0], NAME);
+        assert_string_equal(l[1], "session_2025-11-27_00-00-00_1_1");
+        strv_free(l);
 }
 
 static void test_corrupt(void **state) {
@@ -399,6 +422,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_list_sessions, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attempt_protocol, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
