@@ -55,6 +55,7 @@ SHELL_TESTS = \
 	tests/cli-fields.sh \
 	tests/history.sh \
 	tests/deletion-request.sh \
+	tests/field-notice.sh \
 	tests/crash-safety.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "cli/field-notice.h"
 #include "collect/collect.h"
 #include "http/http.h"
 #include "journal/journal.h"
@@ -102,6 +103,9 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         r = state_save(state_dir, c->session->name, st);
         if (r < 0)
                 return EXIT_LOCAL_FAILURE;
+
+        /* issue 10: the first report of a changed field list says so. */
+        field_notice_report(state_dir, col->report);
 
         r = upload_report(url, col->body, strlen(col->body), &status, &error);
         success = r >= 0;

@@ -9,6 +9,8 @@
 #include "http/http.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/strv.h"
+#include "state/field-list.h"
 #include "state/state.h"
 #include "upload/upload.h"
 
@@ -51,6 +53,28 @@ static int load_state(const Context *c, State *st) {
         return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
 }
 
+/* The notice of a changed field list (SPEC 11), kept until the next report;
+ * a user without one of their own sees the service's, as for the counters. */
+static void load_field_notice(FieldNotice *n) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (state_directory(&dir) < 0)
+                return;
+        if (field_list_notice(dir, n) > 0 || geteuid() == 0 || getenv("RAY_USAGE_STATS_STATE_DIR") ||
+            getenv("STATE_DIRECTORY"))
+                return;
+        field_notice_done(n);
+        (void) field_list_notice(STATE_SYSTEM_DIR, n);
+}
+
+static json_object *strv_or_empty_json(char **l) {
+        json_object *a = json_object_new_array();
+
+        for (char **p = l; a && p && *p; p++)
+                json_object_array_add(a, json_object_new_string(*p));
+        return a;
+}
+
 static void format_time(char *buf, size_t size, int64_t ms) {
         time_t t = (time_t) (ms / 1000);
         struct tm tm;
@@ -63,8 +87,9 @@ static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec) {
-        _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL;
+static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec,
+                      const FieldNotice *notice) {
+        _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL, *change = NULL;
         _cleanup_free_ char *text = NULL;
         const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
         int r;
@@ -80,6 +105,15 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
                 json_object_object_add(last, "error", string_or_null(st->last_error));
         }
 
+        if (notice->time_ms > 0) {
+                change = json_object_new_object();
+                if (!change)
+                        return log_oom();
+                json_object_object_add(change, "time_ms", json_object_new_int64(notice->time_ms));
+                json_object_object_add(change, "added", strv_or_empty_json(notice->added));
+                json_object_object_add(change, "removed", strv_or_empty_json(notice->removed));
+        }
+
         json_object_object_add(o, "decision", json_object_new_string(decision));
         json_object_object_add(o, "decided_by", c->invalid_setting ? NULL :
                                json_object_new_string(decided_by_to_string(c->decision.decided_by)));
@@ -93,6 +127,7 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         json_object_object_add(o, "total_failed", have_state ? json_object_new_int64((int64_t) st->total_failed) : NULL);
         json_object_object_add(o, "last_report", TAKE_PTR(last));
         json_object_object_add(o, "next_run", next_usec > 0 ? json_object_new_int64((int64_t) (next_usec / 1000)) : NULL);
+        json_object_object_add(o, "field_change", TAKE_PTR(change));
 
         r = json_dump_python(o, &text);
         if (r < 0)
@@ -102,7 +137,7 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
 }
 
 static void print_human(const Context *c, const char *endpoint, const State *st, bool have_state,
-                        uint64_t next_usec) {
+                        uint64_t next_usec, const FieldNotice *notice) {
         char last[64], next[64];
 
         format_time(last, sizeof last, have_state ? st->last_time_ms : 0);
@@ -129,11 +164,20 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
         } else if (c->session)
                 printf("Last report:   none in this session yet\n");
         printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");
+        if (notice->time_ms > 0) {
+                _cleanup_free_ char *added = strv_join(notice->added, ", "), *removed = strv_join(notice->removed, ", ");
+
+                format_time(last, sizeof last, notice->time_ms);
+                printf("Field change:  the report of %s changed the fields sent: added: %s; removed: %s\n"
+                       "               (see 'ray-usage-stats fields'; shown until the next report)\n",
+                       last, added && *added ? added : "none", removed && *removed ? removed : "none");
+        }
 }
 
 int cmd_status(int argc, char *argv[]) {
         _cleanup_(context_done) Context c = {};
         _cleanup_(state_done) State st = {};
+        _cleanup_(field_notice_done) FieldNotice notice = {};
         _cleanup_free_ char *endpoint = NULL;
         bool json = false, have_state = false;
         uint64_t next;
@@ -159,13 +203,14 @@ int cmd_status(int argc, char *argv[]) {
                 /* SPEC 2: null, not zero, before the session's first report. */
                 have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
         }
+        load_field_notice(&notice);
         next = timer_next_run_usec();
         endpoint = http_url_redact(upload_url());
         if (!endpoint)
                 return log_oom(), EXIT_LOCAL_FAILURE;
 
         if (json)
-                return print_json(&c, endpoint, &st, have_state, next) < 0 ? EXIT_LOCAL_FAILURE : 0;
-        print_human(&c, endpoint, &st, have_state, next);
+                return print_json(&c, endpoint, &st, have_state, next, &notice) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        print_human(&c, endpoint, &st, have_state, next, &notice);
         return 0;
 }
