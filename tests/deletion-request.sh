@@ -8,18 +8,11 @@
 . "$(dirname "$0")/journal-lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 
-start_head main
-start_head other --route "/cluster_id=$TEST_TMP/cluster_id2.json"
-printf '{"result": true, "msg": "", "data": {"clusterId": "%s"}}' 5e55100000000000000000000000000000000000000000000000002b \
-        >"$TEST_TMP/cluster_id2.json"
+start_two_session_heads
 start_head failing --post-status 500 --route "/cluster_id=$TEST_TMP/cluster_id3.json"
 printf '{"result": true, "msg": "", "data": {"clusterId": "%s"}}' fa11ed0000000000000000000000000000000000000000000000000f \
         >"$TEST_TMP/cluster_id3.json"
-ID1=3f9e0c7a11b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718
-ID2=5e55100000000000000000000000000000000000000000000000002b
 ID3=fa11ed0000000000000000000000000000000000000000000000000f
-SESSION1=session_2025-11-26_12-00-00_123456_4242
-SESSION2=session_2025-11-27_08-30-00_654321_4343
 SESSION3=session_2025-11-28_09-00-00_111111_4444
 ROTATED=session_2025-01-01_00-00-00_000001_1
 

@@ -81,3 +81,15 @@ install_system_journal() {
         mkdir -p "/var/log/journal/$id"
         cp "$1" "/var/log/journal/$id/system.journal"
 }
+
+# Two fake heads of two Ray sessions with different cluster ids: "main"
+# ($ID1, session $SESSION1) and "other" ($ID2, session $SESSION2).
+ID1=3f9e0c7a11b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718
+ID2=5e55100000000000000000000000000000000000000000000000002b
+SESSION1=session_2025-11-26_12-00-00_123456_4242
+SESSION2=session_2025-11-27_08-30-00_654321_4343
+start_two_session_heads() {
+        printf '{"result": true, "msg": "", "data": {"clusterId": "%s"}}' "$ID2" >"$TEST_TMP/cluster_id2.json"
+        start_head main
+        start_head other --route "/cluster_id=$TEST_TMP/cluster_id2.json"
+}

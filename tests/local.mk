@@ -56,6 +56,7 @@ SHELL_TESTS = \
 	tests/history.sh \
 	tests/deletion-request.sh \
 	tests/field-notice.sh \
+	tests/additional-endpoints.sh \
 	tests/crash-safety.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh

@@ -233,20 +233,16 @@ int cmd_deletion_request(int argc, char *argv[]) {
         int r;
 
         r = cli_parse(argc, argv,
-                      "deletion-request [--json] [--directory=DIR | --file=FILE | --root=DIR]\n\n"
+                      "deletion-request [--json] " JOURNAL_SOURCE_USAGE "\n\n"
                       "List every session_id that reached Ray's endpoint (from the journal and, for this\n"
                       "machine or --root, the state directory), with the first and last time and the number of\n"
                       "reports, then the text of a deletion request to " DELETION_ADDRESS " that names them.\n"
                       "Sends nothing and opens no connection.\n\n"
                       "  --json           print one JSON object: sessions, to, subject, body\n"
-                      "  --directory=DIR  read the journal files in DIR (e.g. /var/log/journal/remote)\n"
-                      "  --file=FILE      read one journal file\n"
-                      "  --root=DIR       read the journal of the operating system tree at DIR",
+                      JOURNAL_SOURCE_HELP,
                       (CliFlag[]) {
                               { "json", &json },
-                              { "directory", NULL, &src.directory },
-                              { "file", NULL, &src.file },
-                              { "root", NULL, &src.root },
+                              JOURNAL_SOURCE_FLAGS(src),
                               {} },
                       0, NULL, EXIT_LOCAL_FAILURE);
         if (r != CLI_CONTINUE)

@@ -124,7 +124,7 @@ int cmd_history(int argc, char *argv[]) {
 
         r = cli_parse(argc, argv,
                       "history [--json] [--payload] [--session=ID] [--since=TIME] [--until=TIME] [-n N]\n"
-                      "                        [--directory=DIR | --file=FILE | --root=DIR]\n\n"
+                      "                        " JOURNAL_SOURCE_USAGE "\n\n"
                       "List every report attempt recorded in the journal, oldest first: time, host,\n"
                       "session_id, seq, endpoint, HTTP status, result (sent, failed, local) and payload size.\n\n"
                       "  --json           one JSON object per attempt and line, with the payload as JSON\n"
@@ -133,9 +133,7 @@ int cmd_history(int argc, char *argv[]) {
                       "  --since=TIME     only attempts at or after TIME (YYYY-MM-DD [HH:MM[:SS]], today,\n"
                       "  --until=TIME     yesterday, now, -1h, -2d, ...), at or before TIME\n"
                       "  -n N             only the last N attempts\n"
-                      "  --directory=DIR  read the journal files in DIR (e.g. /var/log/journal/remote)\n"
-                      "  --file=FILE      read one journal file\n"
-                      "  --root=DIR       read the journal of the operating system tree at DIR",
+                      JOURNAL_SOURCE_HELP,
                       (CliFlag[]) {
                               { "json", &json },
                               { "payload", &payload },
@@ -143,9 +141,7 @@ int cmd_history(int argc, char *argv[]) {
                               { "since", NULL, &since },
                               { "until", NULL, &until },
                               { "lines", NULL, &lines, 'n' },
-                              { "directory", NULL, &src.directory },
-                              { "file", NULL, &src.file },
-                              { "root", NULL, &src.root },
+                              JOURNAL_SOURCE_FLAGS(src),
                               {} },
                       0, NULL, EXIT_LOCAL_FAILURE);
         if (r != CLI_CONTINUE)

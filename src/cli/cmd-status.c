@@ -83,6 +83,53 @@ static void format_time(char *buf, size_t size, int64_t ms) {
                 snprintf(buf, size, "never");
 }
 
+static json_object *last_report_json(int64_t time_ms, int success, const char *error) {
+        json_object *last;
+
+        if (time_ms <= 0)
+                return NULL;
+        last = json_object_new_object();
+        if (!last)
+                return NULL;
+        json_object_object_add(last, "time_ms", json_object_new_int64(time_ms));
+        json_object_object_add(last, "success", json_object_new_boolean(success > 0));
+        json_object_object_add(last, "error", error ? json_object_new_string(error) : NULL);
+        return last;
+}
+
+/* SPEC 6: each additional endpoint's own counters in this session. */
+static json_object *endpoints_json(const State *st) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < st->n_endpoints; i++) {
+                const StateEndpoint *e = &st->endpoints[i];
+                json_object *o = json_object_new_object();
+
+                if (!o)
+                        break;
+                json_object_object_add(o, "url", json_object_new_string(e->url));
+                json_object_object_add(o, "total_success", json_object_new_int64((int64_t) e->total_success));
+                json_object_object_add(o, "total_failed", json_object_new_int64((int64_t) e->total_failed));
+                json_object_object_add(o, "last_report", last_report_json(e->last_time_ms, e->last_success,
+                                                                          e->last_error));
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+static void print_endpoints(const State *st) {
+        for (size_t i = 0; i < st->n_endpoints; i++) {
+                const StateEndpoint *e = &st->endpoints[i];
+                char last[64];
+
+                format_time(last, sizeof last, e->last_time_ms);
+                printf("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s\n",
+                       i == 0 ? "Additional:   " : "              ", e->url, e->total_success, e->total_failed,
+                       last, e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
+                       e->last_success == 0 ? e->last_error ?: "unknown error" : "");
+        }
+}
+
 static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
@@ -97,12 +144,9 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         if (!o)
                 return log_oom();
         if (have_state && st->last_time_ms > 0) {
-                last = json_object_new_object();
+                last = last_report_json(st->last_time_ms, st->last_success, st->last_error);
                 if (!last)
                         return log_oom();
-                json_object_object_add(last, "time_ms", json_object_new_int64(st->last_time_ms));
-                json_object_object_add(last, "success", json_object_new_boolean(st->last_success > 0));
-                json_object_object_add(last, "error", string_or_null(st->last_error));
         }
 
         if (notice->time_ms > 0) {
@@ -126,6 +170,7 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         json_object_object_add(o, "total_success", have_state ? json_object_new_int64((int64_t) st->total_success) : NULL);
         json_object_object_add(o, "total_failed", have_state ? json_object_new_int64((int64_t) st->total_failed) : NULL);
         json_object_object_add(o, "last_report", TAKE_PTR(last));
+        json_object_object_add(o, "additional_endpoints", have_state ? endpoints_json(st) : NULL);
         json_object_object_add(o, "next_run", next_usec > 0 ? json_object_new_int64((int64_t) (next_usec / 1000)) : NULL);
         json_object_object_add(o, "field_change", TAKE_PTR(change));
 
@@ -161,6 +206,7 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
                         printf("Last report:   %s, sent\n", last);
                 else
                         printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
+                print_endpoints(st);
         } else if (c->session)
                 printf("Last report:   none in this session yet\n");
         printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");

@@ -13,4 +13,5 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-history.c \
 	src/cli/cmd-deletion-request.c \
 	src/cli/read-attempts.c src/cli/read-attempts.h \
-	src/cli/field-notice.c src/cli/field-notice.h
+	src/cli/field-notice.c src/cli/field-notice.h \
+	src/cli/report-attempt.c src/cli/report-attempt.h

@@ -2,64 +2,152 @@
 #include <stdio.h>
 
 #include "http/http.h"
+#include "http/url.h"
 #include "shared/env-util.h"
 #include "shared/macro.h"
+#include "shared/strv.h"
 #include "upload/upload.h"
 
 /* The endpoint's answer is not used; this only bounds what is held. */
 #define UPLOAD_MAX_RESPONSE (64U * 1024U)
+#define ADDITIONAL_URLS "RAY_USAGE_STATS_ADDITIONAL_URLS"
 
 const char *upload_url(void) {
         return env_get_or("RAY_USAGE_STATS_REPORT_URL", UPLOAD_DEFAULT_URL);
 }
 
-int upload_report(const char *url, const char *body, size_t size, long *ret_status, char **ret_error) {
-        static const char *const headers[] = { "Content-Type: application/json", NULL };
+int upload_additional_urls(char ***ret, char **ret_error) {
+        _cleanup_strv_free_ char **l = NULL;
+        const char *e = getenv(ADDITIONAL_URLS), *p;
+        char *msg = NULL;
+        size_t n = 0;
+
+        assert(ret);
+
+        for (p = e; p && *p;) {
+                size_t len;
+                char *u;
+
+                p += strspn(p, " \t\n\r\f\v");
+                len = strcspn(p, " \t\n\r\f\v");
+                if (len == 0)
+                        break;
+                u = strndup(p, len);
+                if (!u || strv_push(&l, u) < 0) {
+                        free(u);
+                        return -ENOMEM;
+                }
+                p += len;
+                if (++n > UPLOAD_ADDITIONAL_MAX) {
+                        if (ret_error && asprintf(&msg, "Invalid %s: more than %d URLs; give at most %d.",
+                                                  ADDITIONAL_URLS, UPLOAD_ADDITIONAL_MAX, UPLOAD_ADDITIONAL_MAX) < 0)
+                                return -ENOMEM;
+                        goto invalid;
+                }
+                if (!http_url_is_valid(u)) {
+                        /* The URL itself may hold a password: it is not echoed. */
+                        if (ret_error && asprintf(&msg, "Invalid %s: URL number %zu is not an http:// or https:// "
+                                                  "URL with a host.", ADDITIONAL_URLS, n) < 0)
+                                return -ENOMEM;
+                        goto invalid;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+
+invalid:
+        if (ret_error)
+                *ret_error = msg;
+        return -EINVAL;
+}
+
+void upload_results_free(UploadResult *r, size_t n) {
+        for (size_t i = 0; r && i < n; i++)
+                free(r[i].error);
+}
+
+/* The outcome of one POST, in the terms of upload_report(). */
+static int result_of(const char *url, int r, HttpResponse *resp, UploadResult *ret) {
         _cleanup_free_ char *shown = NULL;
-        HttpResponse resp;
-        char *message = NULL;
+
+        /* A 2xx whose body we cut off is still an accepted report. */
+        if (r == -EFBIG && resp->status >= 200 && resp->status < 300)
+                r = 0;
+        if (r >= 0 && (resp->status < 200 || resp->status > 299))
+                r = -EREMOTEIO;
+
+        *ret = (UploadResult) { .r = r, .status = resp->status };
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        shown = http_url_redact(url);
+        if (!shown ||
+            (r == -EREMOTEIO ?
+             asprintf(&ret->error, "HTTP %ld from %s", resp->status, shown) :
+             asprintf(&ret->error, "Failed to send the report to %s: %s", shown, resp->error ?: strerror(-r))) < 0) {
+                ret->error = NULL;
+                return ret->r = -ENOMEM;
+        }
+        return r;
+}
+
+int upload_report_all(const char *const *urls, size_t n, const char *body, size_t size, UploadResult *results) {
+        static const char *const headers[] = { "Content-Type: application/json", NULL };
+        _cleanup_free_ HttpRequest *reqs = NULL;
+        _cleanup_free_ HttpResponse *resps = NULL;
+        _cleanup_free_ int *rs = NULL;
+        const char *ca = env_get_or("RAY_USAGE_STATS_CA_BUNDLE", NULL);
+        int r = 0;
+
+        assert(urls || n == 0);
+        assert(body || size == 0);
+        assert(results || n == 0);
+
+        for (size_t i = 0; i < n; i++)
+                results[i] = (UploadResult) { .r = -ENOMEM };
+        reqs = calloc(n ?: 1, sizeof *reqs);
+        resps = calloc(n ?: 1, sizeof *resps);
+        rs = calloc(n ?: 1, sizeof *rs);
+        if (!reqs || !resps || !rs)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n; i++)
+                reqs[i] = (HttpRequest) {
+                        .method = "POST",
+                        .url = urls[i],
+                        .headers = headers,
+                        .body = body,
+                        .body_size = size,
+                        .timeout_ms = UPLOAD_TIMEOUT_MS,
+                        .max_response = UPLOAD_MAX_RESPONSE,
+                        /* A private CA is for private endpoints, never Ray's own. */
+                        .ca_bundle = streq(urls[i], UPLOAD_DEFAULT_URL) ? NULL : ca,
+                        .use_proxy = true,
+                };
+
+        http_request_parallel(reqs, n, resps, rs);
+
+        for (size_t i = 0; i < n; i++) {
+                if (result_of(urls[i], rs[i], &resps[i], &results[i]) == -ENOMEM)
+                        r = -ENOMEM;
+                http_response_done(&resps[i]);
+        }
+        return r;
+}
+
+int upload_report(const char *url, const char *body, size_t size, long *ret_status, char **ret_error) {
+        UploadResult res;
         int r;
 
         assert(url);
-        assert(body || size == 0);
 
-        r = http_request(&(HttpRequest) {
-                                 .method = "POST",
-                                 .url = url,
-                                 .headers = headers,
-                                 .body = body,
-                                 .body_size = size,
-                                 .timeout_ms = UPLOAD_TIMEOUT_MS,
-                                 .max_response = UPLOAD_MAX_RESPONSE,
-                                 .ca_bundle = env_get_or("RAY_USAGE_STATS_CA_BUNDLE", NULL),
-                                 .use_proxy = true,
-                         },
-                         &resp);
-
-        /* A 2xx whose body we cut off is still an accepted report. */
-        if (r == -EFBIG && resp.status >= 200 && resp.status < 300)
-                r = 0;
-
+        r = upload_report_all(&url, 1, body, size, &res);
+        if (r < 0)
+                return r;
         if (ret_status)
-                *ret_status = resp.status;
-
-        if (r >= 0 && (resp.status < 200 || resp.status > 299))
-                r = -EREMOTEIO;
-        if (r < 0 && r != -ENOMEM && ret_error) {
-                shown = http_url_redact(url);
-                if (!shown)
-                        r = -ENOMEM;
-                else if ((r == -EREMOTEIO ?
-                          asprintf(&message, "HTTP %ld from %s", resp.status, shown) :
-                          asprintf(&message, "Failed to send the report to %s: %s", shown,
-                                   resp.error ?: strerror(-r))) < 0) {
-                        message = NULL;
-                        r = -ENOMEM;
-                }
-        }
-        http_response_done(&resp);
-
+                *ret_status = res.status;
         if (ret_error)
-                *ret_error = message;
-        return r;
+                *ret_error = res.error;
+        else
+                free(res.error);
+        return res.r;
 }
