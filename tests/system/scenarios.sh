@@ -12,7 +12,7 @@
 SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
            catalog report-run user-disable system-disable ray-tmpdir-dropin ip-allow-list
            sandbox-session-outside sandbox-session-private-tmp sandbox-config-outside
-           sandbox-writes-refused sandbox-writes-api-fs transparency)
+           sandbox-writes-refused sandbox-writes-api-fs transparency fleet)
 
 ID_DECISION=6833ce7bf3874c538289cf1a2b19792a
 ID_REPORT_SENT=ad62f88d10f748c8917867ed07753ec3
@@ -790,4 +790,80 @@ sys.exit(1 if bad else 0)
         grep -q "adm.*systemd-journal" "$sys_tmp/user.err" ||
                 { sys_log "the error does not name the groups: $(cat "$sys_tmp/user.err")"; return 1; }
         [ ! -s "$sys_tmp/user.out" ] || { sys_log "an unreadable journal gave a list: $(cat "$sys_tmp/user.out")"; return 1; }
+}
+
+# Fleet audit with systemd's own engine (SPEC 11): systemd-journal-remote
+# listens on loopback, systemd-journal-upload sends it this container's
+# journal (a real timer run) and the journal file of a second head node
+# ("head-b", made here from export format, as journald would have kept it);
+# history and deletion-request --directory on the received files list both
+# machines' reports, with the payload the endpoint received.
+scenario_fleet() {
+        local port off host i b_id=f1ee7b0000000000000000000000000000000000000000000000000b
+        port=$(sys_closed_port)
+        c mkdir -p /var/log/journal/remote || return 1
+        c systemd-run --quiet --collect --unit=rus-journal-remote /lib/systemd/systemd-journal-remote \
+                --listen-http="127.0.0.1:$port" --output=/var/log/journal/remote/ --split-mode=host || return 1
+        for i in $(seq 50); do
+                python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$port" \
+                        2>/dev/null && break
+                sleep 0.1
+        done
+
+        off=$(sys_record_lines)
+        sys_make_session >/dev/null || return 1
+        start_unit || { sys_log "the run failed: $(cat "$sys_tmp/start.out")"; c systemctl stop rus-journal-remote; return 1; }
+        host=$(c hostname)
+
+        py '
+import json, struct, sys
+payload = json.dumps({"schema_version": "0.1", "session_id": sys.argv[2], "seq_number": 0}).encode()
+e = b"".join(l.encode() + b"\n" for l in (
+    "__REALTIME_TIMESTAMP=1795900000000000", "__MONOTONIC_TIMESTAMP=1000",
+    "_BOOT_ID=0123456789abcdef0123456789abcdef", "_MACHINE_ID=b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0",
+    "_HOSTNAME=head-b", "SYSLOG_IDENTIFIER=ray-usage-stats", "MESSAGE_ID=" + sys.argv[3], "PRIORITY=6",
+    "MESSAGE=Usage stats report 0 sent", "RAY_USAGE_STATS_SESSION_ID=" + sys.argv[2], "RAY_USAGE_STATS_SEQ=0",
+    "RAY_USAGE_STATS_URL=https://usage-stats.ray.io/", "RAY_USAGE_STATS_HTTP_STATUS=200",
+    "RAY_USAGE_STATS_SUCCESS=1"))
+e += b"RAY_USAGE_STATS_PAYLOAD\n" + struct.pack("<Q", len(payload)) + payload + b"\n\n"
+open(sys.argv[1], "wb").write(e)
+' "$sys_tmp/head-b.export" "$b_id" "$ID_REPORT_SENT" || return 1
+        c sh -c '/lib/systemd/systemd-journal-remote -o /root/head-b.journal -' <"$sys_tmp/head-b.export" \
+                >"$sys_tmp/jr.log" 2>&1 || { sys_log "journal-remote -o: $(cat "$sys_tmp/jr.log")"; return 1; }
+
+        c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$port" --follow=no \
+                --save-state=/root/upload-a.state >"$sys_tmp/upload.log" 2>&1 &&
+                c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$port" --follow=no \
+                        --file=/root/head-b.journal --save-state=/root/upload-b.state >>"$sys_tmp/upload.log" 2>&1 ||
+                { sys_log "journal-upload failed: $(tail -5 "$sys_tmp/upload.log")"; c systemctl stop rus-journal-remote; return 1; }
+
+        for i in $(seq 50); do
+                c ray-usage-stats history --json --directory=/var/log/journal/remote >"$sys_tmp/fleet.jsonl" 2>&1
+                grep -q '"hostname": "head-b"' "$sys_tmp/fleet.jsonl" && grep -q "\"hostname\": \"$host\"" "$sys_tmp/fleet.jsonl" &&
+                        break
+                sleep 0.1
+        done
+        c ray-usage-stats deletion-request --json --directory=/var/log/journal/remote >"$sys_tmp/fleet-del.json"
+        c systemctl stop rus-journal-remote
+        sys_requests_after "$off" POST >"$sys_tmp/fleet-posts"
+        py '
+import base64, json, sys
+tmp, host, b_id = sys.argv[1:4]
+h = [json.loads(l) for l in open(tmp + "/fleet.jsonl") if l.strip()]
+posts = [json.loads(l) for l in open(tmp + "/fleet-posts") if l.strip()]
+bad = []
+a = [x for x in h if x["hostname"] == host]
+b = [x for x in h if x["hostname"] == "head-b"]
+if len(a) < 1 or len(b) != 1:
+    bad.append("history --directory: %d reports of %s, %d of head-b" % (len(a), host, len(b)))
+elif len(posts) != 1 or a[-1]["payload"] != json.loads(base64.b64decode(posts[0]["body_b64"])):
+    bad.append("the payload of %s in the remote journal is not what the endpoint received" % host)
+d = {s["session_id"] for s in json.load(open(tmp + "/fleet-del.json"))["sessions"]}
+if b_id not in d or not a or a[-1]["session_id"] not in d:
+    bad.append("deletion-request --directory lists %r" % sorted(d))
+for x in bad:
+    print("    " + x)
+print("    remote journal: %d reports of %s, %d of head-b; deletion-request: %d sessions" % (len(a), host, len(b), len(d)))
+sys.exit(1 if bad else 0)
+' "$sys_tmp" "$host" "$b_id"
 }
