@@ -77,7 +77,8 @@ static bool dir_has_unreadable(const char *dir, bool system_only, int depth) {
                                 return true;
                         continue;
                 }
-                if (!(n > 8 && streq(de->d_name + n - 8, ".journal")) || (system_only && strncmp(de->d_name, "system", 6) != 0))
+                if (!(n > 8 && streq(de->d_name + n - 8, ".journal")) ||
+                    (system_only && strncmp(de->d_name, "system", 6) != 0))
                         continue;
                 fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
                 if (fd < 0 && errno == EACCES)
@@ -240,7 +241,8 @@ int journal_read_attempts(const JournalSource *src, const AttemptFilter *filter,
         r = add_matches(j, filter);
         if (r < 0)
                 return r;
-        r = filter->since_usec > 0 ? sd_journal_seek_realtime_usec(j, filter->since_usec) : sd_journal_seek_head(j);
+        r = filter->since_usec > 0 ? sd_journal_seek_realtime_usec(j, filter->since_usec) :
+                                     sd_journal_seek_head(j);
         if (r < 0)
                 return r;
 
