@@ -88,12 +88,10 @@ static bool upload_enabled(void) {
 static int send_report(const Context *c, const char *state_dir, State *st, Collection *col) {
         _cleanup_free_ char *shown_url = NULL;
         _cleanup_strv_free_ char **extra = NULL;
-        _cleanup_free_ const char **urls = NULL;
-        _cleanup_free_ UploadResult *results = NULL;
+        UploadResult *results;
         char seq[32];
         const char *url = upload_url();
         uint64_t seq_number;
-        size_t n_extra;
         bool success, saved;
         int r;
 
@@ -104,19 +102,9 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         state_reserve_seq(st, &seq_number);
         snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
 
-        /* issue 10 (SPEC 6): the additional endpoints, checked by context_verdict(),
-         * get the same bytes at the same time as Ray's endpoint (urls[0]). */
+        /* issue 10 (SPEC 6): the additional endpoints, checked by context_verdict(). */
         if (upload_additional_urls(&extra, NULL) < 0 || additional_endpoints_reserve(st, extra) < 0)
                 return log_oom();
-        n_extra = strv_length(extra);
-        urls = calloc(n_extra + 1, sizeof *urls);
-        results = calloc(n_extra + 1, sizeof *results);
-        if (!urls || !results)
-                return log_oom();
-        urls[0] = url;
-        for (size_t i = 0; i < n_extra; i++)
-                urls[i + 1] = extra[i];
-
         shown_url = http_url_redact(url);
         if (!shown_url)
                 return log_oom();
@@ -129,7 +117,10 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         /* issue 10: the first report of a changed field list says so. */
         field_notice_report(state_dir, col->report);
 
-        (void) upload_report_all(urls, n_extra + 1, col->body, strlen(col->body), results);
+        /* issue 10: Ray's endpoint (results[0]) and the additional ones, at the same time. */
+        (void) upload_report_all(url, extra, col->body, strlen(col->body), &results);
+        if (!results)
+                return log_oom();
         success = results[0].r >= 0;
         r = state_finish_attempt(st, success, results[0].error, now_ms());
         if (r < 0)
@@ -144,7 +135,7 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
 
         /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
         r = save_usage_file(c, col->report, success, results[0].error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
-        upload_results_free(results, n_extra + 1);
+        upload_results_free(results, 1 + strv_length(extra));
         return r;
 }
 

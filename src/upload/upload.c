@@ -64,6 +64,7 @@ invalid:
 void upload_results_free(UploadResult *r, size_t n) {
         for (size_t i = 0; r && i < n; i++)
                 free(r[i].error);
+        free(r);
 }
 
 /* The outcome of one POST, in the terms of upload_report(). */
@@ -90,64 +91,73 @@ static int result_of(const char *url, int r, HttpResponse *resp, UploadResult *r
         return r;
 }
 
-int upload_report_all(const char *const *urls, size_t n, const char *body, size_t size, UploadResult *results) {
+int upload_report_all(const char *url, char *const *extra, const char *body, size_t size,
+                      UploadResult **ret_results) {
         static const char *const headers[] = { "Content-Type: application/json", NULL };
         _cleanup_free_ HttpRequest *reqs = NULL;
         _cleanup_free_ HttpResponse *resps = NULL;
         _cleanup_free_ int *rs = NULL;
         const char *ca = env_get_or("RAY_USAGE_STATS_CA_BUNDLE", NULL);
+        size_t n = 1 + strv_length(extra);
+        UploadResult *results;
         int r = 0;
 
-        assert(urls || n == 0);
+        assert(url);
         assert(body || size == 0);
-        assert(results || n == 0);
+        assert(ret_results);
 
-        for (size_t i = 0; i < n; i++)
-                results[i] = (UploadResult) { .r = -ENOMEM };
-        reqs = calloc(n ?: 1, sizeof *reqs);
-        resps = calloc(n ?: 1, sizeof *resps);
-        rs = calloc(n ?: 1, sizeof *rs);
-        if (!reqs || !resps || !rs)
+        *ret_results = NULL;
+        reqs = calloc(n, sizeof *reqs);
+        resps = calloc(n, sizeof *resps);
+        rs = calloc(n, sizeof *rs);
+        results = calloc(n, sizeof *results);
+        if (!reqs || !resps || !rs || !results) {
+                free(results);
                 return -ENOMEM;
+        }
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                const char *u = i == 0 ? url : extra[i - 1];
+
                 reqs[i] = (HttpRequest) {
                         .method = "POST",
-                        .url = urls[i],
+                        .url = u,
                         .headers = headers,
                         .body = body,
                         .body_size = size,
                         .timeout_ms = UPLOAD_TIMEOUT_MS,
                         .max_response = UPLOAD_MAX_RESPONSE,
                         /* A private CA is for private endpoints, never Ray's own. */
-                        .ca_bundle = streq(urls[i], UPLOAD_DEFAULT_URL) ? NULL : ca,
+                        .ca_bundle = streq(u, UPLOAD_DEFAULT_URL) ? NULL : ca,
                         .use_proxy = true,
                 };
+        }
 
         http_request_parallel(reqs, n, resps, rs);
 
         for (size_t i = 0; i < n; i++) {
-                if (result_of(urls[i], rs[i], &resps[i], &results[i]) == -ENOMEM)
+                if (result_of(reqs[i].url, rs[i], &resps[i], &results[i]) == -ENOMEM)
                         r = -ENOMEM;
                 http_response_done(&resps[i]);
         }
+        *ret_results = results;
         return r;
 }
 
 int upload_report(const char *url, const char *body, size_t size, long *ret_status, char **ret_error) {
-        UploadResult res;
+        UploadResult *res;
         int r;
 
         assert(url);
 
-        r = upload_report_all(&url, 1, body, size, &res);
-        if (r < 0)
+        r = upload_report_all(url, NULL, body, size, &res);
+        if (!res)
                 return r;
         if (ret_status)
-                *ret_status = res.status;
+                *ret_status = res[0].status;
         if (ret_error)
-                *ret_error = res.error;
-        else
-                free(res.error);
-        return res.r;
+                *ret_error = TAKE_PTR(res[0].error);
+        r = res[0].r;
+        upload_results_free(res, 1);
+        return r;
 }

@@ -37,10 +37,13 @@ typedef struct UploadResult {
         char *error;    /* its *ret_error */
 } UploadResult;
 
+/* Frees the n results and the array. */
 void upload_results_free(UploadResult *r, size_t n);
 
-/* upload_report() of the same bytes to the n urls at the same time, all
- * within UPLOAD_TIMEOUT_MS: results[i] for urls[i] (free with
- * upload_results_free()). Returns 0, or -ENOMEM when a result could not be
- * described (its r is -ENOMEM then). */
-int upload_report_all(const char *const *urls, size_t n, const char *body, size_t size, UploadResult *results);
+/* upload_report() of the same bytes to Ray's endpoint url and to each of
+ * extra (NULL-terminated, may be NULL) at the same time, all within
+ * UPLOAD_TIMEOUT_MS: *ret_results (free with upload_results_free()) has
+ * 1 + strv_length(extra) results, url's first. Returns 0, or -ENOMEM
+ * (*ret_results NULL, or one of them -ENOMEM when it could not be described). */
+int upload_report_all(const char *url, char *const *extra, const char *body, size_t size,
+                      UploadResult **ret_results);
