@@ -286,6 +286,8 @@ void http_request_parallel(const HttpRequest *reqs, size_t n, HttpResponse *rets
                                         pending--;
                                 }
                 }
+                if (running == 0)
+                        break; /* every transfer has ended; one without a message is failed below */
         }
 
         for (size_t i = 0; i < n; i++) {
