@@ -36,5 +36,10 @@ t "--help --json " ray-usage-stats status -
 t "--help " ray-usage-stats report --
 t "" ray-usage-stats record-library ""
 t "status " ray-usage-stats --help sta
+t "fields " ray-usage-stats fi
+t "--help --json " ray-usage-stats fields -
+t "--directory --file --help --json --root " ray-usage-stats deletion-request --
+t "--session --since " ray-usage-stats history --s
+t "" ray-usage-stats history --since ""
 exit $fail
 ' sh "$bc" "$srcdir/completion/ray-usage-stats"

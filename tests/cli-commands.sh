@@ -34,12 +34,12 @@ config_is() { # BYTES: the config file holds exactly BYTES
 case_help() {
         expect 0 "Usage: ray-usage-stats" --help
         local c
-        for c in check report preview status enable disable prompt record-library enable-usage-stats \
+        for c in check report preview status enable disable prompt record-library fields history deletion-request enable-usage-stats \
                 disable-usage-stats; do
                 need "--help lists $c" grep -qE "^  $c " "$T_OUT"
         done
         expect 0 "Usage: ray-usage-stats" -h
-        for c in check report preview status enable disable prompt record-library enable-usage-stats \
+        for c in check report preview status enable disable prompt record-library fields history deletion-request enable-usage-stats \
                 disable-usage-stats; do
                 expect 0 "Usage: ray-usage-stats $c" "$c" --help
                 need "$c --help writes nothing to stderr" [ ! -s "$T_ERR" ]

@@ -52,12 +52,17 @@ SHELL_TESTS = \
 	tests/report-hostile-session.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
+	tests/cli-fields.sh \
+	tests/history.sh \
+	tests/deletion-request.sh \
+	tests/field-notice.sh \
+	tests/additional-endpoints.sh \
 	tests/crash-safety.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
-dist_check_DATA += tests/report-lib.sh
+dist_check_DATA += tests/report-lib.sh tests/journal-lib.sh tests/journal-capture.py
 dist_check_DATA += tests/faultinject.c
 dist_check_DATA += \
 	tests/fixtures/odd-values/README.md \

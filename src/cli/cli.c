@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "shared/log.h"
 
-#define MAX_FLAGS 4
+#define MAX_FLAGS 12
 
 const char *cli_quote(const char *arg, CliQuoted *buf) {
         size_t n = 0;
@@ -54,7 +54,8 @@ static int usage_arg_name(const char *usage, size_t i, const char **ret) {
 int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, size_t n_args,
               const char **args, int error_status) {
         struct option options[MAX_FLAGS + 2] = {};
-        size_t n_flags = 0, given;
+        char optstring[2 * MAX_FLAGS + 4] = "+:h";
+        size_t n_flags = 0, n_opt = 3, given;
         const char *name;
         int c, len;
 
@@ -64,23 +65,43 @@ int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, s
         options[n_flags++] = (struct option) { "help", no_argument, NULL, 'h' };
         for (const CliFlag *f = flags; f && f->name; f++) {
                 assert(n_flags < MAX_FLAGS + 1);
-                options[n_flags] = (struct option) { f->name, no_argument, NULL, 0x100 + (int) n_flags };
+                assert(!f->value != !f->arg);
+                options[n_flags] = (struct option) { f->name, f->arg ? required_argument : no_argument, NULL,
+                                                     0x100 + (int) n_flags };
                 n_flags++;
+                if (f->short_name) {
+                        optstring[n_opt++] = f->short_name;
+                        if (f->arg)
+                                optstring[n_opt++] = ':';
+                }
         }
 
         /* Reset getopt's state: commands parse a sub-vector of argv. */
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
                 const char *bad = argv[optind - 1];
 
                 if (c == 'h') {
                         printf("Usage: ray-usage-stats %s\n", usage);
                         return 0;
                 }
+                for (size_t i = 0; c > 0 && c < 0x100 && i + 1 < n_flags; i++)
+                        if (flags[i].short_name == c)
+                                c = 0x100 + (int) i + 1;
                 if (c >= 0x100) {
-                        *flags[c - 0x100 - 1].value = true;
+                        const CliFlag *f = &flags[c - 0x100 - 1];
+
+                        if (f->arg)
+                                *f->arg = optarg;
+                        else
+                                *f->value = true;
                         continue;
+                }
+                if (c == ':') {
+                        log_error("%s: option %s needs a value. Run 'ray-usage-stats %s --help' for usage.",
+                                  argv[0], cli_quote(bad, &(CliQuoted) {}), argv[0]);
+                        return error_status;
                 }
                 /* getopt_long() gives an option's number for a known one given a value. */
                 if (optopt >= 0x100 || optopt == 'h')

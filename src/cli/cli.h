@@ -18,7 +18,9 @@ enum {
 
 typedef struct CliFlag {
         const char *name;   /* long option without "--" */
-        bool *value;        /* set to true when given */
+        bool *value;        /* set to true when given; or NULL and: */
+        const char **arg;   /* the option takes an argument, stored here */
+        char short_name;    /* also -X, or 0 */
 } CliFlag;
 
 /* Parses a command's arguments: --help/-h prints usage on stdout and gives
@@ -53,3 +55,6 @@ int cmd_disable(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
 int cmd_prompt(int argc, char *argv[]);
 int cmd_record_library(int argc, char *argv[]);
+int cmd_fields(int argc, char *argv[]);
+int cmd_history(int argc, char *argv[]);
+int cmd_deletion_request(int argc, char *argv[]);

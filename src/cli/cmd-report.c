@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "cli/field-notice.h"
+#include "cli/report-attempt.h"
 #include "collect/collect.h"
 #include "http/http.h"
 #include "journal/journal.h"
@@ -84,11 +86,12 @@ static bool upload_enabled(void) {
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
 static int send_report(const Context *c, const char *state_dir, State *st, Collection *col) {
-        _cleanup_free_ char *error = NULL, *shown_url = NULL;
-        char seq[32], status_str[32];
+        _cleanup_free_ char *shown_url = NULL;
+        _cleanup_strv_free_ char **extra = NULL;
+        UploadResult *results;
+        char seq[32];
         const char *url = upload_url();
         uint64_t seq_number;
-        long status = 0;
         bool success, saved;
         int r;
 
@@ -98,42 +101,42 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
                 return log_oom();
         state_reserve_seq(st, &seq_number);
         snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
+
+        /* issue 10 (SPEC 6): the additional endpoints, checked by context_verdict(). */
+        if (upload_additional_urls(&extra, NULL) < 0 || additional_endpoints_reserve(st, extra) < 0)
+                return log_oom();
+        shown_url = http_url_redact(url);
+        if (!shown_url)
+                return log_oom();
+
         /* Nothing is sent unless the reservation is on disk; state_save() says what failed. */
         r = state_save(state_dir, c->session->name, st);
         if (r < 0)
                 return EXIT_LOCAL_FAILURE;
 
-        r = upload_report(url, col->body, strlen(col->body), &status, &error);
-        success = r >= 0;
-        r = state_finish_attempt(st, success, error, now_ms());
+        /* issue 10: the first report of a changed field list says so. */
+        field_notice_report(state_dir, col->report);
+
+        /* issue 10: Ray's endpoint (results[0]) and the additional ones, at the same time. */
+        (void) upload_report_all(url, extra, col->body, strlen(col->body), &results);
+        if (!results)
+                return log_oom();
+        success = results[0].r >= 0;
+        r = state_finish_attempt(st, success, results[0].error, now_ms());
         if (r < 0)
                 log_oom();
-        else
+        else {
+                additional_endpoints_finish(c, st, col, seq, extra, results + 1);
                 r = state_save(state_dir, c->session->name, st);
+        }
         saved = r >= 0;
 
-        shown_url = http_url_redact(url);
-        if (!shown_url)
-                return log_oom();
-        snprintf(status_str, sizeof status_str, "%ld", status);
-        journal_event(success ? LOG_INFO : LOG_WARNING,
-                      success ? MESSAGE_ID_REPORT_SENT : MESSAGE_ID_REPORT_FAILED,
-                      (JournalField[]) {
-                              { "SESSION_ID", col->session_id },
-                              { "SEQ", seq },
-                              { "URL", shown_url },
-                              { "HTTP_STATUS", status > 0 ? status_str : NULL },
-                              { "SUCCESS", success ? "1" : "0" },
-                              { "ERROR", error },
-                              { "SESSION_DIR", c->session->path },
-                              { "PAYLOAD", col->body },
-                              {} },
-                      success ? "Usage stats report %s sent to %s (HTTP %s)."
-                              : "Usage stats report %s to %s failed: %s",
-                      seq, shown_url, success ? status_str : error);
+        report_attempt_journal(c, col, seq, shown_url, &results[0], false);
 
         /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
-        return save_usage_file(c, col->report, success, error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
+        r = save_usage_file(c, col->report, success, results[0].error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
+        upload_results_free(results, 1 + strv_length(extra));
+        return r;
 }
 
 static int keep_locally(const Context *c, Collection *col) {

@@ -10,11 +10,12 @@
 #include "session/instance.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/strv.h"
+#include "state/field-list.h"
 #include "state/state.h"
 #include "upload/upload.h"
 
 #define TIMER_UNIT "ray-usage-stats.timer"
-#define SYSTEM_STATE_DIR "/var/lib/ray-usage-stats"
 
 /* The timer's next elapse in µs since the epoch, or 0 when unknown (no
  * system bus, timer not loaded). A local D-Bus call: no network. */
@@ -54,7 +55,29 @@ static int load_state(const Context *c, const char *instance_dir, State *st) {
         if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 || overridden)
                 return r;
         state_done(st);
-        return state_load_readonly(SYSTEM_STATE_DIR, c->session->name, st);
+        return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
+}
+
+/* The notice of a changed field list (SPEC 11), kept until the next report;
+ * a user without one of their own sees the service's, as for the counters. */
+static void load_field_notice(FieldNotice *n) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (state_directory(&dir) < 0)
+                return;
+        if (field_list_notice(dir, n) > 0 || geteuid() == 0 || getenv("RAY_USAGE_STATS_STATE_DIR") ||
+            getenv("STATE_DIRECTORY"))
+                return;
+        field_notice_done(n);
+        (void) field_list_notice(STATE_SYSTEM_DIR, n);
+}
+
+static json_object *strv_or_empty_json(char **l) {
+        json_object *a = json_object_new_array();
+
+        for (char **p = l; a && p && *p; p++)
+                json_object_array_add(a, json_object_new_string(*p));
+        return a;
 }
 
 static void format_time(char *buf, size_t size, int64_t ms) {
@@ -65,12 +88,60 @@ static void format_time(char *buf, size_t size, int64_t ms) {
                 snprintf(buf, size, "never");
 }
 
+static json_object *last_report_json(int64_t time_ms, int success, const char *error) {
+        json_object *last;
+
+        if (time_ms <= 0)
+                return NULL;
+        last = json_object_new_object();
+        if (!last)
+                return NULL;
+        json_object_object_add(last, "time_ms", json_object_new_int64(time_ms));
+        json_object_object_add(last, "success", json_object_new_boolean(success > 0));
+        json_object_object_add(last, "error", error ? json_object_new_string(error) : NULL);
+        return last;
+}
+
+/* SPEC 6: each additional endpoint's own counters in this session. */
+static json_object *endpoints_json(const State *st) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < st->n_endpoints; i++) {
+                const StateEndpoint *e = &st->endpoints[i];
+                json_object *o = json_object_new_object();
+
+                if (!o)
+                        break;
+                json_object_object_add(o, "url", json_object_new_string(e->url));
+                json_object_object_add(o, "total_success", json_object_new_int64((int64_t) e->total_success));
+                json_object_object_add(o, "total_failed", json_object_new_int64((int64_t) e->total_failed));
+                json_object_object_add(o, "last_report", last_report_json(e->last_time_ms, e->last_success,
+                                                                          e->last_error));
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
+static void print_endpoints(const State *st) {
+        for (size_t i = 0; i < st->n_endpoints; i++) {
+                const StateEndpoint *e = &st->endpoints[i];
+                char last[64];
+
+                format_time(last, sizeof last, e->last_time_ms);
+                printf("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s\n",
+                       i == 0 ? "Additional:   " : "              ", e->url, e->total_success, e->total_failed,
+                       last, e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
+                       e->last_success == 0 ? e->last_error ?: "unknown error" : "");
+        }
+}
+
 static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec) {
-        _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL;
+static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec,
+                      const FieldNotice *notice) {
+        _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL, *change = NULL;
         _cleanup_free_ char *text = NULL;
         const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
         int r;
@@ -78,12 +149,18 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         if (!o)
                 return log_oom();
         if (have_state && st->last_time_ms > 0) {
-                last = json_object_new_object();
+                last = last_report_json(st->last_time_ms, st->last_success, st->last_error);
                 if (!last)
                         return log_oom();
-                json_object_object_add(last, "time_ms", json_object_new_int64(st->last_time_ms));
-                json_object_object_add(last, "success", json_object_new_boolean(st->last_success > 0));
-                json_object_object_add(last, "error", string_or_null(st->last_error));
+        }
+
+        if (notice->time_ms > 0) {
+                change = json_object_new_object();
+                if (!change)
+                        return log_oom();
+                json_object_object_add(change, "time_ms", json_object_new_int64(notice->time_ms));
+                json_object_object_add(change, "added", strv_or_empty_json(notice->added));
+                json_object_object_add(change, "removed", strv_or_empty_json(notice->removed));
         }
 
         json_object_object_add(o, "decision", json_object_new_string(decision));
@@ -98,7 +175,9 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         json_object_object_add(o, "total_success", have_state ? json_object_new_int64((int64_t) st->total_success) : NULL);
         json_object_object_add(o, "total_failed", have_state ? json_object_new_int64((int64_t) st->total_failed) : NULL);
         json_object_object_add(o, "last_report", TAKE_PTR(last));
+        json_object_object_add(o, "additional_endpoints", have_state ? endpoints_json(st) : NULL);
         json_object_object_add(o, "next_run", next_usec > 0 ? json_object_new_int64((int64_t) (next_usec / 1000)) : NULL);
+        json_object_object_add(o, "field_change", TAKE_PTR(change));
 
         r = json_dump_python(o, &text);
         if (r < 0)
@@ -108,7 +187,7 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
 }
 
 static void print_human(const Context *c, const char *endpoint, const State *st, bool have_state,
-                        uint64_t next_usec) {
+                        uint64_t next_usec, const FieldNotice *notice) {
         char last[64], next[64];
 
         format_time(last, sizeof last, have_state ? st->last_time_ms : 0);
@@ -132,14 +211,24 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
                         printf("Last report:   %s, sent\n", last);
                 else
                         printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
+                print_endpoints(st);
         } else if (c->session)
                 printf("Last report:   none in this session yet\n");
         printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");
+        if (notice->time_ms > 0) {
+                _cleanup_free_ char *added = strv_join(notice->added, ", "), *removed = strv_join(notice->removed, ", ");
+
+                format_time(last, sizeof last, notice->time_ms);
+                printf("Field change:  the report of %s changed the fields sent: added: %s; removed: %s\n"
+                       "               (see 'ray-usage-stats fields'; shown until the next report)\n",
+                       last, added && *added ? added : "none", removed && *removed ? removed : "none");
+        }
 }
 
 int cmd_status(int argc, char *argv[]) {
         _cleanup_(context_done) Context c = {};
         _cleanup_(state_done) State st = {};
+        _cleanup_(field_notice_done) FieldNotice notice = {};
         _cleanup_free_ char *endpoint = NULL, *instance_timer = NULL, *instance_dir = NULL;
         bool json = false, have_state = false;
         uint64_t next;
@@ -162,7 +251,7 @@ int cmd_status(int argc, char *argv[]) {
                 _cleanup_free_ char *user = NULL;
 
                 r = instance_enabled_for_uid(c.session->uid, &user, &instance_timer);
-                if (r > 0 && asprintf(&instance_dir, SYSTEM_STATE_DIR "/%s", user) < 0)
+                if (r > 0 && asprintf(&instance_dir, STATE_SYSTEM_DIR "/%s", user) < 0)
                         return log_oom(), EXIT_LOCAL_FAILURE;
                 r = load_state(&c, instance_dir, &st);
                 if (r < 0)
@@ -170,13 +259,14 @@ int cmd_status(int argc, char *argv[]) {
                 /* SPEC 2: null, not zero, before the session's first report. */
                 have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
         }
+        load_field_notice(&notice);
         next = timer_next_run_usec(instance_timer ?: TIMER_UNIT);
         endpoint = http_url_redact(upload_url());
         if (!endpoint)
                 return log_oom(), EXIT_LOCAL_FAILURE;
 
         if (json)
-                return print_json(&c, endpoint, &st, have_state, next) < 0 ? EXIT_LOCAL_FAILURE : 0;
-        print_human(&c, endpoint, &st, have_state, next);
+                return print_json(&c, endpoint, &st, have_state, next, &notice) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        print_human(&c, endpoint, &st, have_state, next, &notice);
         return 0;
 }

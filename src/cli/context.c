@@ -11,6 +11,8 @@
 #include "session/identity.h"
 #include "session/instance.h"
 #include "shared/log.h"
+#include "shared/strv.h"
+#include "upload/upload.h"
 
 int context_as_ray_user(const Context *c, int (*f)(const Context *c, void *userdata), void *userdata) {
         Identity saved = {};
@@ -91,10 +93,12 @@ void context_done(Context *c) {
 
 /* A URL setting that cannot be used, as a message, or NULL. */
 static char *invalid_url_setting(void) {
+        _cleanup_strv_free_ char **additional = NULL;
+        char *msg = NULL;
+
         for (const char *const *name = http_url_settings; *name; name++) {
                 const char *v = getenv(*name);
                 _cleanup_free_ char *quoted = NULL;
-                char *msg;
 
                 if (isempty(v) || http_url_is_valid(v))
                         continue;
@@ -104,6 +108,9 @@ static char *invalid_url_setting(void) {
                         return NULL;
                 return msg;
         }
+        /* SPEC 6: the additional endpoints are checked like the report URL. */
+        if (upload_additional_urls(&additional, &msg) == -EINVAL)
+                return msg;
         return NULL;
 }
 

@@ -8,4 +8,10 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-report.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-record-library.c \
-	src/cli/cmd-settings.c
+	src/cli/cmd-settings.c \
+	src/cli/cmd-fields.c \
+	src/cli/cmd-history.c \
+	src/cli/cmd-deletion-request.c \
+	src/cli/read-attempts.c src/cli/read-attempts.h \
+	src/cli/field-notice.c src/cli/field-notice.h \
+	src/cli/report-attempt.c src/cli/report-attempt.h

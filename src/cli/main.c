@@ -13,6 +13,9 @@ static const Command commands[] = {
         { "disable",             "Disable collection in your config file (--system: machine-wide)",       cmd_disable },
         { "prompt",              "Ask whether to enable collection and save the answer",                  cmd_prompt },
         { "record-library",      "Record that a library was used in the current Ray session",             cmd_record_library },
+        { "history",             "List every report attempt recorded in the journal, with its payload",  cmd_history },
+        { "deletion-request",    "Every session_id sent to Ray, and a deletion request naming them",     cmd_deletion_request },
+        { "fields",              "Print the data dictionary: every report field, its type and source",   cmd_fields },
         { "enable-usage-stats",  "Alias of enable (Ray's verb)",                                           cmd_enable },
         { "disable-usage-stats", "Alias of disable (Ray's verb)",                                          cmd_disable },
 };
@@ -36,8 +39,10 @@ static void help(FILE *f) {
                 "  RAY_USAGE_STATS_CONFIG_PATH   config file (default ~/.ray/config.json of the Ray user)\n"
                 "  RAY_USAGE_STATS_SYSTEM_CONFIG machine-wide environment file (default %s)\n"
                 "  RAY_USAGE_STATS_REPORT_URL    endpoint (default https://usage-stats.ray.io/)\n"
+                "  RAY_USAGE_STATS_ADDITIONAL_URLS  up to 8 more endpoints (white space between), sent\n"
+                "                                the same bytes in parallel; own counters in status\n"
                 "  RAY_USAGE_STATS_UPLOAD        0: build and write the report but never send it\n"
-                "  RAY_USAGE_STATS_CA_BUNDLE     CA file for a private endpoint\n"
+                "  RAY_USAGE_STATS_CA_BUNDLE     CA file for private endpoints (never the default one)\n"
                 "  RAY_USAGE_STATS_DASHBOARD_URL Ray dashboard (default from logs/dashboard.log, else\n"
                 "                                http://127.0.0.1:8265)\n"
                 "  RAY_USAGE_STATS_CLOUD_PROBE   0: no cloud metadata probes\n"

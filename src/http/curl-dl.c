@@ -23,6 +23,13 @@ typeof(curl_url_set) *sym_curl_url_set;
 typeof(curl_url_get) *sym_curl_url_get;
 typeof(curl_url_cleanup) *sym_curl_url_cleanup;
 typeof(curl_free) *sym_curl_free;
+typeof(curl_multi_init) *sym_curl_multi_init;
+typeof(curl_multi_add_handle) *sym_curl_multi_add_handle;
+typeof(curl_multi_remove_handle) *sym_curl_multi_remove_handle;
+typeof(curl_multi_perform) *sym_curl_multi_perform;
+typeof(curl_multi_poll) *sym_curl_multi_poll;
+typeof(curl_multi_info_read) *sym_curl_multi_info_read;
+typeof(curl_multi_cleanup) *sym_curl_multi_cleanup;
 
 #define SYMBOL(name) { #name, (void **) &sym_##name }
 
@@ -45,6 +52,13 @@ int curl_dl_open(void) {
                 SYMBOL(curl_url_get),
                 SYMBOL(curl_url_cleanup),
                 SYMBOL(curl_free),
+                SYMBOL(curl_multi_init),
+                SYMBOL(curl_multi_add_handle),
+                SYMBOL(curl_multi_remove_handle),
+                SYMBOL(curl_multi_perform),
+                SYMBOL(curl_multi_poll),
+                SYMBOL(curl_multi_info_read),
+                SYMBOL(curl_multi_cleanup),
         };
         static int result = 1;
         void *dl;

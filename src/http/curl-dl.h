@@ -23,6 +23,13 @@ extern typeof(curl_url_set) *sym_curl_url_set;
 extern typeof(curl_url_get) *sym_curl_url_get;
 extern typeof(curl_url_cleanup) *sym_curl_url_cleanup;
 extern typeof(curl_free) *sym_curl_free;
+extern typeof(curl_multi_init) *sym_curl_multi_init;
+extern typeof(curl_multi_add_handle) *sym_curl_multi_add_handle;
+extern typeof(curl_multi_remove_handle) *sym_curl_multi_remove_handle;
+extern typeof(curl_multi_perform) *sym_curl_multi_perform;
+extern typeof(curl_multi_poll) *sym_curl_multi_poll;
+extern typeof(curl_multi_info_read) *sym_curl_multi_info_read;
+extern typeof(curl_multi_cleanup) *sym_curl_multi_cleanup;
 
 /* Loads libcurl and every symbol above, once. 0, or -EOPNOTSUPP with a
  * logged reason when the library (the package's dependency) is missing. */

@@ -92,16 +92,6 @@ static int curl_code_to_errno(CURLcode code) {
         }
 }
 
-static void curl_easy_cleanupp(CURL **h) {
-        if (*h)
-                sym_curl_easy_cleanup(*h);
-}
-
-static void curl_slist_free_allp(struct curl_slist **l) {
-        if (*l)
-                sym_curl_slist_free_all(*l);
-}
-
 #define SETOPT(h, opt, val)                                     \
         do {                                                    \
                 if (sym_curl_easy_setopt(h, opt, val) != CURLE_OK)  \
@@ -159,73 +149,162 @@ static int fail(HttpResponse *ret, int r, const char *message) {
         return r;
 }
 
-int http_request_curl(const HttpRequest *req, HttpResponse *ret) {
-        _cleanup_(curl_easy_cleanupp) CURL *h = NULL;
-        _cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
-        Buffer buf = {};
-        char errbuf[CURL_ERROR_SIZE] = "";
-        CURLcode code;
-        int r;
+/* One transfer of http_request_parallel(). */
+typedef struct Transfer {
+        CURL *handle;
+        struct curl_slist *headers;
+        Buffer buf;
+        char errbuf[CURL_ERROR_SIZE];
+        bool added;
+} Transfer;
 
-        assert(req);
+static void transfer_done(CURLM *multi, Transfer *t) {
+        if (t->added)
+                (void) sym_curl_multi_remove_handle(multi, t->handle);
+        if (t->handle)
+                sym_curl_easy_cleanup(t->handle);
+        if (t->headers)
+                sym_curl_slist_free_all(t->headers);
+        free(t->buf.data);
+        *t = (Transfer) {};
+}
+
+static int transfer_prepare(Transfer *t, const HttpRequest *req, HttpResponse *ret) {
         assert(req->method);
         assert(req->url);
         assert(req->timeout_ms > 0);
         assert(req->max_response > 0); /* 0 would mean "no limit" to CURLOPT_MAXFILESIZE */
-        assert(ret);
 
-        *ret = (HttpResponse) {};
-        buf.max = req->max_response;
-
-        r = global_init();
-        if (r < 0)
-                return fail(ret, r, "Failed to initialise libcurl");
-
-        h = sym_curl_easy_init();
-        if (!h)
+        t->buf.max = req->max_response;
+        t->handle = sym_curl_easy_init();
+        if (!t->handle)
                 return fail(ret, -ENOMEM, "Failed to allocate a libcurl handle");
 
         for (const char *const *hdr = req->headers; hdr && *hdr; hdr++) {
-                struct curl_slist *l = sym_curl_slist_append(headers, *hdr);
+                struct curl_slist *l = sym_curl_slist_append(t->headers, *hdr);
                 if (!l)
                         return fail(ret, -ENOMEM, "Out of memory");
-                headers = l;
+                t->headers = l;
         }
         if (streq(req->method, "POST")) {
                 /* Without this, libcurl waits up to a second for a "100
                  * Continue" that simple servers never send. */
-                struct curl_slist *l = sym_curl_slist_append(headers, "Expect:");
+                struct curl_slist *l = sym_curl_slist_append(t->headers, "Expect:");
                 if (!l)
                         return fail(ret, -ENOMEM, "Out of memory");
-                headers = l;
+                t->headers = l;
         }
 
-        r = setup(h, req, headers, &buf, errbuf);
-        if (r < 0)
-                return fail(ret, r, "Failed to set up the libcurl request");
+        if (setup(t->handle, req, t->headers, &t->buf, t->errbuf) < 0)
+                return fail(ret, -EIO, "Failed to set up the libcurl request");
+        return 0;
+}
 
-        code = sym_curl_easy_perform(h);
-        (void) sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ret->status);
+static int transfer_finish(Transfer *t, const HttpRequest *req, CURLcode code, HttpResponse *ret) {
+        (void) sym_curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &ret->status);
 
-        if (buf.too_big || code == CURLE_FILESIZE_EXCEEDED) {
+        if (t->buf.too_big || code == CURLE_FILESIZE_EXCEEDED) {
                 char msg[128];
 
-                free(buf.data);
                 snprintf(msg, sizeof msg, "Response larger than %zu bytes refused", req->max_response);
                 return fail(ret, -EFBIG, msg);
         }
-        if (buf.oom) {
-                free(buf.data);
+        if (t->buf.oom)
                 return fail(ret, -ENOMEM, "Out of memory while receiving the response");
+        if (code != CURLE_OK)
+                return fail(ret, curl_code_to_errno(code), t->errbuf[0] ? t->errbuf : sym_curl_easy_strerror(code));
+
+        ret->body = TAKE_PTR(t->buf.data);
+        ret->size = t->buf.size;
+        return 0;
+}
+
+static void multi_cleanupp(CURLM **m) {
+        if (*m)
+                sym_curl_multi_cleanup(*m);
+}
+
+void http_request_parallel(const HttpRequest *reqs, size_t n, HttpResponse *rets, int *results) {
+        _cleanup_(multi_cleanupp) CURLM *multi = NULL;
+        _cleanup_free_ Transfer *t = NULL;
+        size_t pending = 0;
+        int r, running;
+
+        assert(reqs || n == 0);
+        assert(rets || n == 0);
+        assert(results || n == 0);
+
+        for (size_t i = 0; i < n; i++) {
+                rets[i] = (HttpResponse) {};
+                results[i] = -EIO;
         }
-        if (code != CURLE_OK) {
-                free(buf.data);
-                return fail(ret, curl_code_to_errno(code), errbuf[0] ? errbuf : sym_curl_easy_strerror(code));
+        if (n == 0)
+                return;
+
+        r = global_init();
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        results[i] = fail(&rets[i], r, "Failed to initialise libcurl");
+                return;
+        }
+        multi = sym_curl_multi_init();
+        t = calloc(n, sizeof *t);
+        if (!multi || !t) {
+                for (size_t i = 0; i < n; i++)
+                        results[i] = fail(&rets[i], -ENOMEM, "Out of memory");
+                return;
         }
 
-        ret->body = buf.data;
-        ret->size = buf.size;
-        return 0;
+        for (size_t i = 0; i < n; i++) {
+                results[i] = transfer_prepare(&t[i], &reqs[i], &rets[i]);
+                if (results[i] < 0)
+                        continue;
+                if (sym_curl_multi_add_handle(multi, t[i].handle) != CURLM_OK) {
+                        results[i] = fail(&rets[i], -ENOMEM, "Failed to add a libcurl transfer");
+                        continue;
+                }
+                t[i].added = true;
+                results[i] = 1; /* running */
+                pending++;
+        }
+
+        /* Each transfer has its own CURLOPT_TIMEOUT_MS, so this loop ends
+         * when the slowest deadline passes, whatever the peers do. */
+        while (pending > 0) {
+                CURLMsg *msg;
+                int left;
+
+                if (sym_curl_multi_perform(multi, &running) != CURLM_OK ||
+                    (running > 0 && sym_curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK))
+                        break;
+                while ((msg = sym_curl_multi_info_read(multi, &left))) {
+                        if (msg->msg != CURLMSG_DONE)
+                                continue;
+                        for (size_t i = 0; i < n; i++)
+                                if (t[i].added && t[i].handle == msg->easy_handle && results[i] == 1) {
+                                        results[i] = transfer_finish(&t[i], &reqs[i], msg->data.result, &rets[i]);
+                                        pending--;
+                                }
+                }
+                if (running == 0)
+                        break; /* every transfer has ended; one without a message is failed below */
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                if (results[i] == 1)
+                        results[i] = fail(&rets[i], -EIO, "libcurl stopped the transfer");
+                transfer_done(multi, &t[i]);
+        }
+}
+
+int http_request_curl(const HttpRequest *req, HttpResponse *ret) {
+        int r;
+
+        assert(req);
+        assert(ret);
+
+        http_request_parallel(req, 1, ret, &r);
+        return r;
 }
 
 int http_request(const HttpRequest *req, HttpResponse *ret) {

@@ -40,6 +40,11 @@ typedef struct HttpResponse {
  * rest) with ret->error describing it in one line; ret->status is set when a
  * status line arrived. Always fills *ret; free with http_response_done(). */
 int http_request(const HttpRequest *req, HttpResponse *ret);
+
+/* The n requests at the same time through libcurl (its multi interface):
+ * rets[i] and results[i] (http_request()'s return value) for reqs[i]. Each
+ * keeps its own timeout, so all end by the longest one. */
+void http_request_parallel(const HttpRequest *reqs, size_t n, HttpResponse *rets, int *results);
 void http_response_done(HttpResponse *r);
 
 /* The URL as it may appear in the journal, usage_stats.json and status, which

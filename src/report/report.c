@@ -8,36 +8,63 @@
 #include "shared/log.h"
 #include "shared/strv.h"
 
-const char *const report_field_names[REPORT_N_FIELDS + 1] = {
-        "schema_version",
-        "source",
-        "collect_timestamp_ms",
-        "total_success",
-        "total_failed",
-        "seq_number",
-        "ray_version",
-        "python_version",
-        "session_id",
-        "git_commit",
-        "os",
-        "session_start_timestamp_ms",
-        "cloud_provider",
-        "min_workers",
-        "max_workers",
-        "head_node_instance_type",
-        "worker_node_instance_types",
-        "total_num_cpus",
-        "total_num_gpus",
-        "total_memory_gb",
-        "total_object_store_memory_gb",
-        "library_usages",
-        "extra_usage_tags",
-        "total_num_nodes",
-        "total_num_running_jobs",
-        "libc_version",
-        "hardware_usages",
-        NULL,
-};
+/* A NULL value is JSON null. */
+static int new_string(const char *s, json_object **ret) {
+        *ret = NULL;
+        if (s && !(*ret = json_object_new_string(s)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int new_int(int64_t i, bool known, json_object **ret) {
+        *ret = NULL;
+        if (known && !(*ret = json_object_new_int64(i)))
+                return -ENOMEM;
+        return 0;
+}
+
+/* Ray's int(total): truncated toward zero. */
+static int new_count(double d, json_object **ret) {
+        bool known = isfinite(d) && fabs(d) < 9223372036854775807.0;
+
+        return new_int(known ? (int64_t) d : 0, known, ret);
+}
+
+static int new_double(double d, json_object **ret) {
+        *ret = NULL;
+        if (isfinite(d) && !(*ret = json_object_new_double(d)))
+                return -ENOMEM;
+        return 0;
+}
+
+static int new_strv(char *const *l, json_object **ret) {
+        _cleanup_json_ json_object *a = NULL;
+
+        *ret = NULL;
+        if (strv_length(l) == 0)
+                return 0;
+        a = json_object_new_array();
+        if (!a)
+                return -ENOMEM;
+        for (char *const *s = l; *s; s++) {
+                json_object *e = json_object_new_string(*s);
+
+                if (!e)
+                        return -ENOMEM;
+                if (json_object_array_add(a, e) < 0) {
+                        json_object_put(e);
+                        return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+static const ClusterConfig *cluster(const ReportInputs *in) {
+        static const ClusterConfig none = CLUSTER_CONFIG_NULL;
+
+        return in->cluster ?: &none;
+}
 
 /* Adds key: value, where a NULL value is JSON null; takes the value's reference
  * in all cases. */
@@ -50,116 +77,116 @@ static int add(json_object *o, const char *key, json_object *value) {
 }
 
 static int add_string(json_object *o, const char *key, const char *s) {
-        json_object *v = NULL;
+        json_object *v;
+        int r;
 
-        if (s) {
-                v = json_object_new_string(s);
-                if (!v)
-                        return -ENOMEM;
-        }
+        r = new_string(s, &v);
+        if (r < 0)
+                return r;
         return add(o, key, v);
 }
 
-static int add_int(json_object *o, const char *key, int64_t i, bool known) {
-        json_object *v = NULL;
+#define VALUE(field, expr) \
+        static int value_##field(const ReportInputs *in, json_object **ret) { return (expr); }
 
-        if (known) {
-                v = json_object_new_int64(i);
-                if (!v)
-                        return -ENOMEM;
-        }
-        return add(o, key, v);
-}
+VALUE(schema_version, new_string(REPORT_SCHEMA_VERSION, ret))
+VALUE(source, new_string(in->source ?: REPORT_SOURCE_DEFAULT, ret))
+VALUE(collect_timestamp_ms, new_int(in->collect_timestamp_ms, true, ret))
+VALUE(total_success, new_int((int64_t) in->total_success, true, ret))
+VALUE(total_failed, new_int((int64_t) in->total_failed, true, ret))
+VALUE(seq_number, new_int((int64_t) in->seq_number, true, ret))
+VALUE(ray_version, new_string(in->ray_version, ret))
+VALUE(python_version, new_string(in->python_version, ret))
+VALUE(session_id, new_string(in->session_id, ret))
+VALUE(git_commit, new_string(in->git_commit, ret))
+VALUE(os, new_string(in->os, ret))
+VALUE(session_start_timestamp_ms,
+      new_int(in->session_start_timestamp_ms, in->session_start_timestamp_ms >= 0, ret))
+VALUE(cloud_provider, new_string(cluster(in)->cloud_provider, ret))
+VALUE(min_workers, new_int(cluster(in)->min_workers, cluster(in)->min_workers >= 0, ret))
+VALUE(max_workers, new_int(cluster(in)->max_workers, cluster(in)->max_workers >= 0, ret))
+VALUE(head_node_instance_type, new_string(cluster(in)->head_node_instance_type, ret))
+VALUE(worker_node_instance_types, new_strv(cluster(in)->worker_node_instance_types, ret))
+VALUE(total_num_cpus, new_count(in->total_num_cpus, ret))
+VALUE(total_num_gpus, new_count(in->total_num_gpus, ret))
+VALUE(total_memory_gb, new_double(in->total_memory_gb, ret))
+VALUE(total_object_store_memory_gb, new_double(in->total_object_store_memory_gb, ret))
+VALUE(library_usages, new_strv(in->library_usages, ret))
+VALUE(extra_usage_tags,
+      (*ret = in->extra_usage_tags && json_object_object_length(in->extra_usage_tags) > 0 ?
+              json_object_get(in->extra_usage_tags) : NULL, 0))
+VALUE(total_num_nodes, new_int(in->total_num_nodes, in->total_num_nodes >= 0, ret))
+VALUE(total_num_running_jobs, new_int(in->total_num_running_jobs, in->total_num_running_jobs >= 0, ret))
+VALUE(libc_version, new_string(in->libc_version, ret))
+VALUE(hardware_usages, new_strv(in->hardware_usages, ret))
 
-/* Ray's int(total): truncated toward zero. */
-static int add_count(json_object *o, const char *key, double d) {
-        bool known = isfinite(d) && fabs(d) < 9223372036854775807.0;
+#define FIELD(name, type, source, example) { #name, type, source, example, value_##name }
 
-        return add_int(o, key, known ? (int64_t) d : 0, known);
-}
-
-static int add_double(json_object *o, const char *key, double d) {
-        json_object *v = NULL;
-
-        if (isfinite(d)) {
-                v = json_object_new_double(d);
-                if (!v)
-                        return -ENOMEM;
-        }
-        return add(o, key, v);
-}
-
-static int add_strv(json_object *o, const char *key, char *const *l) {
-        _cleanup_json_ json_object *a = NULL;
-
-        if (strv_length(l) > 0) {
-                a = json_object_new_array();
-                if (!a)
-                        return -ENOMEM;
-                for (char *const *s = l; *s; s++) {
-                        json_object *e = json_object_new_string(*s);
-
-                        if (!e)
-                                return -ENOMEM;
-                        if (json_object_array_add(a, e) < 0) {
-                                json_object_put(e);
-                                return -ENOMEM;
-                        }
-                }
-        }
-        return add(o, key, TAKE_PTR(a));
-}
+/* The one list of what a report says: report_build() builds from it, and
+ * `fields`, the man page and the field-change notice are checked against it. */
+const ReportField report_fields[REPORT_N_FIELDS] = {
+        FIELD(schema_version, "string", "constant", "\"0.1\""),
+        FIELD(source, "string", "RAY_USAGE_STATS_SOURCE, default \"OSS\"", "\"OSS\""),
+        FIELD(collect_timestamp_ms, "integer", "the time of collection, ms since the epoch", "1700000000123"),
+        FIELD(total_success, "integer", "this session's successful reports before this one (state directory)", "2"),
+        FIELD(total_failed, "integer", "this session's failed reports before this one (state directory)", "0"),
+        FIELD(seq_number, "integer", "this report's sequence number in the session (state directory)", "2"),
+        FIELD(ray_version, "string or null", "dashboard GET /api/version: ray_version", "\"2.40.0\""),
+        FIELD(python_version, "string or null", "the Python of the running Ray, when the head tells it reliably",
+              "\"3.11.7\""),
+        FIELD(session_id, "string", "dashboard GET /cluster_id, else a random UUID kept per session",
+              "\"6f1c1b0e-0c3d-4a52-9d1e-2a9d3b8f3c11\""),
+        FIELD(git_commit, "string or null", "dashboard GET /api/version: ray_commit", "\"a1b2c3d\""),
+        FIELD(os, "string", "constant", "\"linux\""),
+        FIELD(session_start_timestamp_ms, "integer or null", "the time in the Ray session directory's name",
+              "1699999999000"),
+        FIELD(cloud_provider, "string or null", "~/ray_bootstrap_config.yaml, Kubernetes, cloud metadata probes",
+              "\"aws\""),
+        FIELD(min_workers, "integer or null", "~/ray_bootstrap_config.yaml: min_workers", "1"),
+        FIELD(max_workers, "integer or null", "~/ray_bootstrap_config.yaml: max_workers", "4"),
+        FIELD(head_node_instance_type, "string or null", "~/ray_bootstrap_config.yaml, cloud metadata probes",
+              "\"m5.large\""),
+        FIELD(worker_node_instance_types, "array of strings or null", "~/ray_bootstrap_config.yaml",
+              "[\"g5.xlarge\"]"),
+        FIELD(total_num_cpus, "integer or null", "dashboard GET /api/v0/nodes: ALIVE nodes' CPU", "16"),
+        FIELD(total_num_gpus, "integer or null", "dashboard GET /api/v0/nodes: ALIVE nodes' GPU", "1"),
+        FIELD(total_memory_gb, "number or null", "dashboard GET /api/v0/nodes: ALIVE nodes' memory, GiB", "62.5"),
+        FIELD(total_object_store_memory_gb, "number or null",
+              "dashboard GET /api/v0/nodes: ALIVE nodes' object store memory, GiB", "18.6"),
+        FIELD(library_usages, "array of strings or null", "the session's _ray_lib_usage-<name>.txt markers",
+              "[\"core\", \"train\"]"),
+        FIELD(extra_usage_tags, "object of strings or null",
+              "RAY_USAGE_STATS_EXTRA_TAGS and the dashboard's metrics and actor/placement-group counts",
+              "{\"actor_num_created\": \"3\"}"),
+        FIELD(total_num_nodes, "integer or null", "dashboard GET /api/v0/nodes: ALIVE nodes", "2"),
+        FIELD(total_num_running_jobs, "integer or null", "dashboard GET /api/jobs/: running jobs", "1"),
+        FIELD(libc_version, "string", "the C library of this machine", "\"glibc:2.36\""),
+        FIELD(hardware_usages, "array of strings or null",
+              "/proc/cpuinfo's first model name and the nodes' accelerator types",
+              "[\"Intel(R) Xeon(R) CPU @ 2.20GHz\"]"),
+};
 
 int report_build(const ReportInputs *in, json_object **ret) {
         _cleanup_json_ json_object *o = NULL;
-        const ClusterConfig none = CLUSTER_CONFIG_NULL, *c;
-        json_object *tags = NULL;
         int r;
 
         assert(in);
         assert(ret);
 
-        c = in->cluster ?: &none;
-        if (in->extra_usage_tags && json_object_object_length(in->extra_usage_tags) > 0)
-                tags = json_object_get(in->extra_usage_tags);
-
         o = json_object_new_object();
-        if (!o) {
-                json_object_put(tags);
+        if (!o)
                 return -ENOMEM;
-        }
 
-        /* Each line adds one key, in report_field_names' order. */
-        if ((r = add_string(o, "schema_version", REPORT_SCHEMA_VERSION)) < 0 ||
-            (r = add_string(o, "source", in->source ?: REPORT_SOURCE_DEFAULT)) < 0 ||
-            (r = add_int(o, "collect_timestamp_ms", in->collect_timestamp_ms, true)) < 0 ||
-            (r = add_int(o, "total_success", (int64_t) in->total_success, true)) < 0 ||
-            (r = add_int(o, "total_failed", (int64_t) in->total_failed, true)) < 0 ||
-            (r = add_int(o, "seq_number", (int64_t) in->seq_number, true)) < 0 ||
-            (r = add_string(o, "ray_version", in->ray_version)) < 0 ||
-            (r = add_string(o, "python_version", in->python_version)) < 0 ||
-            (r = add_string(o, "session_id", in->session_id)) < 0 ||
-            (r = add_string(o, "git_commit", in->git_commit)) < 0 ||
-            (r = add_string(o, "os", in->os)) < 0 ||
-            (r = add_int(o, "session_start_timestamp_ms", in->session_start_timestamp_ms,
-                         in->session_start_timestamp_ms >= 0)) < 0 ||
-            (r = add_string(o, "cloud_provider", c->cloud_provider)) < 0 ||
-            (r = add_int(o, "min_workers", c->min_workers, c->min_workers >= 0)) < 0 ||
-            (r = add_int(o, "max_workers", c->max_workers, c->max_workers >= 0)) < 0 ||
-            (r = add_string(o, "head_node_instance_type", c->head_node_instance_type)) < 0 ||
-            (r = add_strv(o, "worker_node_instance_types", c->worker_node_instance_types)) < 0 ||
-            (r = add_count(o, "total_num_cpus", in->total_num_cpus)) < 0 ||
-            (r = add_count(o, "total_num_gpus", in->total_num_gpus)) < 0 ||
-            (r = add_double(o, "total_memory_gb", in->total_memory_gb)) < 0 ||
-            (r = add_double(o, "total_object_store_memory_gb", in->total_object_store_memory_gb)) < 0 ||
-            (r = add_strv(o, "library_usages", in->library_usages)) < 0 ||
-            (r = add(o, "extra_usage_tags", tags)) < 0 ||
-            (r = add_int(o, "total_num_nodes", in->total_num_nodes, in->total_num_nodes >= 0)) < 0 ||
-            (r = add_int(o, "total_num_running_jobs", in->total_num_running_jobs,
-                         in->total_num_running_jobs >= 0)) < 0 ||
-            (r = add_string(o, "libc_version", in->libc_version)) < 0 ||
-            (r = add_strv(o, "hardware_usages", in->hardware_usages)) < 0)
-                return r;
+        for (size_t i = 0; i < REPORT_N_FIELDS; i++) {
+                json_object *v;
+
+                r = report_fields[i].value(in, &v);
+                if (r < 0)
+                        return r;
+                r = add(o, report_fields[i].name, v);
+                if (r < 0)
+                        return r;
+        }
 
         assert(json_object_object_length(o) == REPORT_N_FIELDS);
         *ret = TAKE_PTR(o);

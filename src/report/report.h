@@ -11,9 +11,6 @@
 #define REPORT_SOURCE_DEFAULT "OSS"
 #define REPORT_N_FIELDS 27
 
-/* The keys of Ray's UsageStatsToReport in its dataclass order, NULL-terminated. */
-extern const char *const report_field_names[REPORT_N_FIELDS + 1];
-
 /* Everything a report says. Pointers are borrowed; NULL (or the stated
  * sentinel) means unknown and gives JSON null. */
 typedef struct ReportInputs {
@@ -32,6 +29,19 @@ typedef struct ReportInputs {
         const char *libc_version;
         char **hardware_usages;               /* from report_hardware_usages(); NULL or empty: null */
 } ReportInputs;
+
+typedef struct ReportField {
+        const char *name;     /* the JSON key */
+        const char *type;     /* JSON type, e.g. "integer or null" */
+        const char *source;   /* where the value comes from, in words */
+        const char *example;  /* an example value, as JSON text */
+        int (*value)(const ReportInputs *in, json_object **ret); /* NULL *ret: null */
+} ReportField;
+
+/* The data dictionary: the keys of Ray's UsageStatsToReport in its dataclass
+ * order. report_build() builds the report from this table, so that `fields`
+ * and the report cannot disagree. */
+extern const ReportField report_fields[REPORT_N_FIELDS];
 
 /* The report: exactly the 27 keys of Ray's UsageStatsToReport in Ray's order,
  * with Ray's types (integers for counts, timestamps, CPUs and GPUs; floats for

@@ -3,7 +3,8 @@ libcore_a_SOURCES += \
 	src/shared/log.c src/shared/log.h \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
-	src/shared/strv.c src/shared/strv.h
+	src/shared/strv.c src/shared/strv.h \
+	src/shared/time-parse.c src/shared/time-parse.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += test-fileio
@@ -17,4 +18,10 @@ TESTS += test-json-util
 test_json_util_SOURCES = src/shared/test-json-util.c
 test_json_util_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_json_util_LDADD = $(UNIT_TEST_LIBS)
+
+check_PROGRAMS += test-time-parse
+TESTS += test-time-parse
+test_time_parse_SOURCES = src/shared/test-time-parse.c
+test_time_parse_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_time_parse_LDADD = $(UNIT_TEST_LIBS)
 endif

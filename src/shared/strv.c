@@ -54,3 +54,25 @@ void strv_sort_unique(char **l) {
         }
         l[k] = NULL;
 }
+
+char *strv_join(char * const *l, const char *sep) {
+        size_t n = 1, k = strlen(sep);
+        char *s, *p;
+
+        for (char * const *i = l; i && *i; i++)
+                n += strlen(*i) + k;
+        p = s = malloc(n);
+        if (!s)
+                return NULL;
+        *p = 0;
+        for (char * const *i = l; i && *i; i++)
+                p = stpcpy(i == l ? p : stpcpy(p, sep), *i);
+        return s;
+}
+
+bool strv_contains(char * const *l, const char *s) {
+        for (char * const *i = l; i && *i; i++)
+                if (streq(*i, s))
+                        return true;
+        return false;
+}

@@ -21,3 +21,9 @@ int strv_push(char ***l, char *value);
 /* Sorts by strcmp (byte order, as Python's sorted() on ASCII) and drops
  * duplicates, freeing them. */
 void strv_sort_unique(char **l);
+
+/* The strings joined by sep; "" for an empty strv. NULL on OOM. */
+char *strv_join(char * const *l, const char *sep);
+
+/* Whether l holds s. */
+bool strv_contains(char * const *l, const char *s);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -9,11 +10,20 @@
 #include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/strv.h"
 #include "state/state.h"
 
 #define STATE_FILE_MAX (64 * 1024)
 #define STATE_ID_MAX 256
 #define STATE_ERROR_MAX 1024
+
+static void endpoints_free(StateEndpoint *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].url);
+                free(e[i].last_error);
+        }
+        free(e);
+}
 
 void state_done(State *s) {
         assert(s);
@@ -21,6 +31,7 @@ void state_done(State *s) {
         free(s->session_id);
         free(s->fallback_session_id);
         free(s->last_error);
+        endpoints_free(s->endpoints, s->n_endpoints);
         *s = (State) { .last_success = -1 };
 }
 
@@ -42,7 +53,7 @@ int state_directory(char **ret) {
                         return -EINVAL;
                 p = strdup(e);
         } else if (geteuid() == 0)
-                p = strdup("/var/lib/ray-usage-stats");
+                p = strdup(STATE_SYSTEM_DIR);
         else if ((e = getenv("XDG_STATE_HOME")) && e[0] == '/') {
                 if (asprintf(&p, "%s/ray-usage-stats", e) < 0)
                         p = NULL;
@@ -169,10 +180,77 @@ static int get_nullable_string(json_object *o, const char *key, size_t max, char
         return *ret ? 0 : -ENOMEM;
 }
 
+/* o's "last_report": {"time_ms", "success", "error"}, each may be null; a missing one is "never". */
+static int parse_last_report(json_object *o, int64_t *ret_time, int *ret_success, char **ret_error) {
+        json_object *last;
+        int64_t t;
+        bool b;
+        int r;
+
+        if (null_or_missing(o, "last_report"))
+                return 0;
+        last = json_get_object(o, "last_report");
+        if (!last)
+                return -EBADMSG;
+
+        r = json_get_int64(last, "time_ms", &t);
+        if (r >= 0 && t >= 0)
+                *ret_time = t;
+        else if (r >= 0 || !null_or_missing(last, "time_ms"))
+                return -EBADMSG;
+
+        r = json_get_bool(last, "success", &b);
+        if (r >= 0)
+                *ret_success = b;
+        else if (!null_or_missing(last, "success"))
+                return -EBADMSG;
+
+        r = get_nullable_string(last, "error", STATE_ERROR_MAX, ret_error);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        return 0;
+}
+
+/* "additional_endpoints": missing in files of older versions. */
+static int parse_endpoints(json_object *o, State *s) {
+        json_object *a;
+        size_t n;
+        int r;
+
+        if (null_or_missing(o, "additional_endpoints"))
+                return 0;
+        a = json_get_array(o, "additional_endpoints");
+        if (!a)
+                return -EBADMSG;
+        n = json_object_array_length(a);
+        if (n > STATE_ENDPOINTS_MAX)
+                return -EBADMSG;
+        s->endpoints = calloc(n ?: 1, sizeof *s->endpoints);
+        if (!s->endpoints)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(a, i);
+                StateEndpoint *p = &s->endpoints[i];
+
+                *p = (StateEndpoint) { .last_success = -1 };
+                s->n_endpoints++;
+                if (!json_object_is_type(e, json_type_object))
+                        return -EBADMSG;
+                if ((r = get_nullable_string(e, "url", STATE_ID_MAX * 8, &p->url)) < 0 ||
+                    (r = get_counter(e, "total_success", &p->total_success)) < 0 ||
+                    (r = get_counter(e, "total_failed", &p->total_failed)) < 0 ||
+                    (r = json_get_bool(e, "pending", &p->pending)) < 0 ||
+                    (r = parse_last_report(e, &p->last_time_ms, &p->last_success, &p->last_error)) < 0)
+                        return r == -ENOMEM ? r : -EBADMSG;
+                if (!p->url)
+                        return -EBADMSG;
+        }
+        return 0;
+}
+
 static int state_parse(const char *buf, size_t size, State *ret) {
         _cleanup_json_ json_object *o = NULL;
         _cleanup_(state_done) State s = { .last_success = -1 };
-        json_object *last;
         int r;
 
         r = json_parse_strict(buf, size, &o);
@@ -189,30 +267,12 @@ static int state_parse(const char *buf, size_t size, State *ret) {
             (r = get_nullable_string(o, "fallback_session_id", STATE_ID_MAX, &s.fallback_session_id)) < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
 
-        if (!null_or_missing(o, "last_report")) {
-                int64_t t;
-                bool b;
-
-                last = json_get_object(o, "last_report");
-                if (!last)
-                        return -EBADMSG;
-
-                r = json_get_int64(last, "time_ms", &t);
-                if (r >= 0 && t >= 0)
-                        s.last_time_ms = t;
-                else if (r >= 0 || !null_or_missing(last, "time_ms"))
-                        return -EBADMSG;
-
-                r = json_get_bool(last, "success", &b);
-                if (r >= 0)
-                        s.last_success = b;
-                else if (!null_or_missing(last, "success"))
-                        return -EBADMSG;
-
-                r = get_nullable_string(last, "error", STATE_ERROR_MAX, &s.last_error);
-                if (r < 0)
-                        return r == -ENOMEM ? r : -EBADMSG;
-        }
+        r = parse_last_report(o, &s.last_time_ms, &s.last_success, &s.last_error);
+        if (r < 0)
+                return r;
+        r = parse_endpoints(o, &s);
+        if (r < 0)
+                return r;
 
         *ret = s;
         s = (State) {};
@@ -281,6 +341,43 @@ int state_load_readonly(const char *dir, const char *session_name, State *ret) {
         return state_load_internal(dir, session_name, false, ret);
 }
 
+int state_list_sessions(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        DIR *d;
+        struct dirent *e;
+        int r = 0;
+
+        assert(dir);
+        assert(ret);
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = NULL;
+                return 0;
+        }
+        while ((e = readdir(d))) {
+                size_t n = strlen(e->d_name);
+                char *name;
+
+                if (strncmp(e->d_name, "session_", 8) != 0 || n <= 5 || !streq(e->d_name + n - 5, ".json"))
+                        continue;
+                name = strndup(e->d_name, n - 5);
+                if (!name || (r = strv_push(&l, name)) < 0) {
+                        free(name);
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        strv_sort_unique(l);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
@@ -290,10 +387,45 @@ static int add_counter(json_object *o, const char *key, uint64_t v) {
         return json_object_object_add(o, key, json_object_new_int64((int64_t) v));
 }
 
+static json_object *last_report_json(int64_t time_ms, int success, const char *error) {
+        _cleanup_json_ json_object *last = json_object_new_object();
+
+        if (!last ||
+            json_object_object_add(last, "time_ms", time_ms > 0 ? json_object_new_int64(time_ms) : NULL) < 0 ||
+            json_object_object_add(last, "success", success >= 0 ? json_object_new_boolean(success) : NULL) < 0 ||
+            json_object_object_add(last, "error", string_or_null(error)) < 0)
+                return NULL;
+        return TAKE_PTR(last);
+}
+
+static json_object *endpoints_json(const State *s) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < s->n_endpoints; i++) {
+                const StateEndpoint *p = &s->endpoints[i];
+                json_object *e = json_object_new_object();
+
+                if (!e || json_object_array_add(a, e) < 0) {
+                        json_object_put(e);
+                        return NULL;
+                }
+                if (json_object_object_add(e, "url", json_object_new_string(p->url)) < 0 ||
+                    add_counter(e, "total_success", p->total_success) < 0 ||
+                    add_counter(e, "total_failed", p->total_failed) < 0 ||
+                    json_object_object_add(e, "pending", json_object_new_boolean(p->pending)) < 0 ||
+                    json_object_object_add(e, "last_report",
+                                           last_report_json(p->last_time_ms, p->last_success, p->last_error)) < 0)
+                        return NULL;
+        }
+        return TAKE_PTR(a);
+}
+
 int state_save(const char *dir, const char *session_name, const State *s) {
-        _cleanup_json_ json_object *o = NULL, *last = NULL;
+        _cleanup_json_ json_object *o = NULL;
         _cleanup_free_ char *name = NULL, *text = NULL, *data = NULL;
-        json_object *time_ms, *success;
+        json_object *last, *endpoints;
         _cleanup_close_ int dfd = -1;
         int r;
 
@@ -306,22 +438,27 @@ int state_save(const char *dir, const char *session_name, const State *s) {
                 return r;
 
         o = json_object_new_object();
-        last = json_object_new_object();
-        if (!o || !last)
+        if (!o)
                 return -ENOMEM;
-        time_ms = s->last_time_ms > 0 ? json_object_new_int64(s->last_time_ms) : NULL;
-        success = s->last_success >= 0 ? json_object_new_boolean(s->last_success) : NULL;
         if (add_counter(o, "seq_number", s->seq_number) < 0 ||
             add_counter(o, "total_success", s->total_success) < 0 ||
             add_counter(o, "total_failed", s->total_failed) < 0 ||
             json_object_object_add(o, "pending", json_object_new_boolean(s->pending)) < 0 ||
             json_object_object_add(o, "session_id", string_or_null(s->session_id)) < 0 ||
-            json_object_object_add(o, "fallback_session_id", string_or_null(s->fallback_session_id)) < 0 ||
-            json_object_object_add(last, "time_ms", time_ms) < 0 ||
-            json_object_object_add(last, "success", success) < 0 ||
-            json_object_object_add(last, "error", string_or_null(s->last_error)) < 0 ||
-            json_object_object_add(o, "last_report", json_object_get(last)) < 0)
+            json_object_object_add(o, "fallback_session_id", string_or_null(s->fallback_session_id)) < 0)
                 return -ENOMEM;
+        last = last_report_json(s->last_time_ms, s->last_success, s->last_error);
+        if (!last || json_object_object_add(o, "last_report", last) < 0) {
+                json_object_put(last);
+                return -ENOMEM;
+        }
+        if (s->n_endpoints > 0) {
+                endpoints = endpoints_json(s);
+                if (!endpoints || json_object_object_add(o, "additional_endpoints", endpoints) < 0) {
+                        json_object_put(endpoints);
+                        return -ENOMEM;
+                }
+        }
 
         r = json_dump_python(o, &text);
         if (r < 0)
@@ -347,6 +484,11 @@ static void counter_inc(uint64_t *c) {
 void state_begin_attempt(State *s) {
         assert(s);
 
+        for (size_t i = 0; i < s->n_endpoints; i++)
+                if (s->endpoints[i].pending) {
+                        counter_inc(&s->endpoints[i].total_failed);
+                        s->endpoints[i].pending = false;
+                }
         if (!s->pending)
                 return;
         counter_inc(&s->total_failed);
@@ -363,29 +505,88 @@ void state_reserve_seq(State *s, uint64_t *ret_seq) {
         s->pending = true;
 }
 
+/* Shown by `status` on a terminal: nothing but printable ASCII, and capped. */
+static int sanitized_error(const char *error, char **ret) {
+        char *e;
+
+        *ret = NULL;
+        if (!error)
+                return 0;
+        e = strndup(error, strnlen(error, STATE_ERROR_MAX));
+        if (!e)
+                return -ENOMEM;
+        for (char *p = e; *p; p++)
+                if (*p < 0x20 || *p > 0x7e)
+                        *p = '?';
+        *ret = e;
+        return 0;
+}
+
 int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms) {
-        char *e = NULL;
+        char *e;
 
         assert(s);
 
-        if (error) {
-                size_t l = strnlen(error, STATE_ERROR_MAX);
-
-                e = strndup(error, l);
-                if (!e)
-                        return -ENOMEM;
-                /* Shown by `status` on a terminal: nothing but printable ASCII. */
-                for (char *p = e; *p; p++)
-                        if (*p < 0x20 || *p > 0x7e)
-                                *p = '?';
-        }
-
+        if (sanitized_error(error, &e) < 0)
+                return -ENOMEM;
         s->pending = false;
         counter_inc(success ? &s->total_success : &s->total_failed);
         s->last_time_ms = now_ms;
         s->last_success = success;
         free(s->last_error);
         s->last_error = e;
+        return 0;
+}
+
+static StateEndpoint *endpoint_find(State *s, const char *url) {
+        for (size_t i = 0; i < s->n_endpoints; i++)
+                if (streq(s->endpoints[i].url, url))
+                        return &s->endpoints[i];
+        return NULL;
+}
+
+int state_endpoint_reserve(State *s, const char *url) {
+        StateEndpoint *e, *p;
+
+        assert(s);
+        assert(url);
+
+        e = endpoint_find(s, url);
+        if (!e) {
+                if (s->n_endpoints >= STATE_ENDPOINTS_MAX)
+                        return -E2BIG;
+                p = reallocarray(s->endpoints, s->n_endpoints + 1, sizeof *p);
+                if (!p)
+                        return -ENOMEM;
+                s->endpoints = p;
+                e = &p[s->n_endpoints];
+                *e = (StateEndpoint) { .url = strdup(url), .last_success = -1 };
+                if (!e->url)
+                        return -ENOMEM;
+                s->n_endpoints++;
+        }
+        e->pending = true;
+        return 0;
+}
+
+int state_endpoint_finish(State *s, const char *url, bool success, const char *error, int64_t now_ms) {
+        StateEndpoint *e;
+        char *m;
+
+        assert(s);
+        assert(url);
+
+        e = endpoint_find(s, url);
+        if (!e || !e->pending)
+                return -ENOENT;
+        if (sanitized_error(error, &m) < 0)
+                return -ENOMEM;
+        e->pending = false;
+        counter_inc(success ? &e->total_success : &e->total_failed);
+        e->last_time_ms = now_ms;
+        e->last_success = success;
+        free(e->last_error);
+        e->last_error = m;
         return 0;
 }
 

@@ -25,6 +25,22 @@
  * counts it as failed, since its outcome is unknown. Saves are atomic
  * (temporary file + rename), so a kill never leaves a truncated file. */
 
+/* Where the service keeps its state (StateDirectory=ray-usage-stats). */
+#define STATE_SYSTEM_DIR "/var/lib/ray-usage-stats"
+
+/* An additional endpoint's own counters (SPEC 6), kept per session beside
+ * Ray's, which count Ray's endpoint only. */
+typedef struct StateEndpoint {
+        char *url;                 /* without user name and password */
+        uint64_t total_success, total_failed;
+        bool pending;              /* as State.pending */
+        int64_t last_time_ms;      /* 0: never */
+        int last_success;          /* -1 never, 0, 1 */
+        char *last_error;
+} StateEndpoint;
+
+#define STATE_ENDPOINTS_MAX 32
+
 typedef struct State {
         uint64_t seq_number, total_success, total_failed;
         bool pending;              /* a POST was about to be made and its outcome not recorded */
@@ -33,6 +49,8 @@ typedef struct State {
         int64_t last_time_ms;      /* 0: never */
         int last_success;          /* -1 never, 0, 1 */
         char *last_error;
+        StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
+        size_t n_endpoints;
 } State;
 
 /* Frees the strings and resets *s to the empty state. */
@@ -62,6 +80,11 @@ int state_load(const char *dir, const char *session_name, State *ret);
  * aside: it only warns and gives the empty state. */
 int state_load_readonly(const char *dir, const char *session_name, State *ret);
 
+/* The names of the sessions that have a state file in dir ("session_*.json",
+ * never temporaries or files moved aside), sorted; an empty list when dir is
+ * missing. For `deletion-request`: these files outlive the journal. */
+int state_list_sessions(const char *dir, char ***ret);
+
 /* Replaces the file atomically, mode 0644. Call with the lock held. */
 int state_save(const char *dir, const char *session_name, const State *s);
 
@@ -76,6 +99,14 @@ void state_reserve_seq(State *s, uint64_t *ret_seq);
 /* Records the outcome: pending cleared, one success or failure counted,
  * last_* set (error is sanitised to printable ASCII and capped). */
 int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms);
+
+/* For an additional endpoint (url without credentials), what
+ * state_reserve_seq() and state_finish_attempt() do for Ray's: marks an
+ * attempt as pending, then records its outcome. state_begin_attempt() counts
+ * a pending one as failed. -E2BIG when the session already has
+ * STATE_ENDPOINTS_MAX endpoints (the attempt is then not counted). */
+int state_endpoint_reserve(State *s, const char *url);
+int state_endpoint_finish(State *s, const char *url, bool success, const char *error, int64_t now_ms);
 
 /* A random UUIDv4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") from getrandom(),
  * never derived from host data. */

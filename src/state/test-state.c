@@ -13,6 +13,7 @@
 
 #include "state/state.h"
 #include "shared/macro.h"
+#include "shared/strv.h"
 
 #define NAME "session_2025-11-26_12-00-00_123456_4242"
 /* A valid file's counters, to be completed or spoiled. */
@@ -169,6 +170,69 @@ static void test_round_trip(void **state) {
         assert_int_equal(t.seq_number, 1);
         t.seq_number = 0;
         assert_empty(&t);
+}
+
+static void test_endpoints(void **state) {
+        _cleanup_(state_done) State s = { .last_success = -1 }, t = {};
+        int fd;
+
+        assert_int_equal(state_endpoint_reserve(&s, "http://a/"), 0);
+        assert_int_equal(state_endpoint_reserve(&s, "http://b/"), 0);
+        assert_int_equal(state_endpoint_finish(&s, "http://a/", true, NULL, 1000), 0);
+        assert_int_equal(state_endpoint_finish(&s, "http://b/", false, "HTTP 500\n", 1000), 0);
+        assert_int_equal(state_endpoint_finish(&s, "http://b/", false, "twice", 1000), -ENOENT);
+        assert_int_equal(state_endpoint_reserve(&s, "http://a/"), 0); /* a run killed mid-POST */
+
+        assert_int_equal(state_lock(dir, NAME, &fd), 0);
+        assert_int_equal(state_save(dir, NAME, &s), 0);
+        close(fd);
+        assert_int_equal(state_load(dir, NAME, &t), 0);
+        assert_int_equal(t.n_endpoints, 2);
+        assert_string_equal(t.endpoints[0].url, "http://a/");
+        assert_int_equal(t.endpoints[0].total_success, 1);
+        assert_true(t.endpoints[0].pending);
+        assert_string_equal(t.endpoints[1].url, "http://b/");
+        assert_int_equal(t.endpoints[1].total_failed, 1);
+        assert_int_equal(t.endpoints[1].last_success, 0);
+        assert_string_equal(t.endpoints[1].last_error, "HTTP 500?");
+        assert_int_equal(t.endpoints[1].last_time_ms, 1000);
+
+        /* The pending one counts as failed, and Ray's counters are untouched. */
+        state_begin_attempt(&t);
+        assert_int_equal(t.endpoints[0].total_failed, 1);
+        assert_false(t.endpoints[0].pending);
+        assert_int_equal(t.total_failed, 0);
+        assert_int_equal(t.total_success, 0);
+
+        for (int i = 2; i < STATE_ENDPOINTS_MAX; i++) {
+                char url[32];
+
+                snprintf(url, sizeof url, "http://h%d/", i);
+                assert_int_equal(state_endpoint_reserve(&t, url), 0);
+        }
+        assert_int_equal(state_endpoint_reserve(&t, "http://one-too-many/"), -E2BIG);
+}
+
+static void test_list_sessions(void **state) {
+        State s = { .seq_number = 1, .last_success = -1 };
+        char **l = NULL;
+        int fd;
+
+        assert_int_equal(state_list_sessions(dir, &l), 0); /* no directory yet */
+        assert_null(l);
+        assert_int_equal(state_lock(dir, NAME, &fd), 0);
+        assert_int_equal(state_save(dir, NAME, &s), 0);
+        assert_int_equal(state_save(dir, "session_2025-11-27_00-00-00_1_1", &s), 0);
+        close(fd);
+        write_text(in_dir(NAME ".json.corrupt"), "x");
+        write_text(in_dir("." NAME ".json.0123456789abcdef.tmp"), "x");
+        write_text(in_dir("fields.json"), "{}");
+
+        assert_int_equal(state_list_sessions(dir, &l), 0);
+        assert_int_equal(strv_length(l), 2);
+        assert_string_equal(l[0], NAME);
+        assert_string_equal(l[1], "session_2025-11-27_00-00-00_1_1");
+        strv_free(l);
 }
 
 static void test_corrupt(void **state) {
@@ -399,6 +463,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_list_sessions, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_endpoints, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attempt_protocol, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),

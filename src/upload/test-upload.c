@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "http/test-fake-head.h"
+#include "shared/strv.h"
 #include "upload/upload.h"
 
 static const char report[] = "{\"schema_version\": \"0.1\", \"source\": \"OSS\", \"note\": \"\\u00e9\"}";
@@ -142,6 +143,81 @@ static void test_https_with_ca_bundle(void **state) {
         remove_tree(certdir);
 }
 
+static void test_additional_urls(void **state) {
+        char **l = NULL, *error = NULL;
+
+        assert_int_equal(unsetenv("RAY_USAGE_STATS_ADDITIONAL_URLS"), 0);
+        assert_int_equal(upload_additional_urls(&l, &error), 0);
+        assert_null(l);
+        assert_int_equal(setenv("RAY_USAGE_STATS_ADDITIONAL_URLS", " \t\n", 1), 0);
+        assert_int_equal(upload_additional_urls(&l, &error), 0);
+        assert_null(l);
+
+        assert_int_equal(setenv("RAY_USAGE_STATS_ADDITIONAL_URLS",
+                                "  http://127.0.0.1:1/a\thttps://u:p@collector.example/x\n", 1), 0);
+        assert_int_equal(upload_additional_urls(&l, &error), 0);
+        assert_int_equal(strv_length(l), 2);
+        assert_string_equal(l[0], "http://127.0.0.1:1/a");
+        assert_string_equal(l[1], "https://u:p@collector.example/x");
+        strv_free(l);
+
+        assert_int_equal(setenv("RAY_USAGE_STATS_ADDITIONAL_URLS", "http://a/ ftp://s3cret@b/", 1), 0);
+        assert_int_equal(upload_additional_urls(&l, &error), -EINVAL);
+        assert_string_equal(error, "Invalid RAY_USAGE_STATS_ADDITIONAL_URLS: URL number 2 is not an http:// or "
+                                   "https:// URL with a host.");
+        free(error);
+
+        assert_int_equal(setenv("RAY_USAGE_STATS_ADDITIONAL_URLS",
+                                "http://a/ http://a/ http://a/ http://a/ http://a/ http://a/ http://a/ http://a/", 1), 0);
+        assert_int_equal(upload_additional_urls(&l, NULL), 0);
+        assert_int_equal(strv_length(l), 8);
+        strv_free(l);
+        assert_int_equal(setenv("RAY_USAGE_STATS_ADDITIONAL_URLS",
+                                "http://a/ http://a/ http://a/ http://a/ http://a/ http://a/ http://a/ http://a/ "
+                                "http://a/", 1), 0);
+        assert_int_equal(upload_additional_urls(&l, &error), -EINVAL);
+        assert_non_null(strstr(error, "more than 8 URLs"));
+        free(error);
+        assert_int_equal(unsetenv("RAY_USAGE_STATS_ADDITIONAL_URLS"), 0);
+}
+
+static void test_report_all_in_parallel(void **state) {
+        const char *ok[] = { "--post-status", "200", NULL }, *bad[] = { "--post-status", "500", NULL };
+        char u0[96], u1[96], u2[96];
+        char *extra[] = { u1, u2, NULL };
+        UploadResult *res;
+        FakeHead a, b;
+        int port = closed_port();
+
+        start_or_skip(&a, ok);
+        start_or_skip(&b, bad);
+        snprintf(u0, sizeof u0, "%s/report", a.url);
+        snprintf(u1, sizeof u1, "%s/extra", b.url);
+        snprintf(u2, sizeof u2, "http://127.0.0.1:%d/", port);
+
+        assert_int_equal(upload_report_all(u0, extra, report, strlen(report), &res), 0);
+        assert_int_equal(res[0].r, 0);
+        assert_int_equal(res[0].status, 200);
+        assert_null(res[0].error);
+        assert_int_equal(res[1].r, -EREMOTEIO);
+        assert_int_equal(res[1].status, 500);
+        assert_non_null(strstr(res[1].error, "HTTP 500 from "));
+        assert_int_equal(res[2].r, -ECONNREFUSED);
+        assert_int_equal(res[2].status, 0);
+        upload_results_free(res, 3);
+
+        {
+                _cleanup_json_ json_object *ra = fake_head_requests(&a), *rb = fake_head_requests(&b);
+
+                assert_int_equal(json_object_array_length(ra), 1);
+                assert_int_equal(json_object_array_length(rb), 1);
+                assert_string_equal(json_get_string(json_object_array_get_idx(ra, 0), "body"), report);
+                assert_string_equal(json_get_string(json_object_array_get_idx(rb, 0), "body"), report);
+        }
+        fake_head_stop(&a);
+        fake_head_stop(&b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_url),
@@ -149,6 +225,8 @@ int main(void) {
                 cmocka_unit_test(test_http_errors),
                 cmocka_unit_test(test_transport_error_hides_credentials),
                 cmocka_unit_test(test_https_with_ca_bundle),
+                cmocka_unit_test(test_additional_urls),
+                cmocka_unit_test(test_report_all_in_parallel),
         };
 
         /* The proxy variables are honoured by upload_report: keep this run's off. */

@@ -18,7 +18,7 @@ sys_init_pid=     # the container's systemd (PID 1 inside)
 sys_head_pid=     # tests/fake-ray-head.py
 sys_head_port=
 sys_record=       # the fake head's record: one JSON line per request
-sys_machine="rus-test-$$"
+sys_machine="${RUS_SYSTEM_MACHINE:-rus-test-$$}"
 
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 

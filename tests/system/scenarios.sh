@@ -12,7 +12,7 @@
 SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
            catalog report-run user-disable system-disable ray-tmpdir-dropin ip-allow-list
            sandbox-session-outside sandbox-session-private-tmp sandbox-config-outside
-           sandbox-writes-refused sandbox-writes-api-fs)
+           sandbox-writes-refused sandbox-writes-api-fs transparency fleet)
 
 ID_DECISION=6833ce7bf3874c538289cf1a2b19792a
 ID_REPORT_SENT=ad62f88d10f748c8917867ed07753ec3
@@ -902,4 +902,157 @@ instance_and_generic() {
         c systemctl disable "$INSTANCE.timer" >/dev/null 2>&1
         run_named "$UNIT" success || return 1
         expect_eq "POSTs of the generic unit alone" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1
+
+# SPEC 11 under a real journald: three timer runs across two Ray sessions;
+# history lists exactly those three attempts with payloads byte-identical to
+# what the endpoint received, deletion-request names both session_ids, and
+# fields, the keys of preview and the installed man page agree. A user outside
+# adm/systemd-journal gets the one-line error instead of an empty list.
+scenario_transparency() {
+        local since off closed i
+        # Entries of earlier scenarios are older than this second.
+        since=$(c date '+%Y-%m-%d %H:%M:%S')
+        sleep 1.1
+        off=$(sys_record_lines)
+        sys_make_session >/dev/null || return 1
+        start_unit || { sys_log "run 1 failed: $(cat "$sys_tmp/start.out")"; return 1; }
+        start_unit || { sys_log "run 2 failed: $(cat "$sys_tmp/start.out")"; return 1; }
+        # The second session's dashboard does not answer: its session_id is
+        # the random one kept per session, so the two sessions differ.
+        closed=$(sys_closed_port)
+        sys_dropin 50-second-session "Environment=RAY_USAGE_STATS_DASHBOARD_URL=http://127.0.0.1:$closed" || return 1
+        sleep 1.1 # session names have a resolution of one second
+        sys_make_session >/dev/null || return 1
+        start_unit || { sys_log "run 3 failed: $(cat "$sys_tmp/start.out")"; return 1; }
+
+        # journald files entries asynchronously.
+        for i in $(seq 50); do
+                c ray-usage-stats history --json --since="$since" >"$sys_tmp/history.jsonl" 2>"$sys_tmp/history.err"
+                [ "$(grep -c . "$sys_tmp/history.jsonl")" -ge 3 ] && break
+                sleep 0.1
+        done
+        c ray-usage-stats history --payload --since="$since" >"$sys_tmp/payloads" || return 1
+        sys_requests_after "$off" POST >"$sys_tmp/posts"
+        c ray-usage-stats deletion-request --json >"$sys_tmp/deletion.json" || return 1
+        c ray-usage-stats fields --json >"$sys_tmp/fields.json" || return 1
+        c env RAY_USAGE_STATS_CLOUD_PROBE=0 RAY_USAGE_STATS_REPORT_URL="http://127.0.0.1:$closed/" \
+                ray-usage-stats preview >"$sys_tmp/preview.json" 2>"$sys_tmp/preview.err" ||
+                { sys_log "preview failed: $(cat "$sys_tmp/preview.err")"; return 1; }
+        c sh -c 'zcat -f /usr/local/share/man/man8/ray-usage-stats.8* /usr/share/man/man8/ray-usage-stats.8* 2>/dev/null' \
+                >"$sys_tmp/man.8"
+        py '
+import base64, json, re, sys
+tmp = sys.argv[1]
+bad = []
+h = [json.loads(l) for l in open(tmp + "/history.jsonl") if l.strip()]
+posts = [json.loads(l) for l in open(tmp + "/posts") if l.strip()]
+sent = [base64.b64decode(p["body_b64"]) for p in posts]
+payloads = open(tmp + "/payloads", "rb").read()
+if len(h) != 3:
+    bad.append("history lists %d attempts, expected 3" % len(h))
+if len(sent) != 3:
+    bad.append("the endpoint received %d POSTs, expected 3" % len(sent))
+if payloads != b"".join(s + b"\n" for s in sent):
+    bad.append("history --payload is not byte-identical to the three POSTs")
+ids = [a["session_id"] for a in h]
+if len(set(ids)) != 2 or ids[0] != ids[1]:
+    bad.append("session ids of the attempts: %r" % ids)
+if [a["result"] for a in h] != ["sent"] * 3:
+    bad.append("results: %r" % [a["result"] for a in h])
+d = {s["session_id"] for s in json.load(open(tmp + "/deletion.json"))["sessions"]}
+if not set(ids) <= d:
+    bad.append("deletion-request lists %r, not both of %r" % (sorted(d), sorted(set(ids))))
+names = [f["name"] for f in json.load(open(tmp + "/fields.json"))]
+preview = list(json.load(open(tmp + "/preview.json")).keys())
+man = re.findall(r"^\.It Ic ([a-z_]+) Ta ", open(tmp + "/man.8").read(), re.M)
+if not (names == preview == man) or len(names) != 27:
+    bad.append("fields %r, preview %r and man page %r differ" % (names, preview, man))
+for b in bad:
+    print("    " + b)
+print("    history: %d attempts of sessions %s; deletion-request: %d sessions" % (len(h), sorted(set(ids)), len(d)))
+sys.exit(1 if bad else 0)
+' "$sys_tmp" || return 1
+
+        c_user "$RAY_USER" ray-usage-stats history >"$sys_tmp/user.out" 2>"$sys_tmp/user.err"
+        i=$?
+        expect_eq "history as a user outside adm/systemd-journal: exit status" "$i" 1 || return 1
+        grep -q "adm.*systemd-journal" "$sys_tmp/user.err" ||
+                { sys_log "the error does not name the groups: $(cat "$sys_tmp/user.err")"; return 1; }
+        [ ! -s "$sys_tmp/user.out" ] || { sys_log "an unreadable journal gave a list: $(cat "$sys_tmp/user.out")"; return 1; }
+}
+
+# Fleet audit with systemd's own engine (SPEC 11): systemd-journal-remote
+# listens on loopback, systemd-journal-upload sends it this container's
+# journal (a real timer run) and the journal file of a second head node
+# ("head-b", made here from export format, as journald would have kept it);
+# history and deletion-request --directory on the received files list both
+# machines' reports, with the payload the endpoint received.
+scenario_fleet() {
+        local port off host i b_id=f1ee7b0000000000000000000000000000000000000000000000000b
+        port=$(sys_closed_port)
+        c mkdir -p /var/log/journal/remote || return 1
+        c systemd-run --quiet --collect --unit=rus-journal-remote /lib/systemd/systemd-journal-remote \
+                --listen-http="127.0.0.1:$port" --output=/var/log/journal/remote/ --split-mode=host || return 1
+        for i in $(seq 50); do
+                python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$port" \
+                        2>/dev/null && break
+                sleep 0.1
+        done
+
+        off=$(sys_record_lines)
+        sys_make_session >/dev/null || return 1
+        start_unit || { sys_log "the run failed: $(cat "$sys_tmp/start.out")"; c systemctl stop rus-journal-remote; return 1; }
+        host=$(c hostname)
+
+        py '
+import json, struct, sys
+payload = json.dumps({"schema_version": "0.1", "session_id": sys.argv[2], "seq_number": 0}).encode()
+e = b"".join(l.encode() + b"\n" for l in (
+    "__REALTIME_TIMESTAMP=1795900000000000", "__MONOTONIC_TIMESTAMP=1000",
+    "_BOOT_ID=0123456789abcdef0123456789abcdef", "_MACHINE_ID=b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0",
+    "_HOSTNAME=head-b", "SYSLOG_IDENTIFIER=ray-usage-stats", "MESSAGE_ID=" + sys.argv[3], "PRIORITY=6",
+    "MESSAGE=Usage stats report 0 sent", "RAY_USAGE_STATS_SESSION_ID=" + sys.argv[2], "RAY_USAGE_STATS_SEQ=0",
+    "RAY_USAGE_STATS_URL=https://usage-stats.ray.io/", "RAY_USAGE_STATS_HTTP_STATUS=200",
+    "RAY_USAGE_STATS_SUCCESS=1"))
+e += b"RAY_USAGE_STATS_PAYLOAD\n" + struct.pack("<Q", len(payload)) + payload + b"\n\n"
+open(sys.argv[1], "wb").write(e)
+' "$sys_tmp/head-b.export" "$b_id" "$ID_REPORT_SENT" || return 1
+        c sh -c '/lib/systemd/systemd-journal-remote -o /root/head-b.journal -' <"$sys_tmp/head-b.export" \
+                >"$sys_tmp/jr.log" 2>&1 || { sys_log "journal-remote -o: $(cat "$sys_tmp/jr.log")"; return 1; }
+
+        c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$port" --follow=no \
+                --save-state=/root/upload-a.state >"$sys_tmp/upload.log" 2>&1 &&
+                c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$port" --follow=no \
+                        --file=/root/head-b.journal --save-state=/root/upload-b.state >>"$sys_tmp/upload.log" 2>&1 ||
+                { sys_log "journal-upload failed: $(tail -5 "$sys_tmp/upload.log")"; c systemctl stop rus-journal-remote; return 1; }
+
+        for i in $(seq 50); do
+                c ray-usage-stats history --json --directory=/var/log/journal/remote >"$sys_tmp/fleet.jsonl" 2>&1
+                grep -q '"hostname": "head-b"' "$sys_tmp/fleet.jsonl" && grep -q "\"hostname\": \"$host\"" "$sys_tmp/fleet.jsonl" &&
+                        break
+                sleep 0.1
+        done
+        c ray-usage-stats deletion-request --json --directory=/var/log/journal/remote >"$sys_tmp/fleet-del.json"
+        c systemctl stop rus-journal-remote
+        sys_requests_after "$off" POST >"$sys_tmp/fleet-posts"
+        py '
+import base64, json, sys
+tmp, host, b_id = sys.argv[1:4]
+h = [json.loads(l) for l in open(tmp + "/fleet.jsonl") if l.strip()]
+posts = [json.loads(l) for l in open(tmp + "/fleet-posts") if l.strip()]
+bad = []
+a = [x for x in h if x["hostname"] == host]
+b = [x for x in h if x["hostname"] == "head-b"]
+if len(a) < 1 or len(b) != 1:
+    bad.append("history --directory: %d reports of %s, %d of head-b" % (len(a), host, len(b)))
+elif len(posts) != 1 or a[-1]["payload"] != json.loads(base64.b64decode(posts[0]["body_b64"])):
+    bad.append("the payload of %s in the remote journal is not what the endpoint received" % host)
+d = {s["session_id"] for s in json.load(open(tmp + "/fleet-del.json"))["sessions"]}
+if b_id not in d or not a or a[-1]["session_id"] not in d:
+    bad.append("deletion-request --directory lists %r" % sorted(d))
+for x in bad:
+    print("    " + x)
+print("    remote journal: %d reports of %s, %d of head-b; deletion-request: %d sessions" % (len(a), host, len(b), len(d)))
+sys.exit(1 if bad else 0)
+' "$sys_tmp" "$host" "$b_id"
 }
