@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Attack 4 of the local-attacker issue: whatever answers on the dashboard port
+# sends the largest answers it can. On the old code a 32 MiB JSON array of
+# zeros at /api/jobs/ made `preview` peak at 1.2 GB, which the unit's
+# MemoryMax=128M would have OOM-killed. Now every answer is bounded in bytes
+# (16 MiB for the two listings, 1 MiB for the other routes) and in the size
+# of its JSON tree (the listings parsed one element at a time), so that the
+# worst answer to EVERY route, one after another, keeps the whole run under
+# 64 MiB of peak RSS (half of MemoryMax), with the dashboard's fields null.
+#
+# The hostile answers come from a server the owner check accepts (this
+# test's own user): the bounds must hold even when the Ray user's own
+# dashboard is the hostile party.
+
+. "$(dirname "$0")/report-lib.sh"
+
+LIMIT_KIB=$((64 * 1024))
+HOSTILE=$TEST_TMP/hostile
+mkdir -p "$HOSTILE"
+
+ROUTES=(/api/authentication_mode /usage_stats_enabled /api/version /cluster_id /api/v0/cluster_metadata
+        /api/v0/nodes /api/jobs/ /api/v0/actors /api/v0/placement_groups /api/grafana_health
+        /api/prometheus_health)
+
+# hostile_files KIND: one file per route in $HOSTILE/KIND/.
+#   zeros32: a JSON array of zeros of 32 MiB - 1 (the attack as reported;
+#            one file for every route),
+#   fill: just under each route's byte cap, the shape that costs json-c the
+#         most per byte (empty objects) inside the route's expected envelope,
+#   strings: just under each cap, one long string in the envelope.
+python3 - "$HOSTILE" <<'EOF'
+import os, sys
+base = sys.argv[1]
+MiB = 1024 * 1024
+routes = {"authentication_mode": 1, "usage_stats_enabled": 1, "version": 1, "cluster_id": 1,
+          "cluster_metadata": 1, "nodes": 16, "jobs": 16, "actors": 1, "placement_groups": 1,
+          "grafana_health": 1, "prometheus_health": 1}
+def envelope(route, inner):
+    if route == "jobs":
+        return b"[" + inner + b"]"
+    if route == "nodes":
+        return b'{"result": true, "msg": "", "data": {"result": {"total": 1, "result": [' + inner + b"]}}}"
+    return b'{"result": true, "data": {"result": [' + inner + b"]}}"
+n = (32 * MiB - 1 - 2) // 2
+open(os.path.join(base, "zeros32.json"), "wb").write(b"[" + b"0," * n + b"0]")
+for kind in ("fill", "strings"):
+    os.makedirs(os.path.join(base, kind), exist_ok=True)
+    for route, cap in routes.items():
+        if True:
+            room = cap * MiB - 200
+            if kind == "fill":
+                # One element of the listing that is all empty objects, the worst json-c case.
+                inner = b'{"state": "ALIVE", "status": "RUNNING", "x": [' + b"{}," * (room // 3 - 20) + b"{}]}"
+            else:
+                inner = b'"' + b"a" * (room - 2) + b'"'
+            body = envelope(route, inner)
+        open(os.path.join(base, kind, route + ".json"), "wb").write(body)
+EOF
+
+declare -A FILE_OF=(
+        [/api/authentication_mode]=authentication_mode [/usage_stats_enabled]=usage_stats_enabled
+        [/api/version]=version [/cluster_id]=cluster_id [/api/v0/cluster_metadata]=cluster_metadata
+        [/api/v0/nodes]=nodes [/api/jobs/]=jobs [/api/v0/actors]=actors [/api/v0/placement_groups]=placement_groups
+        [/api/grafana_health]=grafana_health [/api/prometheus_health]=prometheus_health
+)
+for kind in zeros32 fill strings; do
+        args=()
+        for r in "${ROUTES[@]}"; do
+                if [ "$kind" = zeros32 ]; then
+                        args+=(--route "$r=$HOSTILE/zeros32.json")
+                else
+                        args+=(--route "$r=$HOSTILE/$kind/${FILE_OF[$r]}.json")
+                fi
+        done
+        start_head "$kind" --fixtures "$TEST_TMP/no-fixtures" "${args[@]}"
+done
+start_head sink
+start_head nolength --mode huge-nolength
+make_session "$RUS_RAY_DIR" >/dev/null
+
+# peak_rss_preview: `preview` with the peak RSS (KiB) of the process in $T_PEAK.
+peak_rss_preview() {
+        local RUS_WRAP=(python3 -c '
+import resource, subprocess, sys
+rc = subprocess.run(sys.argv[2:]).returncode
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$TEST_TMP/peak")
+        rus preview
+        T_PEAK=$(cat "$TEST_TMP/peak")
+}
+
+case_hostile() { # KIND
+        fresh
+        use_head "$1"
+        export RAY_USAGE_STATS_REPORT_URL=${HEAD_URL[sink]}/report
+        peak_rss_preview
+        info "$1: preview peak RSS $T_PEAK KiB in $T_MS ms"
+        need "exit 0" [ "$RC" -eq 0 ]
+        need "peak RSS $T_PEAK KiB < 64 MiB" [ "$T_PEAK" -lt "$LIMIT_KIB" ]
+        need "every route was asked" [ "$(requests_count GET)" -ge 10 ]
+        need "within the 10 s dashboard phase and more ($T_MS ms)" [ "$T_MS" -lt 15000 ]
+        cp "$T_OUT" "$TEST_TMP/preview.json"
+        pycheck "
+for k in $DASHBOARD_KEYS:
+    eq(J0[k], None, k + ' is null')
+check(J0['session_id'] and len(J0['session_id']) == 36, 'session_id is the fallback UUID')
+tags = J0['extra_usage_tags'] or {}
+check('actor_num_created' not in tags and 'pg_num_created' not in tags, 'no counts from hostile answers')
+" "$TEST_TMP/preview.json"
+}
+t "attack 4: 32 MiB arrays of zeros on every route: fields null, peak RSS < 64 MiB" case_hostile zeros32
+t "attack 4: answers just under every route's byte cap, all empty objects: fields null, peak RSS < 64 MiB" \
+        case_hostile fill
+t "attack 4: answers just under every route's byte cap, one long string each: fields null, peak RSS < 64 MiB" \
+        case_hostile strings
+t "attack 4: 50 MB answers without a length on every route: cut off, fields null, peak RSS < 64 MiB" \
+        case_hostile nolength
+
+t_end
