@@ -166,4 +166,30 @@ case_control_root_dashboard() {
 }
 t "control: a root-owned dashboard on the logged port is asked" case_control_root_dashboard
 
+# The dashboard.log address rule (SPEC 4.2): an address of this host's own
+# means loopback with the LOGGED port (the old code dropped the port and
+# asked 127.0.0.1:8265, here the thief's); any other address is ignored.
+case_own_address() {
+        session_naming "${HEAD_PORT[own]}"
+        sed -i "s/127\.0\.0\.1:${HEAD_PORT[own]}\$/10.1.2.4:${HEAD_PORT[own]}/" "$SESSION_DIR/logs/dashboard.log"
+        need "the log names 10.1.2.4" grep -q "address: 10.1.2.4:${HEAD_PORT[own]}" "$SESSION_DIR/logs/dashboard.log"
+        run_report
+        need "the Ray user's dashboard was asked at the logged port" [ "$(requests_count_of own /api/version)" -eq 1 ]
+        need "8265 was not" [ "$(record_lines "${HEAD_REC[thief8265]}")" -eq 0 ]
+}
+case_other_address() {
+        session_naming "${HEAD_PORT[own]}"
+        sed -i "s/127\.0\.0\.1:${HEAD_PORT[own]}\$/10.9.9.9:${HEAD_PORT[own]}/" "$SESSION_DIR/logs/dashboard.log"
+        run_report
+        need "the logged port was not asked" [ "$(record_lines "${HEAD_REC[own]}")" -eq 0 ]
+        refused thief8265 8265
+}
+if ip addr add 10.1.2.4/32 dev lo 2>/dev/null; then
+        t "dashboard.log naming one of this host's own addresses: loopback with the logged port" case_own_address
+        t "dashboard.log naming an address not this host's: ignored, and the 8265 fallback's foreign owner refused" \
+                case_other_address
+else
+        t_skip "dashboard.log naming this host's own address" "cannot add an address inside the namespace"
+fi
+
 t_end
