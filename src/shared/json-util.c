@@ -125,6 +125,8 @@ static size_t skip_space(const char *buf, size_t size, size_t i) {
 static size_t value_end(const char *buf, size_t size, size_t i) {
         size_t depth = 0;
 
+        if (i >= size)
+                return size;
         do {
                 char c = buf[i];
 

@@ -155,11 +155,11 @@ static void test_streamed_refuses(void **state) {
         static const char *const nodes[] = { "data", "result", "result", NULL };
         static const char *const bad_top[] = {
                 "", " ", "[", "[1,", "[1,]", "[1 2]", "[1]]", "[1] x", "[01]", "['a']", "[\"\\x\"]", "[\"\xc0\xaf\"]",
-                "]", "[,1]", "[nul]", "[{]", "[{\"a\"}]",
+                "]", "[,1]", "[nul]", "[{]", "[{\"a\"}]", "[ ", "[1, ", "[1,",
         };
         static const char *const bad_nodes[] = {
                 "{", "{\"data\"", "{\"data\":", "{\"data\": {\"result\": {\"result\": [1,]}}}", "{\"data\" 1}",
-                "{\"data\": 1,}", "{,}", "{\"data\": 1 \"x\": 2}", "{1: 2}", "{\"data\": {}} {}",
+                "{\"data\": 1,}", "{,}", "{\"data\": {\"result\": {\"result\": [", "{\"data\": {\"result\": {\"result\": [1, ", "{\"data\": 1 \"x\": 2}", "{1: 2}", "{\"data\": {}} {}",
                 /* Two of the path's members: which one json-c would keep is not the one streamed. */
                 "{\"data\": {\"result\": {\"result\": [1]}}, \"data\": {\"result\": {\"result\": [2]}}}",
                 "{\"data\": {\"result\": {\"result\": [1], \"result\": [2]}}}",
