@@ -48,10 +48,9 @@ static void check_reprint(const ProcNetTcpEntry *e, int family) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *text = NULL;
-        ProcNetTcpEntry first = {}, e;
+        ProcNetTcpEntry first = {}, e, found = { .uid = (uid_t) -1 };
         bool have_first = false;
         int family, r;
-        uid_t uid = (uid_t) -1;
         FILE *f;
 
         if (size < 1)
@@ -79,11 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         f = fmemopen(text, strlen(text), "r");
         fuzz_assert(f);
-        r = proc_net_tcp_find(f, family, &first.local, &first.remote, &uid);
+        r = proc_net_tcp_find(f, family, &first.local, &first.remote, &found);
         fclose(f);
         fuzz_assert(r == 1 || r == -EBADMSG || r == -E2BIG);
         if (r == 1)
                 /* The first parsed line's socket, unless an earlier one had the same ends. */
-                fuzz_assert(uid != (uid_t) -1);
+                fuzz_assert(found.uid != (uid_t) -1);
         return 0;
 }

@@ -108,35 +108,38 @@ static int peer_failed(PeerCheck *p, int error, const char *format, ...) {
 static int prereq_callback(void *userdata, char *peer_ip, char *local_ip, int peer_port, int local_port) {
         PeerCheck *p = userdata;
         TcpEndpoint ours, theirs;
-        uid_t uid = (uid_t) -1;
-        int r;
+        TcpPeer peer = {};
+        int r = -ESRCH;
 
         if (tcp_endpoint_from_string(peer_ip, peer_port, &theirs) < 0 ||
             tcp_endpoint_from_string(local_ip, local_port, &ours) < 0)
                 return peer_failed(p, -EPERM, "Refusing to send to %s port %d: the connection's addresses are unknown",
                                    peer_ip, peer_port);
 
-        /* The listener's side of a fresh loopback connection is listed as soon
-         * as the SYN arrives; only with SYN cookies does it wait for our ACK,
-         * which the kernel handles within microseconds. */
-        for (int attempt = 0; attempt < 5; attempt++) {
-                r = tcp_peer_owner("/proc/net", &ours, &theirs, &uid);
-                if (r != -ESRCH)
+        /* The server's end of a fresh connection is half-open (SYN_RECV, no
+         * owner yet) until the kernel has handled our ACK, a matter of
+         * microseconds on loopback. */
+        for (int attempt = 0; attempt < 10; attempt++) {
+                r = tcp_peer(&ours, &theirs, &peer);
+                if (r < 0 ? r != -ESRCH : peer.state != TCP_STATE_SYN_RECV)
                         break;
-                (void) nanosleep(&(struct timespec) { .tv_nsec = 2 * 1000 * 1000 }, NULL);
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 1000 * 1000 }, NULL);
         }
         if (r == -ESRCH)
                 return peer_failed(p, -EPERM,
                                    "Refusing to send to %s port %d: no local socket owns that end of the "
                                    "connection (not a process of this machine)", peer_ip, peer_port);
         if (r < 0)
-                return peer_failed(p, -EPERM,
-                                   "Refusing to send to %s port %d: cannot find who owns it in /proc/net/tcp: %s",
+                return peer_failed(p, -EPERM, "Refusing to send to %s port %d: cannot find who owns it: %s",
                                    peer_ip, peer_port, strerror(-r));
-        if (uid != 0 && uid != p->req->peer_owner)
+        if (peer.state != TCP_STATE_ESTABLISHED)
+                return peer_failed(p, -EPERM,
+                                   "Refusing to send to %s port %d: its end of the connection is not established "
+                                   "(TCP state %u)", peer_ip, peer_port, peer.state);
+        if (peer.uid != 0 && peer.uid != p->req->peer_owner)
                 return peer_failed(p, -EPERM,
                                    "Refusing to send to %s port %d: it is owned by uid %u, not by the Ray user "
-                                   "(uid %u) or root", peer_ip, peer_port, (unsigned) uid,
+                                   "(uid %u) or root", peer_ip, peer_port, (unsigned) peer.uid,
                                    (unsigned) p->req->peer_owner);
         return CURL_PREREQFUNC_OK;
 }

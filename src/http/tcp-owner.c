@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 
 #include "http/tcp-owner.h"
@@ -114,14 +117,15 @@ static bool endpoint_equal(const TcpEndpoint *a, const TcpEndpoint *b) {
                memcmp(a->addr, b->addr, a->family == AF_INET6 ? 16 : 4) == 0;
 }
 
-int proc_net_tcp_find(FILE *f, int family, const TcpEndpoint *local, const TcpEndpoint *remote, uid_t *ret_uid) {
+int proc_net_tcp_find(FILE *f, int family, const TcpEndpoint *local, const TcpEndpoint *remote,
+                      ProcNetTcpEntry *ret) {
         char line[LINE_MAX_BYTES + 2];
         size_t lines = 0;
 
         assert(f);
         assert(local);
         assert(remote);
-        assert(ret_uid);
+        assert(ret);
 
         while (fgets(line, sizeof line, f)) {
                 size_t len = strlen(line);
@@ -138,7 +142,7 @@ int proc_net_tcp_find(FILE *f, int family, const TcpEndpoint *local, const TcpEn
                 if (proc_net_tcp_parse_line(line, len, family, &e) < 0)
                         return -EBADMSG;
                 if (endpoint_equal(&e.local, local) && endpoint_equal(&e.remote, remote)) {
-                        *ret_uid = e.uid;
+                        *ret = e;
                         return 1;
                 }
         }
@@ -146,7 +150,7 @@ int proc_net_tcp_find(FILE *f, int family, const TcpEndpoint *local, const TcpEn
 }
 
 static int find_in(const char *proc_net, const char *name, int family, const TcpEndpoint *local,
-                   const TcpEndpoint *remote, uid_t *ret_uid) {
+                   const TcpEndpoint *remote, ProcNetTcpEntry *ret) {
         _cleanup_fclose_ FILE *f = NULL;
         char path[512];
 
@@ -154,7 +158,7 @@ static int find_in(const char *proc_net, const char *name, int family, const Tcp
         f = fopen(path, "re");
         if (!f)
                 return negative_errno();
-        return proc_net_tcp_find(f, family, local, remote, ret_uid);
+        return proc_net_tcp_find(f, family, local, remote, ret);
 }
 
 static TcpEndpoint v4_mapped(const TcpEndpoint *e) {
@@ -165,31 +169,126 @@ static TcpEndpoint v4_mapped(const TcpEndpoint *e) {
         return m;
 }
 
-int tcp_peer_owner(const char *proc_net, const TcpEndpoint *ours, const TcpEndpoint *theirs, uid_t *ret_uid) {
+int tcp_peer_from_proc(const char *proc_net, const TcpEndpoint *ours, const TcpEndpoint *theirs, TcpPeer *ret) {
+        ProcNetTcpEntry e;
         int r;
 
         assert(proc_net);
         assert(ours);
         assert(theirs);
-        assert(ret_uid);
+        assert(ret);
 
         if (ours->family != theirs->family)
                 return -EINVAL;
         if (ours->family == AF_INET6)
-                r = find_in(proc_net, "tcp6", AF_INET6, theirs, ours, ret_uid);
+                r = find_in(proc_net, "tcp6", AF_INET6, theirs, ours, &e);
         else {
                 TcpEndpoint mapped_ours = v4_mapped(ours), mapped_theirs = v4_mapped(theirs);
 
-                r = find_in(proc_net, "tcp", AF_INET, theirs, ours, ret_uid);
+                r = find_in(proc_net, "tcp", AF_INET, theirs, ours, &e);
                 /* A kernel without IPv6 has no tcp6: nothing more to look at. */
                 if (r == 0)
-                        r = find_in(proc_net, "tcp6", AF_INET6, &mapped_theirs, &mapped_ours, ret_uid);
+                        r = find_in(proc_net, "tcp6", AF_INET6, &mapped_theirs, &mapped_ours, &e);
                 if (r == -ENOENT)
                         r = 0;
         }
         if (r < 0)
                 return r;
-        return r > 0 ? 0 : -ESRCH;
+        if (r == 0)
+                return -ESRCH;
+        /* /proc lists a half-open connection with its listener's uid, a closed
+         * one with 0: only an established end's uid is its process's. */
+        *ret = (TcpPeer) { .state = e.state, .uid = e.state == TCP_STATE_ESTABLISHED ? e.uid : 0 };
+        return 0;
+}
+
+int tcp_peer_from_netlink(const TcpEndpoint *ours, const TcpEndpoint *theirs, TcpPeer *ret) {
+        struct {
+                struct nlmsghdr nlh;
+                struct inet_diag_req_v2 r;
+        } req = {
+                .nlh = {
+                        .nlmsg_len = sizeof req,
+                        .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                        .nlmsg_flags = NLM_F_REQUEST,
+                        .nlmsg_seq = 1,
+                },
+                .r = {
+                        .sdiag_family = (uint8_t) theirs->family,
+                        .sdiag_protocol = IPPROTO_TCP,
+                        .idiag_states = ~0U,
+                        .id = {
+                                .idiag_sport = htons(theirs->port),
+                                .idiag_dport = htons(ours->port),
+                                .idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
+                        },
+                },
+        };
+        union {
+                struct nlmsghdr nlh;
+                uint8_t bytes[4096];
+        } answer;
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        size_t addr_len = theirs->family == AF_INET6 ? 16 : 4;
+        _cleanup_close_ int fd = -1;
+        const struct inet_diag_msg *m;
+        ssize_t n;
+
+        assert(ours);
+        assert(theirs);
+        assert(ret);
+
+        if (ours->family != theirs->family)
+                return -EINVAL;
+        memcpy(req.r.id.idiag_src, theirs->addr, addr_len);
+        memcpy(req.r.id.idiag_dst, ours->addr, addr_len);
+
+        fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+        if (fd < 0)
+                return negative_errno();
+        if (sendto(fd, &req, sizeof req, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
+                return negative_errno();
+        do
+                n = recv(fd, &answer, sizeof answer, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+
+        if ((size_t) n < sizeof(struct nlmsghdr) || answer.nlh.nlmsg_len > (size_t) n ||
+            answer.nlh.nlmsg_len < sizeof(struct nlmsghdr))
+                return -EBADMSG;
+        if (answer.nlh.nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(&answer.nlh);
+
+                if (answer.nlh.nlmsg_len < NLMSG_LENGTH(sizeof *e) || e->error >= 0)
+                        return -EBADMSG;
+                /* No such socket; or no tcp_diag in this kernel, for the fallback. */
+                return e->error == -ENOENT ? -ESRCH : e->error;
+        }
+        if (answer.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY || answer.nlh.nlmsg_len < NLMSG_LENGTH(sizeof *m))
+                return -EBADMSG;
+        m = NLMSG_DATA(&answer.nlh);
+        /* Without an exact match the kernel answers with the listener on that
+         * port: not the connection's other end. */
+        if (m->id.idiag_sport != req.r.id.idiag_sport || m->id.idiag_dport != req.r.id.idiag_dport ||
+            memcmp(m->id.idiag_src, theirs->addr, addr_len) != 0 ||
+            memcmp(m->id.idiag_dst, ours->addr, addr_len) != 0)
+                return -ESRCH;
+        /* A request socket (SYN_RECV) or a time-wait one reports uid 0. */
+        *ret = (TcpPeer) {
+                .state = m->idiag_state,
+                .uid = m->idiag_state == TCP_STATE_ESTABLISHED ? m->idiag_uid : 0,
+        };
+        return 0;
+}
+
+int tcp_peer(const TcpEndpoint *ours, const TcpEndpoint *theirs, TcpPeer *ret) {
+        int r;
+
+        r = tcp_peer_from_netlink(ours, theirs, ret);
+        if (r >= 0 || r == -ESRCH || r == -EBADMSG || r == -EINVAL)
+                return r;
+        return tcp_peer_from_proc("/proc/net", ours, theirs, ret);
 }
 
 int tcp_endpoint_from_string(const char *ip, int port, TcpEndpoint *ret) {

@@ -79,11 +79,14 @@ static void test_parse_line_refuses(void **state) {
 static int find_text(const char *text, int family, const TcpEndpoint *local, const TcpEndpoint *remote,
                      uid_t *uid) {
         FILE *f = fmemopen((void *) text, strlen(text), "r");
+        ProcNetTcpEntry e;
         int r;
 
         assert_non_null(f);
-        r = proc_net_tcp_find(f, family, local, remote, uid);
+        r = proc_net_tcp_find(f, family, local, remote, &e);
         fclose(f);
+        if (r > 0)
+                *uid = e.uid;
         return r;
 }
 
@@ -113,20 +116,28 @@ static void test_find(void **state) {
 /* A dual-stack listener's connections from 127.0.0.1 are in tcp6, v4-mapped. */
 static void test_peer_owner_mapped(void **state) {
         char dir[] = "/tmp/rus-proc-net-XXXXXX", path[64];
-        TcpEndpoint dash = v4("127.0.0.1", 8265), us = v4("127.0.0.1", 40001), us4 = v4("127.0.0.1", 40000);
-        uid_t uid = 7;
+        TcpEndpoint dash = v4("127.0.0.1", 8265), us = v4("127.0.0.1", 40001), us4 = v4("127.0.0.1", 40000),
+                    listener = v4("0.0.0.0", 8265), nobody = v4("0.0.0.0", 0);
+        TcpPeer peer;
 
         assert_non_null(mkdtemp(dir));
         snprintf(path, sizeof path, "%s/tcp", dir);
-        assert_int_equal(write_file_atomic(path, HEADER4 LINE4 "\n", strlen(HEADER4 LINE4 "\n"), 0644), 0);
+        assert_int_equal(write_file_atomic(path, HEADER4 LISTEN4 "\n" LINE4 "\n",
+                                           strlen(HEADER4 LISTEN4 "\n" LINE4 "\n"), 0644),
+                         0);
         snprintf(path, sizeof path, "%s/tcp6", dir);
         assert_int_equal(write_file_atomic(path, HEADER6 LINE6 "\n", strlen(HEADER6 LINE6 "\n"), 0644), 0);
 
-        assert_int_equal(tcp_peer_owner(dir, &us, &dash, &uid), 0);
-        assert_int_equal(uid, 1002);
-        assert_int_equal(tcp_peer_owner(dir, &us4, &dash, &uid), 0);
-        assert_int_equal(uid, 1001);
-        assert_int_equal(tcp_peer_owner(dir, &dash, &us, &uid), -ESRCH);
+        assert_int_equal(tcp_peer_from_proc(dir, &us, &dash, &peer), 0);
+        assert_int_equal(peer.uid, 1002);
+        assert_int_equal(peer.state, TCP_STATE_ESTABLISHED);
+        assert_int_equal(tcp_peer_from_proc(dir, &us4, &dash, &peer), 0);
+        assert_int_equal(peer.uid, 1001);
+        assert_int_equal(tcp_peer_from_proc(dir, &dash, &us, &peer), -ESRCH);
+        /* Only an established end has an owner that counts: the listener's line says uid 0. */
+        assert_int_equal(tcp_peer_from_proc(dir, &nobody, &listener, &peer), 0);
+        assert_int_equal(peer.state, 0x0a);
+        assert_int_equal(peer.uid, 0);
 
         assert_int_equal(unlink(path), 0);
         snprintf(path, sizeof path, "%s/tcp", dir);
@@ -151,6 +162,25 @@ static TcpEndpoint endpoint_of(const struct sockaddr_storage *ss) {
         return e;
 }
 
+/* Both ways of asking the kernel agree (netlink may be missing here, then only /proc). */
+static void check_peer(const TcpEndpoint *ours, const TcpEndpoint *theirs, uid_t uid) {
+        TcpPeer p = {};
+        int r;
+
+        assert_int_equal(tcp_peer_from_proc("/proc/net", ours, theirs, &p), 0);
+        assert_int_equal(p.state, TCP_STATE_ESTABLISHED);
+        assert_int_equal(p.uid, uid);
+        p = (TcpPeer) {};
+        r = tcp_peer_from_netlink(ours, theirs, &p);
+        if (r == -EAFNOSUPPORT || r == -EPROTONOSUPPORT || r == -EPERM)
+                return;
+        assert_int_equal(r, 0);
+        assert_int_equal(p.state, TCP_STATE_ESTABLISHED);
+        assert_int_equal(p.uid, uid);
+        assert_int_equal(tcp_peer(ours, theirs, &p), 0);
+        assert_int_equal(p.uid, uid);
+}
+
 /* The real thing: a connection to a listener of ours is ours, before and
  * after accept(); the listener alone is no peer. */
 static void test_peer_owner_real(void **state) {
@@ -159,7 +189,7 @@ static void test_peer_owner_real(void **state) {
         socklen_t len = sizeof sa;
         _cleanup_close_ int l = -1, c = -1, a = -1;
         TcpEndpoint ours, peer;
-        uid_t uid = (uid_t) -1;
+        TcpPeer p;
 
         l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         assert_true(l >= 0);
@@ -177,16 +207,14 @@ static void test_peer_owner_real(void **state) {
         ours = endpoint_of(&mine);
         peer = endpoint_of(&theirs);
 
-        assert_int_equal(tcp_peer_owner("/proc/net", &ours, &peer, &uid), 0);
-        assert_int_equal(uid, geteuid());
+        check_peer(&ours, &peer, geteuid());
         a = accept(l, NULL, NULL);
         assert_true(a >= 0);
-        uid = (uid_t) -1;
-        assert_int_equal(tcp_peer_owner("/proc/net", &ours, &peer, &uid), 0);
-        assert_int_equal(uid, geteuid());
+        check_peer(&ours, &peer, geteuid());
 
         /* Nothing is connected from the listener's own address. */
-        assert_int_equal(tcp_peer_owner("/proc/net", &peer, &peer, &uid), -ESRCH);
+        assert_int_equal(tcp_peer_from_proc("/proc/net", &peer, &peer, &p), -ESRCH);
+        assert_int_equal(tcp_peer(&peer, &peer, &p), -ESRCH);
 }
 
 static void test_endpoint_from_string(void **state) {
