@@ -6,19 +6,15 @@
 
 static bool utf8_is_valid(const char *s, size_t size);
 
-int json_parse_strict(const char *buf, size_t size, json_object **ret) {
+/* One value at the start of buf[0..size), nested at most depth deep: 0,
+ * *ret (NULL for "null") and *ret_end, where it ended; -EBADMSG or -ENOMEM. */
+static int parse_value(const char *buf, size_t size, int depth, json_object **ret, size_t *ret_end) {
         struct json_tokener *tok;
         json_object *o;
         enum json_tokener_error err;
         size_t parsed;
 
-        assert(buf || size == 0);
-        assert(ret);
-
-        if (size > INT32_MAX)
-                return -EFBIG;
-
-        tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+        tok = json_tokener_new_ex(depth);
         if (!tok)
                 return -ENOMEM;
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -33,10 +29,32 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
                 err = json_tokener_get_error(tok);
         }
         json_tokener_free(tok);
+        if (err != json_tokener_success) {
+                json_object_put(o);
+                return -EBADMSG;
+        }
+        *ret = o;
+        *ret_end = parsed;
+        return 0;
+}
 
+int json_parse_strict(const char *buf, size_t size, json_object **ret) {
+        json_object *o;
+        size_t parsed;
+        int r;
+
+        assert(buf || size == 0);
+        assert(ret);
+
+        if (size > INT32_MAX)
+                return -EFBIG;
+
+        r = parse_value(buf, size, JSON_MAX_DEPTH, &o, &parsed);
+        if (r < 0)
+                return r;
         /* json-c's own check lets overlong forms, surrogates and code points
          * past U+10FFFF through, which json_dump_python() would then replace. */
-        if (err != json_tokener_success || !utf8_is_valid(buf, size)) {
+        if (!utf8_is_valid(buf, size)) {
                 json_object_put(o);
                 return -EBADMSG;
         }
@@ -63,8 +81,19 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
 #define COST_DOUBLE 112U
 #define COST_SCALAR 80U
 
+static bool is_space(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A switch rather than strchr(): this runs for every byte of a listing. */
 static bool is_delimiter(char c) {
-        return c == 0 || strchr(" \t\r\n,:[]{}\"", c);
+        switch (c) {
+        case 0: case ' ': case '\t': case '\r': case '\n': case ',': case ':': case '[': case ']': case '{':
+        case '}': case '"':
+                return true;
+        default:
+                return false;
+        }
 }
 
 size_t json_tree_cost(const char *buf, size_t size) {
@@ -83,7 +112,7 @@ size_t json_tree_cost(const char *buf, size_t size) {
                         len = (i < size ? i : size) - start;
                         if (len > longest)
                                 longest = len;
-                        for (j = i + 1; j < size && strchr(" \t\r\n", buf[j]) && buf[j]; j++)
+                        for (j = i + 1; j < size && is_space(buf[j]); j++)
                                 ;
                         cost += (j < size && buf[j] == ':' ? COST_KEY : COST_STRING) + len;
                 } else if (c == '{')
@@ -95,7 +124,7 @@ size_t json_tree_cost(const char *buf, size_t size) {
                         bool fraction = false;
 
                         for (; i < size && !is_delimiter(buf[i]); i++)
-                                fraction = fraction || strchr(".eE", buf[i]);
+                                fraction = fraction || buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E';
                         fraction = fraction && (c == '-' || (c >= '0' && c <= '9'));
                         i--;
                         cost += fraction ? COST_DOUBLE : COST_SCALAR;
@@ -115,7 +144,7 @@ int json_parse_bounded(const char *buf, size_t size, size_t max_cost, json_objec
 }
 
 static size_t skip_space(const char *buf, size_t size, size_t i) {
-        while (i < size && buf[i] && strchr(" \t\r\n", buf[i]))
+        while (i < size && is_space(buf[i]))
                 i++;
         return i;
 }
@@ -158,26 +187,16 @@ static size_t value_end(const char *buf, size_t size, size_t i) {
 
 /* Parses exactly the slice buf[start..end) as one value, nested at most depth deep. */
 static int parse_slice(const char *buf, size_t start, size_t end, int depth, json_object **ret) {
-        struct json_tokener *tok;
         json_object *o;
-        enum json_tokener_error err;
         size_t parsed;
+        int r;
 
         if (start >= end || depth < 1)
                 return -EBADMSG;
-        tok = json_tokener_new_ex(depth);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        o = json_tokener_parse_ex(tok, buf + start, (int) (end - start));
-        err = json_tokener_get_error(tok);
-        parsed = json_tokener_get_parse_end(tok);
-        if (err == json_tokener_continue) {
-                o = json_tokener_parse_ex(tok, "", 1);
-                err = json_tokener_get_error(tok);
-        }
-        json_tokener_free(tok);
-        if (err != json_tokener_success || parsed != end - start) {
+        r = parse_value(buf + start, end - start, depth, &o, &parsed);
+        if (r < 0)
+                return r;
+        if (parsed != end - start) {
                 json_object_put(o);
                 return -EBADMSG;
         }
