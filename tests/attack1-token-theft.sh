@@ -16,12 +16,7 @@
 # Needs root (useradd, setpriv). Runs in a private network namespace with only
 # a loopback interface, where 8265 is free and nothing can leave the machine.
 
-if [ "$(id -u)" = 0 ] && [ -z "${RUS_IN_NETNS:-}" ] && command -v unshare >/dev/null &&
-        command -v ip >/dev/null && unshare --net true 2>/dev/null; then
-        export RUS_IN_NETNS=1
-        exec unshare --net -- /bin/bash -c 'ip link set lo up && exec /bin/bash "$0" "$@"' "$0" "$@"
-fi
-
+. "$(dirname "$0")/private-netns.sh"
 . "$(dirname "$0")/report-lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
@@ -39,35 +34,11 @@ echo "$TOKEN" >"$TEST_TMP/rayhome/.ray/auth_token"
 chmod 0600 "$TEST_TMP/rayhome/.ray/auth_token"
 chown -R "$RAYU:" "$TEST_TMP/rayhome"
 
-# start_head_as USER NAME [--port N] ARGS...: a fake head run by USER (its
-# record and port files in a directory of USER's), remembered as NAME.
-start_head_as() {
-        local user=$1 name=$2 dir=$TEST_TMP/head-$2 i pid
-        shift 2
-        mkdir -p "$dir"
-        chown "$user:" "$dir"
-        # /usr/bin/python3: a python3 found on root's PATH may live in root's home.
-        as_user "$user" /usr/bin/python3 "$TESTS_DIR/fake-ray-head.py" --port-file "$dir/port" --record "$dir/record.jsonl" \
-                --fixtures "$FIXTURES/basic" "$@" >"$dir/log" 2>&1 &
-        pid=$!
-        at_exit _rus_stop_pid "$pid"
-        for i in $(seq 100); do
-                [ -s "$dir/port" ] && break
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-        done
-        [ -s "$dir/port" ] || fail "the fake head of $user did not start: $(cat "$dir/log")"
-        HEAD_PORT[$name]=$(cat "$dir/port")
-        HEAD_URL[$name]=http://127.0.0.1:${HEAD_PORT[$name]}
-        HEAD_REC[$name]=$dir/record.jsonl
-        touch "$dir/record.jsonl"
-}
-
 # The thief answers like a Ray head with token auth on, on a port of its own and on 8265.
-start_head_as "$EVIL" thief --port 0 --token anything
-start_head_as "$EVIL" thief8265 --port 8265 --token anything
+FAKE_HEAD_USER=$EVIL start_head thief --token anything
+FAKE_HEAD_USER=$EVIL start_head thief8265 --port 8265 --token anything
 # The Ray user's own dashboard, for the control case.
-start_head_as "$RAYU" own --port 0 --token "$TOKEN"
+FAKE_HEAD_USER=$RAYU start_head own --token "$TOKEN"
 start_head sink
 start_head rootdash
 

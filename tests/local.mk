@@ -4,6 +4,7 @@ dist_check_DATA += \
 	tests/lib.sh \
 	tests/fake-ray-head.py \
 	tests/make-nodes-fixture.py \
+	tests/make-hostile-answers.py \
 	tests/fixtures/README.md \
 	tests/fixtures/basic/actors.json \
 	tests/fixtures/basic/api_version.json \
@@ -59,7 +60,7 @@ SHELL_TESTS = \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
-dist_check_DATA += tests/report-lib.sh
+dist_check_DATA += tests/report-lib.sh tests/private-netns.sh
 dist_check_DATA += tests/faultinject.c
 dist_check_DATA += \
 	tests/fixtures/odd-values/README.md \
