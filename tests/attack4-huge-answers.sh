@@ -25,61 +25,9 @@ fi
 HOSTILE=$TEST_TMP/hostile
 mkdir -p "$HOSTILE"
 
-ROUTES=(/api/authentication_mode /usage_stats_enabled /api/version /cluster_id /api/v0/cluster_metadata
-        /api/v0/nodes /api/jobs/ /api/v0/actors /api/v0/placement_groups /api/grafana_health
-        /api/prometheus_health)
-
-# hostile_files KIND: one file per route in $HOSTILE/KIND/.
-#   zeros32: a JSON array of zeros of 32 MiB - 1 (the attack as reported;
-#            one file for every route),
-#   fill: just under each route's byte cap, the shape that costs json-c the
-#         most per byte (empty objects) inside the route's expected envelope,
-#   strings: just under each cap, one long string in the envelope.
-python3 - "$HOSTILE" <<'EOF'
-import os, sys
-base = sys.argv[1]
-MiB = 1024 * 1024
-routes = {"authentication_mode": 1, "usage_stats_enabled": 1, "version": 1, "cluster_id": 1,
-          "cluster_metadata": 1, "nodes": 16, "jobs": 16, "actors": 1, "placement_groups": 1,
-          "grafana_health": 1, "prometheus_health": 1}
-def envelope(route, inner):
-    if route == "jobs":
-        return b"[" + inner + b"]"
-    if route == "nodes":
-        return b'{"result": true, "msg": "", "data": {"result": {"total": 1, "result": [' + inner + b"]}}}"
-    return b'{"result": true, "data": {"result": [' + inner + b"]}}"
-n = (32 * MiB - 1 - 2) // 2
-open(os.path.join(base, "zeros32.json"), "wb").write(b"[" + b"0," * n + b"0]")
-for kind in ("fill", "strings"):
-    os.makedirs(os.path.join(base, kind), exist_ok=True)
-    for route, cap in routes.items():
-        if True:
-            room = cap * MiB - 200
-            if kind == "fill":
-                # One element of the listing that is all empty objects, the worst json-c case.
-                inner = b'{"state": "ALIVE", "status": "RUNNING", "x": [' + b"{}," * (room // 3 - 20) + b"{}]}"
-            else:
-                inner = b'"' + b"a" * (room - 2) + b'"'
-            body = envelope(route, inner)
-        open(os.path.join(base, kind, route + ".json"), "wb").write(body)
-EOF
-
-declare -A FILE_OF=(
-        [/api/authentication_mode]=authentication_mode [/usage_stats_enabled]=usage_stats_enabled
-        [/api/version]=version [/cluster_id]=cluster_id [/api/v0/cluster_metadata]=cluster_metadata
-        [/api/v0/nodes]=nodes [/api/jobs/]=jobs [/api/v0/actors]=actors [/api/v0/placement_groups]=placement_groups
-        [/api/grafana_health]=grafana_health [/api/prometheus_health]=prometheus_health
-)
+python3 "$TESTS_DIR/make-hostile-answers.py" "$HOSTILE" || fail "cannot write the hostile answers"
 for kind in zeros32 fill strings; do
-        args=()
-        for r in "${ROUTES[@]}"; do
-                if [ "$kind" = zeros32 ]; then
-                        args+=(--route "$r=$HOSTILE/zeros32.json")
-                else
-                        args+=(--route "$r=$HOSTILE/$kind/${FILE_OF[$r]}.json")
-                fi
-        done
-        start_head "$kind" --fixtures "$TEST_TMP/no-fixtures" "${args[@]}"
+        start_head "$kind" --fixtures "$HOSTILE/$kind"
 done
 start_head sink
 start_head nolength --mode huge-nolength
