@@ -37,8 +37,8 @@ static void check_reprint(const ProcNetTcpEntry *e, int family) {
 
         format_endpoint(local, sizeof local, &e->local);
         format_endpoint(remote, sizeof remote, &e->remote);
-        n = snprintf(line, sizeof line, "%4d: %s %s %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu", 7, local, remote,
-                     e->state, 0, 0, 0, 0UL, 0, (unsigned) e->uid, 0, 12345UL);
+        n = snprintf(line, sizeof line, "%4d: %s %s %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu", 7, local,
+                     remote, e->state, 0, 0, 0, 0UL, 0, (unsigned) e->uid, 0, 12345UL);
         fuzz_assert(n > 0 && (size_t) n < sizeof line);
         fuzz_assert(proc_net_tcp_parse_line(line, (size_t) n, family, &again) == 0);
         fuzz_assert(memcmp(&again.local, &e->local, sizeof e->local) == 0);

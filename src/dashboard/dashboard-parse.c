@@ -309,8 +309,8 @@ static int add_node(json_object *row, void *userdata) {
 }
 
 /* Parses a listing's answer one element at a time (json_parse_streamed()). */
-static int parse_listing(const char *body, size_t size, const char *const *path, JsonElementFunc f, void *userdata,
-                         json_object **ret) {
+static int parse_listing(const char *body, size_t size, const char *const *path, JsonElementFunc f,
+                         void *userdata, json_object **ret) {
         int r;
 
         r = json_parse_streamed(body, size, path, DASHBOARD_MAX_TREE, f, userdata, ret);

@@ -321,8 +321,8 @@ int dashboard_cluster_opted_out(DashboardClient *c) {
         if (r < 0)
                 return r;
         /* 404 is an older Ray without the route; it does not opt out. */
-        r = call(c, "/usage_stats_enabled", "/usage_stats_enabled", false, true, DASHBOARD_MAX_SMALL_RESPONSE,
-                 parse_usage_stats_enabled, &enabled);
+        r = call(c, "/usage_stats_enabled", "/usage_stats_enabled", false, true,
+                 DASHBOARD_MAX_SMALL_RESPONSE, parse_usage_stats_enabled, &enabled);
         if (r < 0)
                 return r;
         return r > 0 && !enabled;

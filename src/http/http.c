@@ -113,7 +113,8 @@ static int prereq_callback(void *userdata, char *peer_ip, char *local_ip, int pe
 
         if (tcp_endpoint_from_string(peer_ip, peer_port, &theirs) < 0 ||
             tcp_endpoint_from_string(local_ip, local_port, &ours) < 0)
-                return peer_failed(p, -EPERM, "Refusing to send to %s port %d: the connection's addresses are unknown",
+                return peer_failed(p, -EPERM,
+                                   "Refusing to send to %s port %d: the connection's addresses are unknown",
                                    peer_ip, peer_port);
 
         /* The server's end of a fresh connection is half-open (SYN_RECV, no
@@ -134,12 +135,12 @@ static int prereq_callback(void *userdata, char *peer_ip, char *local_ip, int pe
                                    peer_ip, peer_port, strerror(-r));
         if (peer.state != TCP_STATE_ESTABLISHED)
                 return peer_failed(p, -EPERM,
-                                   "Refusing to send to %s port %d: its end of the connection is not established "
-                                   "(TCP state %u)", peer_ip, peer_port, peer.state);
+                                   "Refusing to send to %s port %d: its end of the connection is not "
+                                   "established (TCP state %u)", peer_ip, peer_port, peer.state);
         if (peer.uid != 0 && peer.uid != p->req->peer_owner)
                 return peer_failed(p, -EPERM,
-                                   "Refusing to send to %s port %d: it is owned by uid %u, not by the Ray user "
-                                   "(uid %u) or root", peer_ip, peer_port, (unsigned) peer.uid,
+                                   "Refusing to send to %s port %d: it is owned by uid %u, not by the Ray "
+                                   "user (uid %u) or root", peer_ip, peer_port, (unsigned) peer.uid,
                                    (unsigned) p->req->peer_owner);
         return CURL_PREREQFUNC_OK;
 }
@@ -303,8 +304,9 @@ int http_request(const HttpRequest *req, HttpResponse *ret) {
                         /* The name only: the value may be a token. */
                         if (name_len == 0 || name_len > 64)
                                 return fail(ret, -EINVAL, "Refusing a request header without a valid name");
-                        snprintf(msg, sizeof msg, "Refusing request header \"%.*s\": its value has a line break "
-                                 "or control character", (int) name_len, *hdr);
+                        snprintf(msg, sizeof msg,
+                                 "Refusing request header \"%.*s\": its value has a line break or control "
+                                 "character", (int) name_len, *hdr);
                         return fail(ret, -EINVAL, msg);
                 }
                 l = sym_curl_slist_append(headers, *hdr);

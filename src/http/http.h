@@ -43,9 +43,11 @@ typedef struct HttpResponse {
  * (-ECONNREFUSED when the connection failed, -ETIMEDOUT when the connect or
  * the whole-exchange deadline passed, -EFBIG for a body over max_response,
  * announced or not, -EPROTO for TLS/verification failures, -EBADMSG for a
- * malformed response, -EPERM when check_peer_owner refused the peer, -EIO
- * when the connection closed early and for the rest) with ret->error describing it in one line; ret->status is set when a
- * status line arrived. Always fills *ret; free with http_response_done(). */
+ * malformed response or one whose header is over 64 KiB, -EINVAL for a
+ * request header with a line break, -EPERM when check_peer_owner refused
+ * the peer, -EIO when the connection closed early and for the rest) with
+ * ret->error describing it in one line; ret->status is set when a status
+ * line arrived. Always fills *ret; free with http_response_done(). */
 int http_request(const HttpRequest *req, HttpResponse *ret);
 void http_response_done(HttpResponse *r);
 

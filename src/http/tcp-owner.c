@@ -169,7 +169,8 @@ static TcpEndpoint v4_mapped(const TcpEndpoint *e) {
         return m;
 }
 
-int tcp_peer_from_proc(const char *proc_net, const TcpEndpoint *ours, const TcpEndpoint *theirs, TcpPeer *ret) {
+int tcp_peer_from_proc(const char *proc_net, const TcpEndpoint *ours, const TcpEndpoint *theirs,
+                       TcpPeer *ret) {
         ProcNetTcpEntry e;
         int r;
 

@@ -33,7 +33,7 @@ typedef struct TcpEndpoint {
 
 typedef struct ProcNetTcpEntry {
         TcpEndpoint local, remote;
-        unsigned state;       /* the kernel's TCP_* number (1 ESTABLISHED, 3 SYN_RECV, 6 TIME_WAIT, 10 LISTEN) */
+        unsigned state;       /* the kernel's TCP_* (1 ESTABLISHED, 3 SYN_RECV, 6 TIME_WAIT, 10 LISTEN) */
         uid_t uid;
 } ProcNetTcpEntry;
 
@@ -62,7 +62,8 @@ int proc_net_tcp_find(FILE *f, int family, const TcpEndpoint *local, const TcpEn
  * <proc_net>/tcp6. proc_net is normally "/proc/net". 0 and *ret; -ESRCH
  * when no such socket is listed (not a local peer); other errors as
  * proc_net_tcp_find() and fopen(). */
-int tcp_peer_from_proc(const char *proc_net, const TcpEndpoint *ours, const TcpEndpoint *theirs, TcpPeer *ret);
+int tcp_peer_from_proc(const char *proc_net, const TcpEndpoint *ours, const TcpEndpoint *theirs,
+                       TcpPeer *ret);
 
 /* The same from sock_diag netlink: -ESRCH when the kernel knows no such
  * socket, -EAFNOSUPPORT/-EPROTONOSUPPORT/-EPERM... when netlink or the

@@ -37,7 +37,8 @@ static void test_every_interface_address(void **state) {
                 if (!i->ifa_addr)
                         continue;
                 if (i->ifa_addr->sa_family == AF_INET)
-                        assert_true(host_address_is_own(AF_INET, &((struct sockaddr_in *) i->ifa_addr)->sin_addr));
+                        assert_true(host_address_is_own(AF_INET,
+                                                        &((struct sockaddr_in *) i->ifa_addr)->sin_addr));
                 else if (i->ifa_addr->sa_family == AF_INET6)
                         assert_true(host_address_is_own(AF_INET6,
                                                         &((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr));

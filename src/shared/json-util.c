@@ -324,8 +324,8 @@ done:
         return 0;
 }
 
-int json_parse_streamed(const char *buf, size_t size, const char *const *path, size_t max_cost, JsonElementFunc f,
-                        void *userdata, json_object **ret) {
+int json_parse_streamed(const char *buf, size_t size, const char *const *path, size_t max_cost,
+                        JsonElementFunc f, void *userdata, json_object **ret) {
         Streamer s = {
                 .buf = buf, .size = size, .path = path, .max_cost = max_cost, .f = f, .userdata = userdata,
         };

@@ -41,8 +41,8 @@ int json_parse_bounded(const char *buf, size_t size, size_t max_cost, json_objec
  * like any other member. f's negative result ends the parse and is
  * returned. The document is refused as json_parse_strict() refuses it. */
 typedef int (*JsonElementFunc)(json_object *element, void *userdata);
-int json_parse_streamed(const char *buf, size_t size, const char *const *path, size_t max_cost, JsonElementFunc f,
-                        void *userdata, json_object **ret);
+int json_parse_streamed(const char *buf, size_t size, const char *const *path, size_t max_cost,
+                        JsonElementFunc f, void *userdata, json_object **ret);
 
 /* Member lookups that check the type; NULL when missing or of another type. */
 const char *json_get_string(json_object *o, const char *key);
