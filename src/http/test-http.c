@@ -567,6 +567,24 @@ static void test_peer_owner(void **state) {
         http_response_done(&resp);
         free(raw_server_stop(&s));
 
+        /* The same over IPv6, where there is IPv6. */
+        if (raw_server_start(&s, AF_INET6, answer, strlen(answer), 0) == 0) {
+                snprintf(url, sizeof url, "http://[::1]:%d/x", s.port);
+                assert_int_equal(http_request(&(HttpRequest) {
+                                                      .method = "GET",
+                                                      .url = url,
+                                                      .timeout_ms = 2000,
+                                                      .max_response = MiB,
+                                                      .check_peer_owner = true,
+                                                      .peer_owner = getuid(),
+                                              },
+                                              &resp),
+                                 0);
+                assert_string_equal(resp.body, "ok");
+                http_response_done(&resp);
+                free(raw_server_stop(&s));
+        }
+
         if (getuid() == 0)
                 skip(); /* a root-owned peer is always accepted */
         assert_int_equal(raw_server_start(&s, AF_INET, answer, strlen(answer), 0), 0);
