@@ -24,5 +24,5 @@ clean-fuzz:
 
 EXTRA_DIST += docs/robustness.md
 
-# The loopback HTTP client's response parser (src/http/http-loopback.c).
-FUZZ_TARGETS += http-response
+# The peer socket's owner, from /proc/net/tcp{,6} (src/http/tcp-owner.c).
+FUZZ_TARGETS += proc-net-tcp

@@ -144,6 +144,19 @@ for setting in RAY_USAGE_STATS_REPORT_URL RAY_USAGE_STATS_DASHBOARD_URL RAY_USAG
                         check_case 255 "Invalid $setting=" "export $setting='$url'"
         done
 done
+# libcurl (and its thirty-odd libraries) is opened only by the first HTTP
+# request; check makes none (issue 13). The dynamic loader says what it loads.
+case_check_without_libcurl() {
+        local RUS_WRAP=(env LD_DEBUG=files)
+        rus check
+        need "check exits 0" [ "$RC" -eq 0 ]
+        need "the loader's trace is there" grep -q "file=" "$T_ERR"
+        need "check never loads libcurl" [ "$(grep -c 'file=libcurl' "$T_ERR")" -eq 0 ]
+        export RAY_USAGE_STATS_UPLOAD=0
+        rus preview
+        need "preview does (the control)" [ "$(grep -c 'file=libcurl' "$T_ERR")" -ge 1 ]
+}
+t "check never loads libcurl; preview does" case_check_without_libcurl
 t "check: a bad URL setting does not matter while disabled: 1" check_case 1 "disabled" \
         "export RAY_USAGE_STATS_ENABLED=0 RAY_USAGE_STATS_REPORT_URL=http://"
 t 'check: config "usage_stats": "false": 255 naming the file and the value' \

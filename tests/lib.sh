@@ -113,19 +113,34 @@ _rus_heads=0
 # --help; the fixtures default to $FIXTURES/basic). Sets FAKE_HEAD_PID,
 # FAKE_HEAD_PORT, FAKE_HEAD_URL and FAKE_HEAD_RECORD, and points the
 # dashboard URL and the report endpoint (at /report) to it; a test may
-# override either afterwards. Stopped at exit.
+# override either afterwards. Stopped at exit. With FAKE_HEAD_USER set (root
+# only), that local user runs it: its files are then in a directory of that
+# user's, and the distribution's python3 runs it (one on root's PATH may live
+# in root's home).
 start_fake_head() {
-        local n port_file log i args=("$@")
+        local n dir port_file log i args=("$@") run=(python3)
         _rus_heads=$((_rus_heads + 1))
         n=$_rus_heads
-        port_file=$TEST_TMP/fake-head-$n.port
-        log=$TEST_TMP/fake-head-$n.log
-        FAKE_HEAD_RECORD=$TEST_TMP/fake-head-$n.record.jsonl
+        dir=$TEST_TMP
+        if [ -n "${FAKE_HEAD_USER:-}" ]; then
+                dir=$TEST_TMP/fake-head-$n.d
+                mkdir -p "$dir"
+                chown "$FAKE_HEAD_USER:" "$dir"
+                run=(setpriv --reuid="$FAKE_HEAD_USER" --regid="$(id -g "$FAKE_HEAD_USER")" --clear-groups
+                     /usr/bin/python3)
+        fi
+        port_file=$dir/fake-head-$n.port
+        log=$dir/fake-head-$n.log
+        FAKE_HEAD_RECORD=$dir/fake-head-$n.record.jsonl
+        case " $* " in
+        *" --port "*) ;;
+        *) args=(--port 0 "${args[@]}") ;;
+        esac
         case " $* " in
         *" --fixtures "*) ;;
         *) args+=(--fixtures "$FIXTURES/basic") ;;
         esac
-        python3 "$TESTS_DIR/fake-ray-head.py" --port 0 --port-file "$port_file" \
+        "${run[@]}" "$TESTS_DIR/fake-ray-head.py" --port-file "$port_file" \
                 --record "$FAKE_HEAD_RECORD" "${args[@]}" >"$log" 2>&1 &
         FAKE_HEAD_PID=$!
         at_exit _rus_stop_pid "$FAKE_HEAD_PID"

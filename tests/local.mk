@@ -4,6 +4,7 @@ dist_check_DATA += \
 	tests/lib.sh \
 	tests/fake-ray-head.py \
 	tests/make-nodes-fixture.py \
+	tests/make-hostile-answers.py \
 	tests/fixtures/README.md \
 	tests/fixtures/basic/actors.json \
 	tests/fixtures/basic/api_version.json \
@@ -50,6 +51,8 @@ SHELL_TESTS = \
 	tests/report-endpoint-errors.sh \
 	tests/report-auth.sh \
 	tests/report-hostile-session.sh \
+	tests/attack1-token-theft.sh \
+	tests/attack4-huge-answers.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \
@@ -62,7 +65,7 @@ SHELL_TESTS = \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
-dist_check_DATA += tests/report-lib.sh tests/journal-lib.sh tests/journal-capture.py
+dist_check_DATA += tests/report-lib.sh tests/private-netns.sh tests/journal-lib.sh tests/journal-capture.py
 dist_check_DATA += tests/faultinject.c
 dist_check_DATA += \
 	tests/fixtures/odd-values/README.md \

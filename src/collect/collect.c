@@ -70,7 +70,7 @@ int collector_init(Collector *k, const Context *c) {
         if (!k->dashboard_url)
                 return log_oom();
 
-        r = dashboard_client_new(k->dashboard_url, token, &k->dashboard);
+        r = dashboard_client_new(k->dashboard_url, token, c->ray_uid, &k->dashboard);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the dashboard client for %s", k->dashboard_url);
         return 0;

@@ -18,9 +18,9 @@ static int parse_document(const char *body, size_t size, json_object **ret) {
         json_object *o = NULL;
         int r;
 
-        r = json_parse_strict(body, size, &o);
+        r = json_parse_bounded(body, size, DASHBOARD_MAX_TREE, &o);
         if (r < 0)
-                return r == -ENOMEM ? r : -EBADMSG;
+                return r == -ENOMEM || r == -E2BIG ? r : -EBADMSG;
         if (!o)
                 return -EINVAL; /* a bare "null" */
         *ret = o;
@@ -278,98 +278,123 @@ static int add_node_resources(json_object *resources, double sums[static _RESOUR
         return 0;
 }
 
+typedef struct NodeSums {
+        double sums[_RESOURCE_MAX];
+        char **accelerators;
+        size_t n_accelerators;
+        int64_t alive;
+} NodeSums;
+
+/* ALIVE rows are counted here rather than trusting num_filtered: older
+ * Rays lack it, and a server that ignored the filter would otherwise have
+ * its dead nodes added to the totals. */
+static int add_node(json_object *row, void *userdata) {
+        NodeSums *n = userdata;
+        json_object *resources;
+        const char *state;
+
+        if (!json_object_is_type(row, json_type_object))
+                return -EINVAL;
+        state = json_get_string(row, "state");
+        if (!state)
+                return -EINVAL;
+        if (!streq(state, "ALIVE"))
+                return 0;
+        n->alive++;
+
+        resources = json_get_object(row, "resources_total");
+        if (!resources)
+                return -EINVAL;
+        return add_node_resources(resources, n->sums, &n->accelerators, &n->n_accelerators);
+}
+
+/* Parses a listing's answer one element at a time (json_parse_streamed()). */
+static int parse_listing(const char *body, size_t size, const char *const *path, JsonElementFunc f,
+                         void *userdata, json_object **ret) {
+        int r;
+
+        r = json_parse_streamed(body, size, path, DASHBOARD_MAX_TREE, f, userdata, ret);
+        if (r == -EBADMSG || r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
+                return r;
+        if (!*ret)
+                return -EINVAL; /* a bare "null" */
+        return 0;
+}
+
 int dashboard_parse_nodes(const char *body, size_t size, DashboardFigures *f) {
+        static const char *const path[] = { "data", "result", "result", NULL };
         _cleanup_json_ json_object *o = NULL;
-        _cleanup_strv_free_ char **accelerators = NULL;
-        size_t n_accelerators = 0, n_rows;
-        double sums[_RESOURCE_MAX] = { NAN, NAN, NAN, NAN };
-        json_object *data, *rows;
-        int64_t alive = 0;
+        NodeSums n = { .sums = { NAN, NAN, NAN, NAN } };
+        json_object *data;
         int r;
 
         assert(f);
 
-        r = parse_envelope(body, size, &o, &data);
+        r = parse_listing(body, size, path, add_node, &n, &o);
         if (r < 0)
-                return r;
-        rows = json_get_array(json_get_object(data, "result"), "result");
-        if (!rows)
-                return -EINVAL;
-
-        /* ALIVE rows are counted here rather than trusting num_filtered:
-         * older Rays lack it, and a server that ignored the filter would
-         * otherwise have its dead nodes added to the totals. */
-        n_rows = json_object_array_length(rows);
-        for (size_t i = 0; i < n_rows; i++) {
-                json_object *row = json_object_array_get_idx(rows, i), *resources;
-                const char *state;
-
-                if (!json_object_is_type(row, json_type_object))
-                        return -EINVAL;
-                state = json_get_string(row, "state");
-                if (!state)
-                        return -EINVAL;
-                if (!streq(state, "ALIVE"))
-                        continue;
-                alive++;
-
-                resources = json_get_object(row, "resources_total");
-                if (!resources)
-                        return -EINVAL;
-                r = add_node_resources(resources, sums, &accelerators, &n_accelerators);
-                if (r < 0)
-                        return r;
+                goto finish;
+        r = envelope_data(o, &data);
+        if (r < 0)
+                goto finish;
+        /* The rows went to add_node(); what is left must still be the listing's shape. */
+        if (!json_get_array(json_get_object(data, "result"), "result")) {
+                r = -EINVAL;
+                goto finish;
         }
 
-        strv_sort_unique(accelerators);
+        strv_sort_unique(n.accelerators);
 
-        f->total_num_nodes = alive;
-        f->total_num_cpus = sums[RESOURCE_CPU];
-        f->total_num_gpus = sums[RESOURCE_GPU];
-        f->total_memory_bytes = sums[RESOURCE_MEMORY];
-        f->total_object_store_memory_bytes = sums[RESOURCE_OBJECT_STORE_MEMORY];
+        f->total_num_nodes = n.alive;
+        f->total_num_cpus = n.sums[RESOURCE_CPU];
+        f->total_num_gpus = n.sums[RESOURCE_GPU];
+        f->total_memory_bytes = n.sums[RESOURCE_MEMORY];
+        f->total_object_store_memory_bytes = n.sums[RESOURCE_OBJECT_STORE_MEMORY];
         strv_free(f->accelerator_types);
-        f->accelerator_types = TAKE_PTR(accelerators);
+        f->accelerator_types = TAKE_PTR(n.accelerators);
+        r = 0;
+finish:
+        strv_free(n.accelerators);
+        return r;
+}
+
+/* Ray's telemetry counts GCS jobs that are alive (internal namespaces are
+ * already left out by /api/jobs/): running drivers, and running submissions
+ * once they have a driver (job_id). Older Rays spell the type in lower case,
+ * hence the case-insensitive comparisons. */
+static int count_job(json_object *job, void *userdata) {
+        int64_t *running = userdata;
+        const char *status, *type, *job_id;
+
+        if (!json_object_is_type(job, json_type_object))
+                return -EINVAL;
+        status = json_get_string(job, "status");
+        if (!status)
+                return -EINVAL;
+        if (strcasecmp(status, "RUNNING") != 0)
+                return 0;
+
+        type = json_get_string(job, "type");
+        job_id = json_get_string(job, "job_id");
+        if ((type && strcasecmp(type, "DRIVER") == 0) || !isempty(job_id))
+                (*running)++;
         return 0;
 }
 
 int dashboard_parse_jobs(const char *body, size_t size, DashboardFigures *f) {
+        static const char *const path[] = { NULL };
         _cleanup_json_ json_object *o = NULL;
         int64_t running = 0;
-        size_t n;
         int r;
 
         assert(f);
 
-        r = parse_document(body, size, &o);
+        r = parse_listing(body, size, path, count_job, &running, &o);
         if (r < 0)
                 return r;
         if (!json_object_is_type(o, json_type_array))
                 return -EINVAL;
-
-        /* Ray's telemetry counts GCS jobs that are alive (internal namespaces
-         * are already left out by /api/jobs/): running drivers, and running
-         * submissions once they have a driver (job_id). Older Rays spell the
-         * type in lower case, hence the case-insensitive comparisons. */
-        n = json_object_array_length(o);
-        for (size_t i = 0; i < n; i++) {
-                json_object *job = json_object_array_get_idx(o, i);
-                const char *status, *type, *job_id;
-
-                if (!json_object_is_type(job, json_type_object))
-                        return -EINVAL;
-                status = json_get_string(job, "status");
-                if (!status)
-                        return -EINVAL;
-                if (strcasecmp(status, "RUNNING") != 0)
-                        continue;
-
-                type = json_get_string(job, "type");
-                job_id = json_get_string(job, "job_id");
-                if ((type && strcasecmp(type, "DRIVER") == 0) || !isempty(job_id))
-                        running++;
-        }
-
         f->total_num_running_jobs = running;
         return 0;
 }

@@ -15,9 +15,11 @@ struct DashboardClient {
         char *base_url;         /* without trailing slash */
         char *token;
         char *authorization;    /* "Authorization: Bearer <token>" once the head asked for it */
+        uid_t owner;            /* whose dashboard socket may be asked (root's always) */
         uint64_t deadline_usec; /* CLOCK_MONOTONIC end of the phase */
         bool auth_checked;
         bool refused;
+        bool foreign;           /* the socket belongs to another user: nothing more is asked */
         char **failed_calls;
 };
 
@@ -101,7 +103,7 @@ int dashboard_load_token(const char *home, char **ret) {
         return token_from_file(path, ret);
 }
 
-int dashboard_client_new(const char *base_url, const char *token, DashboardClient **ret) {
+int dashboard_client_new(const char *base_url, const char *token, uid_t owner, DashboardClient **ret) {
         _cleanup_dashboard_client_ DashboardClient *c = NULL;
         size_t n;
 
@@ -115,6 +117,7 @@ int dashboard_client_new(const char *base_url, const char *token, DashboardClien
         if (!c)
                 return -ENOMEM;
         c->deadline_usec = now_usec() + DASHBOARD_PHASE_TIMEOUT_MS * 1000U;
+        c->owner = owner;
 
         c->base_url = strdup(base_url);
         if (!c->base_url)
@@ -166,6 +169,8 @@ static const char *parse_error_reason(int r) {
                 return "the response is not valid JSON";
         case -EREMOTEIO:
                 return "the dashboard answered \"result\": false";
+        case -E2BIG:
+                return "the response would take too much memory to parse";
         default:
                 return "the response has an unexpected structure or types";
         }
@@ -174,7 +179,8 @@ static const char *parse_error_reason(int r) {
 /* One GET within the phase's budget. Returns 0 with an HTTP answer in *resp
  * (any status), -ENOMEM, or another negative errno with the reason written
  * to reason (the call did not happen or no answer arrived). */
-static int get(DashboardClient *c, const char *path, HttpResponse *resp, char *reason, size_t reason_size) {
+static int get(DashboardClient *c, const char *path, size_t max_response, HttpResponse *resp, char *reason,
+               size_t reason_size) {
         _cleanup_free_ char *url = NULL;
         const char *headers[3] = { "Accept: application/json" };
         uint64_t now;
@@ -188,6 +194,10 @@ static int get(DashboardClient *c, const char *path, HttpResponse *resp, char *r
         if (c->refused) {
                 snprintf(reason, reason_size, "skipped: the dashboard refused the connection");
                 return -ECONNREFUSED;
+        }
+        if (c->foreign) {
+                snprintf(reason, reason_size, "skipped: the dashboard port belongs to another user");
+                return -EPERM;
         }
         now = now_usec();
         if (now >= c->deadline_usec) {
@@ -208,13 +218,17 @@ static int get(DashboardClient *c, const char *path, HttpResponse *resp, char *r
                                  .url = url,
                                  .headers = headers,
                                  .timeout_ms = timeout_ms,
-                                 .max_response = DASHBOARD_MAX_RESPONSE,
+                                 .max_response = max_response,
                                  .use_proxy = false,
+                                 .check_peer_owner = true,
+                                 .peer_owner = c->owner,
                          },
                          resp);
         if (r < 0) {
                 if (r == -ECONNREFUSED)
                         c->refused = true;
+                if (r == -EPERM)
+                        c->foreign = true;
                 snprintf(reason, reason_size, "%s", resp->error ?: strerror(-r));
                 http_response_done(resp);
         }
@@ -238,12 +252,12 @@ typedef int (*Parser)(const char *body, size_t size, void *userdata);
  * the call failed (recorded in failed_calls unless quiet_404 applies), or
  * -ENOMEM. */
 static int call(DashboardClient *c, const char *path, const char *display, bool accept_500, bool quiet_404,
-                Parser parser, void *userdata) {
+                size_t max_response, Parser parser, void *userdata) {
         HttpResponse resp;
         char reason[512];
         int r;
 
-        r = get(c, path, &resp, reason, sizeof reason);
+        r = get(c, path, max_response, &resp, reason, sizeof reason);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -282,8 +296,8 @@ static int check_auth_mode(DashboardClient *c) {
                 return 0;
         c->auth_checked = true;
 
-        r = call(c, "/api/authentication_mode", "/api/authentication_mode", false, true, parse_auth_mode,
-                 &token);
+        r = call(c, "/api/authentication_mode", "/api/authentication_mode", false, true,
+                 DASHBOARD_MAX_SMALL_RESPONSE, parse_auth_mode, &token);
         if (r <= 0)
                 return r;
         if (token && c->token && asprintf(&c->authorization, "Authorization: Bearer %s", c->token) < 0) {
@@ -307,8 +321,8 @@ int dashboard_cluster_opted_out(DashboardClient *c) {
         if (r < 0)
                 return r;
         /* 404 is an older Ray without the route; it does not opt out. */
-        r = call(c, "/usage_stats_enabled", "/usage_stats_enabled", false, true, parse_usage_stats_enabled,
-                 &enabled);
+        r = call(c, "/usage_stats_enabled", "/usage_stats_enabled", false, true,
+                 DASHBOARD_MAX_SMALL_RESPONSE, parse_usage_stats_enabled, &enabled);
         if (r < 0)
                 return r;
         return r > 0 && !enabled;
@@ -414,8 +428,11 @@ int dashboard_collect(DashboardClient *c, DashboardFigures *ret) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
-                r = call(c, calls[i].path, calls[i].display, calls[i].accept_500, false, calls[i].parser,
-                         calls[i].userdata);
+                /* Only the two listings grow with the cluster. */
+                r = call(c, calls[i].path, calls[i].display, calls[i].accept_500, false,
+                         calls[i].parser == parse_nodes || calls[i].parser == parse_jobs ?
+                                 DASHBOARD_MAX_RESPONSE : DASHBOARD_MAX_SMALL_RESPONSE,
+                         calls[i].parser, calls[i].userdata);
                 if (r < 0)
                         goto fail;
         }

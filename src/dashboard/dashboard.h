@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "shared/macro.h"
 
@@ -11,11 +12,18 @@
  * the dashboard-derived report fields (5). It never journals: failures come
  * back as DashboardFigures.failed_calls for the caller to record. */
 
-/* The largest dashboard answer held in memory. A 10,000-node listing is
- * about 8 MB; 32 MiB leaves four times that, while a bigger (e.g. 50 MB)
- * answer is refused as -EFBIG, before it is read when it announces its
- * length, instead of costing hundreds of MB once parsed into a JSON tree. */
-#define DASHBOARD_MAX_RESPONSE (32U * 1024U * 1024U)
+/* Memory is bounded on every answer (SPEC 4.2), so that the worst answer
+ * to every route, one after another, stays far below the unit's
+ * MemoryMax=128M. The largest answer held: 16 MiB for the two listings (a
+ * 10,000-node listing is 4.5 MB; a bigger one is refused as -EFBIG, before
+ * it is read when it announces its length), 1 MiB for every other route.
+ * The listings are parsed one element at a time; DASHBOARD_MAX_TREE bounds
+ * the JSON tree of one element, of the rest of a listing, and of a whole
+ * answer to another route (json_tree_cost(): an array of 32 MiB of zeros
+ * would take 1.2 GB). */
+#define DASHBOARD_MAX_RESPONSE (16U * 1024U * 1024U)
+#define DASHBOARD_MAX_SMALL_RESPONSE (1024U * 1024U)
+#define DASHBOARD_MAX_TREE (4U * 1024U * 1024U)
 #define DASHBOARD_PHASE_TIMEOUT_MS 10000L
 #define DASHBOARD_REQUEST_TIMEOUT_MS 2000L
 
@@ -31,9 +39,12 @@ int dashboard_load_token(const char *home, char **ret);
 typedef struct DashboardClient DashboardClient;
 
 /* base_url is http(s)://host[:port] with an optional trailing slash; the
- * token (may be NULL) is copied and only ever sent to base_url. The phase's
- * time budget starts here. */
-int dashboard_client_new(const char *base_url, const char *token, DashboardClient **ret);
+ * token (may be NULL) is copied and only ever sent to base_url. Before any
+ * request, the dashboard's socket must be owned by owner (the Ray user) or
+ * root (SPEC 4.2); otherwise nothing is sent, the phase ends and the calls
+ * fail with a reason that names the port and the uid. The phase's time
+ * budget starts here. */
+int dashboard_client_new(const char *base_url, const char *token, uid_t owner, DashboardClient **ret);
 DashboardClient *dashboard_client_free(DashboardClient *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DashboardClient *, dashboard_client_free);
 #define _cleanup_dashboard_client_ _cleanup_(dashboard_client_freep)
@@ -70,7 +81,8 @@ void dashboard_figures_done(DashboardFigures *f);
 int dashboard_collect(DashboardClient *c, DashboardFigures *ret);
 
 /* Pure parsers, one per route. They return 0 on success; -EBADMSG for a body
- * that is not JSON; -EINVAL for JSON of an unexpected shape or type;
+ * that is not JSON; -EINVAL for JSON of an unexpected shape or type; -E2BIG
+ * when its JSON tree would exceed DASHBOARD_MAX_TREE;
  * -EREMOTEIO when Ray's envelope says "result": false; -ENOMEM. On failure
  * the output is untouched. */
 int dashboard_parse_auth_mode(const char *body, size_t size, bool *ret_token);

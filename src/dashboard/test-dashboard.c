@@ -27,7 +27,7 @@ static bool failed_calls_contain(char **l, const char *prefix) {
 static void collect(const char *url, const char *token, DashboardFigures *f, int *ret_opted_out) {
         _cleanup_dashboard_client_ DashboardClient *c = NULL;
 
-        assert_int_equal(dashboard_client_new(url, token, &c), 0);
+        assert_int_equal(dashboard_client_new(url, token, getuid(), &c), 0);
         if (ret_opted_out) {
                 *ret_opted_out = dashboard_cluster_opted_out(c);
                 assert_true(*ret_opted_out >= 0);
@@ -91,7 +91,7 @@ static void test_opted_out(void **state) {
         FakeHead h;
 
         start_or_skip(&h, "opted-out", NULL);
-        assert_int_equal(dashboard_client_new(h.url, NULL, &c), 0);
+        assert_int_equal(dashboard_client_new(h.url, NULL, getuid(), &c), 0);
         assert_int_equal(dashboard_cluster_opted_out(c), 1);
         fake_head_stop(&h);
 }
@@ -288,8 +288,8 @@ static void test_ten_thousand_nodes(void **state) {
 static void test_client_new(void **state) {
         DashboardClient *c = NULL;
 
-        assert_int_equal(dashboard_client_new("file:///etc", NULL, &c), -EINVAL);
-        assert_int_equal(dashboard_client_new("127.0.0.1:8265", NULL, &c), -EINVAL);
+        assert_int_equal(dashboard_client_new("file:///etc", NULL, 0, &c), -EINVAL);
+        assert_int_equal(dashboard_client_new("127.0.0.1:8265", NULL, 0, &c), -EINVAL);
         assert_null(c);
         assert_string_equal(dashboard_default_url(), "http://127.0.0.1:8265");
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <time.h>
+
 #include "http/curl-dl.h"
-#include "http/http-loopback.h"
 #include "http/http.h"
+#include "http/tcp-owner.h"
 #include "shared/macro.h"
 
 typedef struct Buffer {
@@ -11,7 +14,20 @@ typedef struct Buffer {
         size_t max;
         bool too_big;
         bool oom;
+        size_t header_size;
+        bool header_too_big;
 } Buffer;
+
+/* The status and header lines of one response, interim ones and trailers
+ * included, may take this much at most (libcurl's own limits are larger). */
+#define HTTP_HEADER_MAX (64U * 1024U)
+
+/* What the pre-request callback found out about the peer. */
+typedef struct PeerCheck {
+        const HttpRequest *req;
+        int error;              /* why the request was stopped before it was sent, or 0 */
+        char message[256];
+} PeerCheck;
 
 static size_t write_callback(char *ptr, size_t size, size_t nmemb, void *userdata) {
         Buffer *b = userdata;
@@ -44,6 +60,89 @@ static size_t write_callback(char *ptr, size_t size, size_t nmemb, void *userdat
         b->size += n;
         b->data[b->size] = 0;
         return n;
+}
+
+/* libcurl sends custom headers as they are: a line break in one would
+ * start another header, or another request, of the caller's (or a token
+ * file's) making. A name of RFC 9110 token characters, a colon, and a value
+ * of visible characters, spaces and tabs. */
+static bool header_is_valid(const char *h, size_t *ret_name_len) {
+        size_t name_len = strspn(h, "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+        *ret_name_len = name_len;
+        if (name_len == 0 || h[name_len] != ':')
+                return false;
+        for (const char *c = h + name_len + 1; *c; c++)
+                if (((unsigned char) *c < 0x20 && *c != '\t') || *c == 0x7f)
+                        return false;
+        return true;
+}
+
+static size_t header_callback(char *ptr _unused_, size_t size, size_t nmemb, void *userdata) {
+        Buffer *b = userdata;
+        size_t n = size * nmemb;
+
+        if (n > HTTP_HEADER_MAX - b->header_size) {
+                b->header_too_big = true;
+                return 0;
+        }
+        b->header_size += n;
+        return n;
+}
+
+static int peer_failed(PeerCheck *p, int error, const char *format, ...) _printf_(3, 4);
+static int peer_failed(PeerCheck *p, int error, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(p->message, sizeof p->message, format, ap);
+        va_end(ap);
+        p->error = error;
+        return CURL_PREREQFUNC_ABORT;
+}
+
+/* Called once the connection stands and before the first byte of the
+ * request goes out: the only moment at which refusing the peer keeps the
+ * request, and the token in it, from reaching whoever listens there. */
+static int prereq_callback(void *userdata, char *peer_ip, char *local_ip, int peer_port, int local_port) {
+        PeerCheck *p = userdata;
+        TcpEndpoint ours, theirs;
+        TcpPeer peer = {};
+        int r = -ESRCH;
+
+        if (tcp_endpoint_from_string(peer_ip, peer_port, &theirs) < 0 ||
+            tcp_endpoint_from_string(local_ip, local_port, &ours) < 0)
+                return peer_failed(p, -EPERM,
+                                   "Refusing to send to %s port %d: the connection's addresses are unknown",
+                                   peer_ip, peer_port);
+
+        /* The server's end of a fresh connection is half-open (SYN_RECV, no
+         * owner yet) until the kernel has handled our ACK, a matter of
+         * microseconds on loopback. */
+        for (int attempt = 0; attempt < 10; attempt++) {
+                r = tcp_peer(&ours, &theirs, &peer);
+                if (r < 0 ? r != -ESRCH : peer.state != TCP_STATE_SYN_RECV)
+                        break;
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 1000 * 1000 }, NULL);
+        }
+        if (r == -ESRCH)
+                return peer_failed(p, -EPERM,
+                                   "Refusing to send to %s port %d: no local socket owns that end of the "
+                                   "connection (not a process of this machine)", peer_ip, peer_port);
+        if (r < 0)
+                return peer_failed(p, -EPERM, "Refusing to send to %s port %d: cannot find who owns it: %s",
+                                   peer_ip, peer_port, strerror(-r));
+        if (peer.state != TCP_STATE_ESTABLISHED)
+                return peer_failed(p, -EPERM,
+                                   "Refusing to send to %s port %d: its end of the connection is not "
+                                   "established (TCP state %u)", peer_ip, peer_port, peer.state);
+        if (peer.uid != 0 && peer.uid != p->req->peer_owner)
+                return peer_failed(p, -EPERM,
+                                   "Refusing to send to %s port %d: it is owned by uid %u, not by the Ray "
+                                   "user (uid %u) or root", peer_ip, peer_port, (unsigned) peer.uid,
+                                   (unsigned) p->req->peer_owner);
+        return CURL_PREREQFUNC_OK;
 }
 
 static int global_init(void) {
@@ -98,7 +197,8 @@ static int curl_code_to_errno(CURLcode code) {
                         return -EIO;                            \
         } while (0)
 
-static int setup(CURL *h, const HttpRequest *req, struct curl_slist *headers, Buffer *buf, char *errbuf) {
+static int setup(CURL *h, const HttpRequest *req, struct curl_slist *headers, Buffer *buf, PeerCheck *peer,
+                 char *errbuf) {
         long connect_timeout = req->connect_timeout_ms > 0 ? req->connect_timeout_ms : req->timeout_ms;
 
         SETOPT(h, CURLOPT_URL, req->url);
@@ -127,9 +227,17 @@ static int setup(CURL *h, const HttpRequest *req, struct curl_slist *headers, Bu
         SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_response);
         SETOPT(h, CURLOPT_WRITEFUNCTION, write_callback);
         SETOPT(h, CURLOPT_WRITEDATA, buf);
+        SETOPT(h, CURLOPT_HEADERFUNCTION, header_callback);
+        SETOPT(h, CURLOPT_HEADERDATA, buf);
         SETOPT(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
         if (headers)
                 SETOPT(h, CURLOPT_HTTPHEADER, headers);
+        /* No way to check the owner means no request: a libcurl older than
+         * 7.80 lacks the option and refuses it here. */
+        if (req->check_peer_owner) {
+                SETOPT(h, CURLOPT_PREREQFUNCTION, prereq_callback);
+                SETOPT(h, CURLOPT_PREREQDATA, peer);
+        }
 
         if (streq(req->method, "POST")) {
                 SETOPT(h, CURLOPT_POST, 1L);
@@ -154,6 +262,7 @@ typedef struct Transfer {
         CURL *handle;
         struct curl_slist *headers;
         Buffer buf;
+        PeerCheck peer;
         char errbuf[CURL_ERROR_SIZE];
         bool added;
 } Transfer;
@@ -170,6 +279,8 @@ static void transfer_done(CURLM *multi, Transfer *t) {
 }
 
 static int transfer_prepare(Transfer *t, const HttpRequest *req, HttpResponse *ret) {
+        int r;
+
         assert(req->method);
         assert(req->url);
         assert(req->timeout_ms > 0);
@@ -181,7 +292,21 @@ static int transfer_prepare(Transfer *t, const HttpRequest *req, HttpResponse *r
                 return fail(ret, -ENOMEM, "Failed to allocate a libcurl handle");
 
         for (const char *const *hdr = req->headers; hdr && *hdr; hdr++) {
-                struct curl_slist *l = sym_curl_slist_append(t->headers, *hdr);
+                struct curl_slist *l;
+                size_t name_len;
+
+                if (!header_is_valid(*hdr, &name_len)) {
+                        char msg[160];
+
+                        /* The name only: the value may be a token. */
+                        if (name_len == 0 || name_len > 64)
+                                return fail(ret, -EINVAL, "Refusing a request header without a valid name");
+                        snprintf(msg, sizeof msg,
+                                 "Refusing request header \"%.*s\": its value has a line break or control "
+                                 "character", (int) name_len, *hdr);
+                        return fail(ret, -EINVAL, msg);
+                }
+                l = sym_curl_slist_append(t->headers, *hdr);
                 if (!l)
                         return fail(ret, -ENOMEM, "Out of memory");
                 t->headers = l;
@@ -195,14 +320,20 @@ static int transfer_prepare(Transfer *t, const HttpRequest *req, HttpResponse *r
                 t->headers = l;
         }
 
-        if (setup(t->handle, req, t->headers, &t->buf, t->errbuf) < 0)
-                return fail(ret, -EIO, "Failed to set up the libcurl request");
+        t->peer.req = req;
+        r = setup(t->handle, req, t->headers, &t->buf, &t->peer, t->errbuf);
+        if (r < 0)
+                return fail(ret, r, "Failed to set up the libcurl request");
         return 0;
 }
 
 static int transfer_finish(Transfer *t, const HttpRequest *req, CURLcode code, HttpResponse *ret) {
         (void) sym_curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &ret->status);
 
+        if (t->peer.error < 0)
+                return fail(ret, t->peer.error, t->peer.message);
+        if (t->buf.header_too_big)
+                return fail(ret, -EBADMSG, "Response header larger than 64 KiB refused");
         if (t->buf.too_big || code == CURLE_FILESIZE_EXCEEDED) {
                 char msg[128];
 
@@ -297,7 +428,7 @@ void http_request_parallel(const HttpRequest *reqs, size_t n, HttpResponse *rets
         }
 }
 
-int http_request_curl(const HttpRequest *req, HttpResponse *ret) {
+int http_request(const HttpRequest *req, HttpResponse *ret) {
         int r;
 
         assert(req);
@@ -305,21 +436,6 @@ int http_request_curl(const HttpRequest *req, HttpResponse *ret) {
 
         http_request_parallel(req, 1, ret, &r);
         return r;
-}
-
-int http_request(const HttpRequest *req, HttpResponse *ret) {
-        HttpLoopbackTarget t;
-
-        assert(req);
-        assert(req->method);
-        assert(req->url);
-
-        /* The dashboard on loopback needs none of libcurl: without it a local
-         * run stays within its CPU and memory budget. */
-        if (!req->use_proxy && (streq(req->method, "GET") || streq(req->method, "POST")) &&
-            http_loopback_target(req->url, &t) > 0)
-                return http_request_loopback(req, ret);
-        return http_request_curl(req, ret);
 }
 
 void http_response_done(HttpResponse *r) {

@@ -3,13 +3,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
-/* One HTTP exchange, with hard limits: every caller (dashboard, cloud probes,
- * uploader) states its own timeout and response cap, so that no answer from
- * the network can hang the run or exhaust memory. A plain-http GET or POST to
- * 127.x.y.z, [::1] or localhost without use_proxy (the dashboard) goes
- * through a small built-in client (http-loopback.c); everything else through
- * libcurl, which is loaded only then. Both behave alike as described here. */
+/* One HTTP exchange through libcurl (loaded on first use, see curl-dl.h),
+ * with hard limits: every caller (dashboard, cloud probes, uploader) states
+ * its own timeout and response cap, so that no answer from the network can
+ * hang the run or exhaust memory. No redirect is followed, only http and
+ * https are spoken, and libcurl's own cap on the response header (100 KiB)
+ * applies. */
 
 typedef struct HttpRequest {
         const char *method;           /* "GET" or "POST" */
@@ -22,6 +23,12 @@ typedef struct HttpRequest {
         size_t max_response;          /* a bigger body ends the transfer: -EFBIG */
         const char *ca_bundle;        /* NULL: the system's CA store */
         bool use_proxy;               /* honour http(s)_proxy/no_proxy; false for loopback and metadata */
+        /* The peer socket (the server's end of the TCP connection, as listed
+         * in /proc/net/tcp{,6}) must belong to peer_owner or to root, checked
+         * before any byte of the request is sent; otherwise -EPERM and
+         * nothing was sent. For a local server only (the dashboard). */
+        bool check_peer_owner;
+        uid_t peer_owner;
 } HttpRequest;
 
 typedef struct HttpResponse {
@@ -36,9 +43,11 @@ typedef struct HttpResponse {
  * (-ECONNREFUSED when the connection failed, -ETIMEDOUT when the connect or
  * the whole-exchange deadline passed, -EFBIG for a body over max_response,
  * announced or not, -EPROTO for TLS/verification failures, -EBADMSG for a
- * malformed response, -EIO when the connection closed early and for the
- * rest) with ret->error describing it in one line; ret->status is set when a
- * status line arrived. Always fills *ret; free with http_response_done(). */
+ * malformed response or one whose header is over 64 KiB, -EINVAL for a
+ * request header with a line break, -EPERM when check_peer_owner refused
+ * the peer, -EIO when the connection closed early and for the rest) with
+ * ret->error describing it in one line; ret->status is set when a status
+ * line arrived. Always fills *ret; free with http_response_done(). */
 int http_request(const HttpRequest *req, HttpResponse *ret);
 
 /* The n requests at the same time through libcurl (its multi interface):

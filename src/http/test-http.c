@@ -5,19 +5,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "http/http-loopback.h"
 #include "http/http.h"
 #include "http/test-fake-head.h"
+#include "http/test-raw-server.h"
 
+#define KiB 1024U
 #define MiB (1024U * 1024U)
-
-/* The cases that apply to both run once through each implementation,
- * called directly; the others go through http_request(), which picks. */
-typedef int (*RequestFunc)(const HttpRequest *req, HttpResponse *ret);
-
-static RequestFunc request_func(void **state) {
-        return *state ? *(RequestFunc *) *state : http_request;
-}
+#define OK200 "HTTP/1.1 200 OK\r\n"
+#define CHUNKED OK200 "Transfer-Encoding: chunked\r\n\r\n"
 
 static void start_or_skip(FakeHead *h, const char *fixtures, const char *const *extra) {
         int r = fake_head_start(h, fixtures, extra);
@@ -27,9 +22,9 @@ static void start_or_skip(FakeHead *h, const char *fixtures, const char *const *
         assert_int_equal(r, 0);
 }
 
-static int get(void **state, const char *url, long timeout_ms, size_t max_response, const char *ca_bundle,
+static int get(void **state _unused_, const char *url, long timeout_ms, size_t max_response, const char *ca_bundle,
                bool use_proxy, HttpResponse *resp) {
-        return request_func(state)(&(HttpRequest) {
+        return http_request(&(HttpRequest) {
                                            .method = "GET",
                                            .url = url,
                                            .timeout_ms = timeout_ms,
@@ -200,7 +195,7 @@ static void test_post(void **state) {
 
         start_or_skip(&h, NULL, extra);
         snprintf(url, sizeof url, "%s/report", h.url);
-        assert_int_equal(request_func(state)(&(HttpRequest) {
+        assert_int_equal(http_request(&(HttpRequest) {
                                               .method = "POST",
                                               .url = url,
                                               .headers = headers,
@@ -244,7 +239,7 @@ static void test_headers_replace_defaults(void **state) {
 
         start_or_skip(&h, "basic", NULL);
         snprintf(url, sizeof url, "%s/api/version", h.url);
-        assert_int_equal(request_func(state)(&(HttpRequest) {
+        assert_int_equal(http_request(&(HttpRequest) {
                                                      .method = "GET",
                                                      .url = url,
                                                      .headers = headers,
@@ -264,13 +259,12 @@ static void test_headers_replace_defaults(void **state) {
         assert_string_equal(recorded_header(req, "Authorization"), "Bearer t0ken");
         assert_null(recorded_header(req, "X-Empty"));
         assert_string_equal(recorded_header(req, "User-Agent"), PACKAGE_NAME "/" PACKAGE_VERSION);
-        /* Host, User-Agent, Accept, Authorization; and Connection: close from the loopback client. */
-        assert_int_equal(json_object_object_length(json_get_object(req, "headers")),
-                         recorded_header(req, "Connection") ? 5 : 4);
+        /* Host, User-Agent, Accept, Authorization. */
+        assert_int_equal(json_object_object_length(json_get_object(req, "headers")), 4);
         fake_head_stop(&h);
 }
 
-/* Every loopback spelling the fast path takes, IPv6 included. */
+/* Every loopback spelling, IPv6 included. */
 static void test_loopback_hosts(void **state) {
         const char *v6[] = { "--bind", "::1", NULL };
         HttpResponse resp;
@@ -301,8 +295,8 @@ static void test_loopback_hosts(void **state) {
         fake_head_stop(&h);
 }
 
-/* A dashboard-only run never loads libcurl; anything else still works through it. */
-static void test_dispatch(void **state) {
+/* libcurl is opened by the first request, not before (check never makes one). */
+static void test_lazy_load(void **state) {
         HttpResponse resp;
         char url[128];
         FakeHead h;
@@ -313,17 +307,6 @@ static void test_dispatch(void **state) {
         start_or_skip(&h, "basic", NULL);
         snprintf(url, sizeof url, "%s/api/version", h.url);
         assert_int_equal(get(state, url, 2000, MiB, NULL, false, &resp), 0);
-        assert_int_equal(resp.status, 200);
-        http_response_done(&resp);
-        snprintf(url, sizeof url, "http://localhost:%d/api/version", h.port);
-        assert_int_equal(get(state, url, 2000, MiB, NULL, false, &resp), 0);
-        http_response_done(&resp);
-        assert_null(dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD));
-
-        /* use_proxy (no proxy is set): libcurl, and the same answer. */
-        assert_int_equal(unsetenv("http_proxy"), 0);
-        snprintf(url, sizeof url, "%s/api/version", h.url);
-        assert_int_equal(get(state, url, 2000, MiB, NULL, true, &resp), 0);
         assert_int_equal(resp.status, 200);
         http_response_done(&resp);
         assert_non_null(dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD));
@@ -366,26 +349,289 @@ static void test_https(void **state) {
         remove_tree(certdir);
 }
 
-static const RequestFunc via_curl = http_request_curl, via_loopback = http_request_loopback;
+/* ---- Against a scripted server: the limits the dashboard relies on ---- */
 
-#define BOTH(f)                                                         \
-        { #f " (libcurl)", f, NULL, NULL, (void *) &via_curl },         \
-        { #f " (loopback)", f, NULL, NULL, (void *) &via_loopback }
+static int exchange(const char *method, const char *host, int port, const char *path,
+                    const char *const *headers, const char *body, long timeout_ms, HttpResponse *resp) {
+        char url[256];
+
+        snprintf(url, sizeof url, "http://%s:%d%s", host, port, path);
+        return http_request(&(HttpRequest) {
+                                    .method = method,
+                                    .url = url,
+                                    .headers = headers,
+                                    .body = body,
+                                    .body_size = body ? strlen(body) : 0,
+                                    .timeout_ms = timeout_ms,
+                                    .max_response = MiB,
+                            },
+                            resp);
+}
+
+static void test_request_bytes(void **state) {
+        _cleanup_free_ char *got = NULL;
+        static const char answer[] = OK200 "Content-Length: 2\r\n\r\nok";
+        char want[512];
+        HttpResponse resp;
+        RawServer s;
+
+        assert_int_equal(raw_server_start(&s, AF_INET, answer, strlen(answer), 0), 0);
+        assert_int_equal(exchange("GET", "127.0.0.1", s.port, "/api/v0/nodes?view=summary#frag", NULL, NULL,
+                                  2000, &resp),
+                         0);
+        assert_int_equal(resp.status, 200);
+        assert_string_equal(resp.body, "ok");
+        assert_null(resp.error);
+        http_response_done(&resp);
+        got = raw_server_stop(&s);
+        /* The fragment stays here; nothing but the request line and these headers goes out. */
+        snprintf(want, sizeof want,
+                 "GET /api/v0/nodes?view=summary HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                 "User-Agent: " PACKAGE_NAME "/" PACKAGE_VERSION "\r\n"
+                 "Accept: */*\r\n\r\n",
+                 s.port);
+        assert_string_equal(got, want);
+}
+
+static void test_bad_request_headers(void **state) {
+        static const char *const bad[] = {
+                "X-Evil: a\r\nHost: elsewhere", "X-Evil: a\nb", "X-Evil: a\rb", "X-Evil: \x01", "No colon",
+                ": value", "Bad Name: x",
+        };
+        int port = closed_port();
+
+        /* Refused before any connection: the port is closed, and the error is not -ECONNREFUSED. */
+        assert_true(port > 0);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                const char *headers[] = { "Accept: x", bad[i], NULL };
+                HttpResponse resp;
+
+                assert_int_equal(exchange("GET", "127.0.0.1", port, "/", headers, NULL, 2000, &resp), -EINVAL);
+                assert_non_null(resp.error);
+                assert_null(resp.body);
+                http_response_done(&resp);
+        }
+
+        /* The error names the header, never its value (it may hold a token). */
+        {
+                const char *headers[] = { "Authorization: Bearer s3cret\r\nX-Injected: 1", NULL };
+                HttpResponse resp;
+
+                assert_int_equal(exchange("GET", "127.0.0.1", port, "/", headers, NULL, 2000, &resp), -EINVAL);
+                assert_non_null(strstr(resp.error, "\"Authorization\""));
+                assert_null(strstr(resp.error, "s3cret"));
+                http_response_done(&resp);
+        }
+}
+
+typedef struct Scripted {
+        const char *response;
+        RawFlags flags;
+        int error;
+        long status;
+        const char *body;
+} Scripted;
+
+static void run_scripted(const Scripted *c, int family) {
+        HttpResponse resp;
+        RawServer s;
+        double t;
+        int r;
+
+        r = raw_server_start(&s, family, c->response, strlen(c->response), c->flags);
+        if (family == AF_INET6 && r < 0)
+                skip();
+        assert_int_equal(r, 0);
+        t = now_seconds();
+        r = exchange("GET", family == AF_INET6 ? "[::1]" : "127.0.0.1", s.port, "/x", NULL, NULL, 500, &resp);
+        t = now_seconds() - t;
+        free(raw_server_stop(&s));
+        if (r != c->error)
+                fail_msg("%s: %d (%s), expected %d", c->response, r, resp.error ?: "-", c->error);
+        if (c->status >= 0)
+                assert_int_equal(resp.status, c->status);
+        if (c->body)
+                assert_string_equal(resp.body, c->body);
+        else
+                assert_null(resp.body);
+        if (r < 0)
+                assert_non_null(resp.error);
+        else
+                assert_null(resp.error);
+        /* Whatever happened, within the deadline. */
+        assert_true(t < 1.5);
+        http_response_done(&resp);
+}
+
+static void test_scripted(void **state) {
+        static const Scripted cases[] = {
+                { OK200 "Content-Length: 5\r\n\r\nhello", 0, 0, 200, "hello" },
+                { CHUNKED "5;x=y\r\nhello\r\n0\r\nTrailer: 1\r\n\r\n", 0, 0, 200, "hello" },
+                { CHUNKED "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", 0, 0, 200, "hello world" },
+                { "HTTP/1.1 100 Continue\r\n\r\n" OK200 "Content-Length: 2\r\n\r\nok", 0, 0, 200, "ok" },
+                { "HTTP/1.0 200 OK\r\n\r\nuntil EOF", 0, 0, 200, "until EOF" },
+                { "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno", 0, 0, 404, "no" },
+                /* Complete by its length or chunking: no need to wait for the close. */
+                { OK200 "Content-Length: 2\r\n\r\nok", RAW_KEEP_OPEN, 0, 200, "ok" },
+                { CHUNKED "2\r\nok\r\n0\r\n\r\n", RAW_KEEP_OPEN, 0, 200, "ok" },
+                /* Only the close ends this one, and it does not come. */
+                { OK200 "\r\nok", RAW_KEEP_OPEN, -ETIMEDOUT, 200, NULL },
+                /* One deadline for the whole exchange, however busy the peer. */
+                { OK200 "Content-Length: 100\r\n\r\n0123456789", RAW_TRICKLE, -ETIMEDOUT, -1, NULL },
+                { "", 0, -EIO, 0, NULL },
+                /* libcurl takes a header cut by the close as complete: no body, and the parsers refuse that. */
+                { "HTTP/1.1 200 OK\r\nContent-Le", 0, 0, 200, NULL },
+                { OK200 "Content-Length: 10\r\n\r\nhello", 0, -EIO, 200, NULL },
+                { CHUNKED "5\r\nhello\r\n", 0, -EIO, 200, NULL },
+                { CHUNKED "xyz\r\n", 0, -EIO, 200, NULL },
+                /* Not HTTP at all (HTTP/0.9 is not accepted). */
+                { "SSH-2.0-OpenSSH_9.2\r\n", 0, -EIO, 0, NULL },
+                { "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n", 0, -EIO, -1, NULL },
+                { OK200 "Content-Length: 2000000\r\n\r\n", RAW_KEEP_OPEN, -EFBIG, 200, NULL },
+                { CHUNKED "FFFFFFFFFFFFFFFFF\r\n", RAW_KEEP_OPEN, -EIO, 200, NULL },
+                /* An answer that came before the request was read still counts. */
+                { "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad", RAW_NO_READ, 0, 400, "bad" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                run_scripted(&cases[i], AF_INET);
+}
+
+static void test_ipv6(void **state) {
+        static const Scripted c = { OK200 "Content-Length: 2\r\n\r\nok", 0, 0, 200, "ok" };
+
+        run_scripted(&c, AF_INET6);
+}
+
+/* Over the header cap: HTTP_HEADER_MAX (64 KiB) in all. */
+static void test_header_cap(void **state) {
+        size_t allocated = 256 * KiB, n;
+        _cleanup_free_ char *response = malloc(allocated);
+        HttpResponse resp;
+        RawServer s;
+
+        assert_non_null(response);
+        n = snprintf(response, allocated, OK200);
+        while (n < 64 * KiB + 100)
+                n += snprintf(response + n, allocated - n, "X-Pad: %0990d\r\n", 0);
+        n += snprintf(response + n, allocated - n, "Content-Length: 0\r\n\r\n");
+        assert_int_equal(raw_server_start(&s, AF_INET, response, n, 0), 0);
+        assert_int_equal(exchange("GET", "127.0.0.1", s.port, "/", NULL, NULL, 2000, &resp), -EBADMSG);
+        free(raw_server_stop(&s));
+        assert_null(resp.body);
+        http_response_done(&resp);
+}
+
+static void test_big_body(void **state) {
+        size_t body = 900 * KiB, n;
+        _cleanup_free_ char *response = malloc(body + 128);
+        HttpResponse resp;
+        RawServer s;
+
+        assert_non_null(response);
+        n = snprintf(response, 128, OK200 "Content-Length: %zu\r\n\r\n", body);
+        for (size_t i = 0; i < body; i++)
+                response[n + i] = 'a' + (char) (i % 26);
+        response[n + body] = 0;
+        assert_int_equal(raw_server_start(&s, AF_INET, response, n + body, 0), 0);
+        assert_int_equal(exchange("GET", "127.0.0.1", s.port, "/", NULL, NULL, 5000, &resp), 0);
+        free(raw_server_stop(&s));
+        assert_int_equal(resp.size, body);
+        assert_memory_equal(resp.body, response + n, body + 1);
+        http_response_done(&resp);
+}
+
+/* The peer's owner is checked before the request leaves: a server of our
+ * own uid passes as itself, and is refused, with nothing received, when
+ * another uid is expected (unless we are root, whose peers always pass). */
+static void test_peer_owner(void **state) {
+        static const char answer[] = OK200 "Content-Length: 2\r\n\r\nok";
+        _cleanup_free_ char *got = NULL;
+        HttpResponse resp;
+        RawServer s;
+        char url[128], needle[64];
+
+        assert_int_equal(raw_server_start(&s, AF_INET, answer, strlen(answer), 0), 0);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/x", s.port);
+        assert_int_equal(http_request(&(HttpRequest) {
+                                              .method = "GET",
+                                              .url = url,
+                                              .timeout_ms = 2000,
+                                              .max_response = MiB,
+                                              .check_peer_owner = true,
+                                              .peer_owner = getuid(),
+                                      },
+                                      &resp),
+                         0);
+        assert_string_equal(resp.body, "ok");
+        http_response_done(&resp);
+        free(raw_server_stop(&s));
+
+        /* The same over IPv6, where there is IPv6. */
+        if (raw_server_start(&s, AF_INET6, answer, strlen(answer), 0) == 0) {
+                snprintf(url, sizeof url, "http://[::1]:%d/x", s.port);
+                assert_int_equal(http_request(&(HttpRequest) {
+                                                      .method = "GET",
+                                                      .url = url,
+                                                      .timeout_ms = 2000,
+                                                      .max_response = MiB,
+                                                      .check_peer_owner = true,
+                                                      .peer_owner = getuid(),
+                                              },
+                                              &resp),
+                                 0);
+                assert_string_equal(resp.body, "ok");
+                http_response_done(&resp);
+                free(raw_server_stop(&s));
+        }
+
+        if (getuid() == 0)
+                skip(); /* a root-owned peer is always accepted */
+        assert_int_equal(raw_server_start(&s, AF_INET, answer, strlen(answer), 0), 0);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/x", s.port);
+        assert_int_equal(http_request(&(HttpRequest) {
+                                              .method = "GET",
+                                              .url = url,
+                                              .headers = (const char *const[]) { "Authorization: Bearer s3cret", NULL },
+                                              .timeout_ms = 2000,
+                                              .max_response = MiB,
+                                              .check_peer_owner = true,
+                                              .peer_owner = getuid() + 1,
+                                      },
+                                      &resp),
+                         -EPERM);
+        assert_null(resp.body);
+        assert_int_equal(resp.status, 0);
+        snprintf(needle, sizeof needle, "port %d", s.port);
+        assert_non_null(strstr(resp.error, needle));
+        snprintf(needle, sizeof needle, "uid %u", (unsigned) getuid());
+        assert_non_null(strstr(resp.error, needle));
+        http_response_done(&resp);
+        got = raw_server_stop(&s);
+        assert_string_equal(got, ""); /* not one byte of the request */
+}
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_dispatch),
-                BOTH(test_closed_port_refused_fast),
-                BOTH(test_get_ok_and_404),
-                BOTH(test_hang_times_out),
-                BOTH(test_huge_refused),
-                BOTH(test_close_is_eio),
+                cmocka_unit_test(test_lazy_load),
+                cmocka_unit_test(test_closed_port_refused_fast),
+                cmocka_unit_test(test_get_ok_and_404),
+                cmocka_unit_test(test_hang_times_out),
+                cmocka_unit_test(test_huge_refused),
+                cmocka_unit_test(test_close_is_eio),
                 cmocka_unit_test(test_only_http_protocols),
                 cmocka_unit_test(test_proxy_only_when_asked),
-                BOTH(test_post),
-                BOTH(test_headers_replace_defaults),
-                BOTH(test_loopback_hosts),
+                cmocka_unit_test(test_post),
+                cmocka_unit_test(test_headers_replace_defaults),
+                cmocka_unit_test(test_loopback_hosts),
                 cmocka_unit_test(test_https),
+                cmocka_unit_test(test_request_bytes),
+                cmocka_unit_test(test_bad_request_headers),
+                cmocka_unit_test(test_scripted),
+                cmocka_unit_test(test_ipv6),
+                cmocka_unit_test(test_header_cap),
+                cmocka_unit_test(test_big_body),
+                cmocka_unit_test(test_peer_owner),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "session/host-address.h"
 #include "session/session.h"
 #include "shared/env-util.h"
 #include "shared/fileio.h"
@@ -324,7 +325,8 @@ static int parse_port(const char *s, unsigned *ret) {
         return 0;
 }
 
-/* The URL form of a loopback host, or NULL when host is not loopback. */
+/* The URL form of a loopback host, or NULL when host is not loopback. The
+ * wildcard addresses and this host's own addresses mean loopback (SPEC 4.2). */
 static const char *loopback_host(const char *host, char *buf, size_t size) {
         struct in_addr a4;
         struct in6_addr a6;
@@ -337,7 +339,7 @@ static const char *loopback_host(const char *host, char *buf, size_t size) {
         if (inet_pton(AF_INET, host, &a4) == 1) {
                 uint32_t h = ntohl(a4.s_addr);
 
-                if (h == 0)
+                if (h == 0 || host_address_is_own(AF_INET, &a4))
                         return "127.0.0.1";
                 if ((h >> 24) != 127)
                         return NULL;
@@ -353,7 +355,8 @@ static const char *loopback_host(const char *host, char *buf, size_t size) {
                 host = inner;
         }
         if (inet_pton(AF_INET6, host, &a6) == 1 &&
-            (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6)))
+            (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+             host_address_is_own(AF_INET6, &a6)))
                 return "[::1]";
 
         return NULL;

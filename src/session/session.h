@@ -60,7 +60,8 @@ int session_read_file(Session *s, const char *relpath, size_t max_size, char **r
 
 /* Pure: the last line of text containing "Dashboard head http address: " gives
  * "http://<host>:<port>" when host is loopback (127.0.0.0/8, ::1, localhost;
- * 0.0.0.0 and :: become 127.0.0.1 and [::1]) and port is 1-65535. Anything
+ * 0.0.0.0, :: and this host's own addresses become 127.0.0.1 and [::1]) and
+ * port is 1-65535. Anything
  * else, or no such line, gives 0 and *ret = NULL (reason at debug level). */
 int dashboard_url_from_log(const char *text, size_t size, char **ret);
 

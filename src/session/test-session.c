@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -332,6 +335,28 @@ static void test_dashboard_url_from_log(void **state) {
         }
 }
 
+/* An address of this host's own is the dashboard on loopback, with the logged port. */
+static void test_dashboard_url_own_address(void **state) {
+        struct ifaddrs *list = NULL;
+        char host[INET6_ADDRSTRLEN], line[256];
+        int family = 0;
+
+        assert_int_equal(getifaddrs(&list), 0);
+        for (struct ifaddrs *i = list; i && !family; i = i->ifa_next) {
+                if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
+                        continue;
+                if (i->ifa_addr->sa_family == AF_INET &&
+                    inet_ntop(AF_INET, &((struct sockaddr_in *) i->ifa_addr)->sin_addr, host, sizeof host))
+                        family = AF_INET;
+        }
+        freeifaddrs(list);
+        if (!family)
+                skip(); /* only loopback here */
+
+        snprintf(line, sizeof line, LINE("%s:8266"), host);
+        check_url(line, "http://127.0.0.1:8266");
+}
+
 static void test_read_file(void **state) {
         _cleanup_session_ Session *s = NULL;
         char *buf = NULL;
@@ -559,6 +584,7 @@ int main(void) {
                 cmocka_unit_test(test_start_time),
                 cmocka_unit_test(test_start_time_malformed),
                 cmocka_unit_test(test_dashboard_url_from_log),
+                cmocka_unit_test(test_dashboard_url_own_address),
                 cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_read_file_other_owner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dashboard_url, setup, teardown),

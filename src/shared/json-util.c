@@ -78,7 +78,13 @@ static int unescape_misdecoded_pairs(const char *buf, size_t size, char **ret, s
         return 0;
 }
 
-int json_parse_strict(const char *buf, size_t size, json_object **ret) {
+/* One value at the start of buf[0..size), nested at most depth deep, with
+ * the surrogate pairs json-c misreads made raw UTF-8 first: 0, *ret (NULL
+ * for "null"), and in *ret_rest the count of bytes after the value; -EBADMSG
+ * or -ENOMEM. *ret_rest_text points at those bytes, in a copy when the
+ * pairs were rewritten: the caller frees *ret_copy. */
+static int parse_value(const char *buf, size_t size, int depth, json_object **ret, char **ret_copy,
+                       const char **ret_rest_text, size_t *ret_rest) {
         _cleanup_free_ char *fixed = NULL;
         struct json_tokener *tok;
         json_object *o;
@@ -86,12 +92,6 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
         const char *text = buf;
         size_t parsed, text_size = size;
         int r;
-
-        assert(buf || size == 0);
-        assert(ret);
-
-        if (size > INT32_MAX)
-                return -EFBIG;
 
         r = unescape_misdecoded_pairs(buf, size, &fixed, &text_size);
         if (r < 0)
@@ -101,7 +101,7 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
         else
                 text_size = size;
 
-        tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+        tok = json_tokener_new_ex(depth);
         if (!tok)
                 return -ENOMEM;
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -116,20 +116,344 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
                 err = json_tokener_get_error(tok);
         }
         json_tokener_free(tok);
-
-        /* json-c's own check lets overlong forms, surrogates and code points
-         * past U+10FFFF through, which json_dump_python() would then replace. */
-        if (err != json_tokener_success || !utf8_is_valid(buf, size)) {
+        if (err != json_tokener_success) {
                 json_object_put(o);
                 return -EBADMSG;
         }
-        for (size_t i = parsed; i < text_size; i++)
-                if (text[i] == 0 || !strchr(" \t\r\n", text[i])) {
+        *ret = o;
+        *ret_rest_text = text + parsed;
+        *ret_rest = text_size - parsed;
+        *ret_copy = TAKE_PTR(fixed);
+        return 0;
+}
+
+int json_parse_strict(const char *buf, size_t size, json_object **ret) {
+        _cleanup_free_ char *copy = NULL;
+        const char *rest;
+        json_object *o;
+        size_t rest_size;
+        int r;
+
+        assert(buf || size == 0);
+        assert(ret);
+
+        if (size > INT32_MAX)
+                return -EFBIG;
+
+        r = parse_value(buf, size, JSON_MAX_DEPTH, &o, &copy, &rest, &rest_size);
+        if (r < 0)
+                return r;
+        /* json-c's own check lets overlong forms, surrogates and code points
+         * past U+10FFFF through, which json_dump_python() would then replace. */
+        if (!utf8_is_valid(buf, size)) {
+                json_object_put(o);
+                return -EBADMSG;
+        }
+        for (size_t i = 0; i < rest_size; i++)
+                if (rest[i] == 0 || !strchr(" \t\r\n", rest[i])) {
                         json_object_put(o);
                         return -EBADMSG;
                 }
 
         *ret = o;
+        return 0;
+}
+
+/* Bytes per item, json-c 0.16 on a 64-bit glibc, malloc overhead and
+ * growth slack included (measured with mallinfo2() on arrays of a million
+ * items of each kind, then rounded up): an object is a hash table of 16
+ * entries to begin with, an array a list of 32 slots, every value a separate
+ * allocation (a double also keeps its text, null is none), a member the copy
+ * of its key and a table slot. */
+#define COST_OBJECT 800U
+#define COST_ARRAY 160U
+#define COST_STRING 96U
+#define COST_KEY 80U /* with the table growing past 11 members */
+#define COST_DOUBLE 112U
+#define COST_SCALAR 80U
+
+static bool is_space(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A switch rather than strchr(): this runs for every byte of a listing. */
+static bool is_delimiter(char c) {
+        switch (c) {
+        case 0: case ' ': case '\t': case '\r': case '\n': case ',': case ':': case '[': case ']': case '{':
+        case '}': case '"':
+                return true;
+        default:
+                return false;
+        }
+}
+
+size_t json_tree_cost(const char *buf, size_t size) {
+        size_t cost = 0, longest = 0;
+
+        assert(buf || size == 0);
+
+        for (size_t i = 0; i < size; i++) {
+                char c = buf[i];
+
+                if (c == '"') {
+                        size_t start = ++i, len, j;
+
+                        while (i < size && buf[i] != '"')
+                                i += buf[i] == '\\' ? 2 : 1;
+                        len = (i < size ? i : size) - start;
+                        if (len > longest)
+                                longest = len;
+                        for (j = i + 1; j < size && is_space(buf[j]); j++)
+                                ;
+                        cost += (j < size && buf[j] == ':' ? COST_KEY : COST_STRING) + len;
+                } else if (c == '{')
+                        cost += COST_OBJECT;
+                else if (c == '[')
+                        cost += COST_ARRAY;
+                else if (!is_delimiter(c)) {
+                        /* A number or a literal: one value for the whole run. */
+                        bool fraction = false;
+
+                        for (; i < size && !is_delimiter(buf[i]); i++)
+                                fraction = fraction || buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E';
+                        fraction = fraction && (c == '-' || (c >= '0' && c <= '9'));
+                        i--;
+                        cost += fraction ? COST_DOUBLE : COST_SCALAR;
+                }
+        }
+        /* The tokener collects a string in a buffer that doubles as it grows. */
+        return cost + 2 * longest;
+}
+
+int json_parse_bounded(const char *buf, size_t size, size_t max_cost, json_object **ret) {
+        assert(buf || size == 0);
+        assert(ret);
+
+        if (json_tree_cost(buf, size) > max_cost)
+                return -E2BIG;
+        return json_parse_strict(buf, size, ret);
+}
+
+static size_t skip_space(const char *buf, size_t size, size_t i) {
+        while (i < size && is_space(buf[i]))
+                i++;
+        return i;
+}
+
+/* The end of the value that starts at buf[i], by structure alone (json-c
+ * checks the rest when it parses the slice); size when it does not end. */
+static size_t value_end(const char *buf, size_t size, size_t i) {
+        size_t depth = 0;
+
+        if (i >= size)
+                return size;
+        do {
+                char c = buf[i];
+
+                if (c == '"') {
+                        for (i++; i < size && buf[i] != '"'; i++)
+                                if (buf[i] == '\\')
+                                        i++;
+                        if (i >= size)
+                                return size;
+                        i++;
+                } else if (c == '{' || c == '[') {
+                        depth++;
+                        i++;
+                } else if (c == '}' || c == ']') {
+                        if (depth == 0)
+                                return size; /* not a value */
+                        depth--;
+                        i++;
+                } else if (depth > 0)
+                        i++;
+                else {
+                        while (i < size && !is_delimiter(buf[i]))
+                                i++;
+                        return i;
+                }
+        } while (i < size && depth > 0);
+        return depth > 0 ? size : i;
+}
+
+/* Parses exactly the slice buf[start..end) as one value, nested at most depth deep. */
+static int parse_slice(const char *buf, size_t start, size_t end, int depth, json_object **ret) {
+        _cleanup_free_ char *copy = NULL;
+        const char *rest;
+        json_object *o;
+        size_t rest_size;
+        int r;
+
+        if (start >= end || depth < 1)
+                return -EBADMSG;
+        r = parse_value(buf + start, end - start, depth, &o, &copy, &rest, &rest_size);
+        if (r < 0)
+                return r;
+        if (rest_size != 0) {
+                json_object_put(o);
+                return -EBADMSG;
+        }
+        *ret = o;
+        return 0;
+}
+
+typedef struct Streamer {
+        const char *buf;
+        size_t size;
+        const char *const *path;
+        size_t path_len;
+        size_t max_cost;        /* per element, and for everything else together */
+        size_t skeleton_cost;
+        JsonElementFunc f;
+        void *userdata;
+} Streamer;
+
+/* One value of the skeleton at buf[*i], within the budget. */
+static int skeleton_value(Streamer *s, size_t *i, int depth, json_object **ret) {
+        size_t end = value_end(s->buf, s->size, *i);
+        int r;
+
+        s->skeleton_cost += json_tree_cost(s->buf + *i, end - *i);
+        if (s->skeleton_cost > s->max_cost)
+                return -E2BIG;
+        r = parse_slice(s->buf, *i, end, depth, ret);
+        *i = end;
+        return r;
+}
+
+static int stream_array(Streamer *s, size_t *i, int depth) {
+        size_t k = *i + 1;
+
+        k = skip_space(s->buf, s->size, k);
+        if (k < s->size && s->buf[k] == ']') {
+                *i = k + 1;
+                return 0;
+        }
+        for (;;) {
+                _cleanup_(json_object_putp) json_object *e = NULL;
+                size_t end = value_end(s->buf, s->size, k);
+                int r;
+
+                if (json_tree_cost(s->buf + k, end - k) > s->max_cost)
+                        return -E2BIG;
+                r = parse_slice(s->buf, k, end, depth - 1, &e);
+                if (r < 0)
+                        return r;
+                r = s->f(e, s->userdata);
+                if (r < 0)
+                        return r;
+                k = skip_space(s->buf, s->size, end);
+                if (k >= s->size)
+                        return -EBADMSG;
+                if (s->buf[k] == ']') {
+                        *i = k + 1;
+                        return 0;
+                }
+                if (s->buf[k] != ',')
+                        return -EBADMSG;
+                k = skip_space(s->buf, s->size, k + 1);
+        }
+}
+
+/* The object at buf[*i] whose member path[level] leads to the array. */
+static int stream_object(Streamer *s, size_t *i, size_t level, int depth, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        bool seen = false;
+        size_t k;
+
+        if (!o)
+                return -ENOMEM;
+        s->skeleton_cost += 800U;
+        k = skip_space(s->buf, s->size, *i + 1);
+        if (k < s->size && s->buf[k] == '}')
+                goto done;
+        for (;;) {
+                _cleanup_(json_object_putp) json_object *key = NULL, *v = NULL;
+                int r;
+
+                if (k >= s->size || s->buf[k] != '"')
+                        return -EBADMSG;
+                r = skeleton_value(s, &k, 1, &key);
+                if (r < 0)
+                        return r;
+                k = skip_space(s->buf, s->size, k);
+                if (k >= s->size || s->buf[k] != ':')
+                        return -EBADMSG;
+                k = skip_space(s->buf, s->size, k + 1);
+                if (k >= s->size)
+                        return -EBADMSG;
+
+                if (streq(json_object_get_string(key), s->path[level])) {
+                        /* json-c keeps the last of two equal keys; which one to stream is ambiguous. */
+                        if (seen)
+                                return -EBADMSG;
+                        seen = true;
+                }
+                if (streq(json_object_get_string(key), s->path[level]) && level + 1 < s->path_len &&
+                    s->buf[k] == '{')
+                        r = stream_object(s, &k, level + 1, depth - 1, &v);
+                else if (streq(json_object_get_string(key), s->path[level]) && level + 1 == s->path_len &&
+                         s->buf[k] == '[') {
+                        r = stream_array(s, &k, depth - 1);
+                        if (r >= 0 && !(v = json_object_new_array()))
+                                r = -ENOMEM;
+                } else
+                        r = skeleton_value(s, &k, depth - 1, &v);
+                if (r < 0)
+                        return r;
+                if (json_object_object_add(o, json_object_get_string(key), TAKE_PTR(v)) < 0)
+                        return -ENOMEM;
+
+                k = skip_space(s->buf, s->size, k);
+                if (k < s->size && s->buf[k] == '}')
+                        break;
+                if (k >= s->size || s->buf[k] != ',')
+                        return -EBADMSG;
+                k = skip_space(s->buf, s->size, k + 1);
+        }
+done:
+        *i = k + 1;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int json_parse_streamed(const char *buf, size_t size, const char *const *path, size_t max_cost,
+                        JsonElementFunc f, void *userdata, json_object **ret) {
+        Streamer s = {
+                .buf = buf, .size = size, .path = path, .max_cost = max_cost, .f = f, .userdata = userdata,
+        };
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        size_t i;
+        int r;
+
+        assert(buf || size == 0);
+        assert(path);
+        assert(f);
+        assert(ret);
+
+        if (size > INT32_MAX)
+                return -EFBIG;
+        if (!utf8_is_valid(buf, size))
+                return -EBADMSG;
+        while (path[s.path_len])
+                s.path_len++;
+
+        i = skip_space(buf, size, 0);
+        if (i >= size)
+                return -EBADMSG;
+        if (s.path_len == 0 && buf[i] == '[') {
+                r = stream_array(&s, &i, JSON_MAX_DEPTH);
+                if (r >= 0 && !(o = json_object_new_array()))
+                        r = -ENOMEM;
+        } else if (s.path_len > 0 && buf[i] == '{')
+                r = stream_object(&s, &i, 0, JSON_MAX_DEPTH, &o);
+        else
+                r = skeleton_value(&s, &i, JSON_MAX_DEPTH, &o);
+        if (r < 0)
+                return r;
+        if (skip_space(buf, size, i) != size)
+                return -EBADMSG;
+        *ret = TAKE_PTR(o);
         return 0;
 }
 
