@@ -50,6 +50,8 @@ SHELL_TESTS = \
 	tests/report-endpoint-errors.sh \
 	tests/report-auth.sh \
 	tests/report-hostile-session.sh \
+	tests/attack-yaml-bomb.sh \
+	tests/attack-settings-link.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/crash-safety.sh \
