@@ -9,6 +9,7 @@
 #include "http/url.h"
 #include "journal/journal.h"
 #include "session/identity.h"
+#include "session/user.h"
 #include "shared/log.h"
 
 int context_as_ray_user(const Context *c, int (*f)(const Context *c, void *userdata), void *userdata) {
@@ -59,7 +60,7 @@ int context_load(Context *c) {
                 c->ray_gid = c->session->gid;
         }
 
-        r = user_home(c->ray_uid, &c->home);
+        r = user_home(c->ray_uid, true, &c->home);
         if (r < 0)
                 log_debug_errno(r, "No home directory for uid %u", (unsigned) c->ray_uid);
 

@@ -125,26 +125,3 @@ int identity_restore(Identity *saved) {
         *saved = (Identity) {};
         return r < 0 ? log_error_errno(r, "Failed to restore the service's own identity, stopping") : 0;
 }
-
-int user_home(uid_t uid, char **ret) {
-        const char *home = getenv("HOME");
-        struct passwd *pw;
-        char *p;
-
-        assert(ret);
-
-        if (getuid() == uid && home && home[0] == '/')
-                p = strdup(home);
-        else {
-                pw = getpwuid(uid);
-                if (!pw)
-                        return -ENOENT;
-                if (isempty(pw->pw_dir) || pw->pw_dir[0] != '/')
-                        return -ENOENT;
-                p = strdup(pw->pw_dir);
-        }
-        if (!p)
-                return -ENOMEM;
-        *ret = p;
-        return 0;
-}

@@ -30,7 +30,3 @@ int identity_switch(uid_t uid, gid_t gid, Identity *saved);
 /* Returns to the IDs and groups saved by identity_switch() and frees them. A
  * failure here leaves the process in an unknown identity: callers must stop. */
 int identity_restore(Identity *saved);
-
-/* The home directory of uid: $HOME when the real user is uid and HOME is set
- * and absolute, else the passwd entry's directory; -ENOENT when none. */
-int user_home(uid_t uid, char **ret);

@@ -1,7 +1,8 @@
 # session: sources and unit tests (see Makefile.am)
 libcore_a_SOURCES += \
 	src/session/session.c src/session/session.h \
-	src/session/identity.c src/session/identity.h
+	src/session/identity.c src/session/identity.h \
+	src/session/user.c src/session/user.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += test-session test-identity

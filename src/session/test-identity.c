@@ -133,45 +133,12 @@ static void test_switch_no_passwd_entry(void **state) {
         assert_int_equal(geteuid(), 0);
 }
 
-static void test_user_home(void **state) {
-        struct passwd *pw = getpwuid(getuid());
-        char *home = NULL;
-
-        assert_non_null(pw);
-        assert_int_equal(setenv("HOME", "/custom/home", 1), 0);
-        assert_int_equal(user_home(getuid(), &home), 0);
-        assert_string_equal(home, "/custom/home");
-        free(home);
-
-        /* A relative or missing $HOME gives the passwd entry. */
-        assert_int_equal(setenv("HOME", "relative", 1), 0);
-        assert_int_equal(user_home(getuid(), &home), 0);
-        assert_string_equal(home, pw->pw_dir);
-        free(home);
-        assert_int_equal(unsetenv("HOME"), 0);
-        assert_int_equal(user_home(getuid(), &home), 0);
-        assert_string_equal(home, pw->pw_dir);
-        free(home);
-
-        /* Another user's home never comes from our $HOME. */
-        assert_int_equal(setenv("HOME", "/custom/home", 1), 0);
-        pw = getpwuid(NOBODY);
-        if (pw && pw->pw_dir[0] == '/') {
-                assert_int_equal(user_home(NOBODY, &home), 0);
-                assert_string_equal(home, pw->pw_dir);
-                free(home);
-        }
-        if (!getpwuid(NO_PASSWD_UID))
-                assert_int_equal(user_home(NO_PASSWD_UID, &home), -ENOENT);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_switch_to_self),
                 cmocka_unit_test(test_switch_not_root),
                 cmocka_unit_test(test_switch_and_restore),
                 cmocka_unit_test(test_switch_no_passwd_entry),
-                cmocka_unit_test(test_user_home),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
