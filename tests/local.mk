@@ -52,6 +52,7 @@ SHELL_TESTS = \
 	tests/report-hostile-session.sh \
 	tests/attack-yaml-bomb.sh \
 	tests/attack-settings-link.sh \
+	tests/attack-session-hijack.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/crash-safety.sh \

@@ -330,12 +330,15 @@ case_as_third_user() {
         export HOME=$TEST_TMP/evilhome
         unset RAY_USAGE_STATS_CONFIG_PATH
         rus_as "$EVIL" report
-        need "a local failure (exit >= 3)" [ "$RC" -ge 3 ]
+        need "no session for this user (exit 2)" [ "$RC" -eq 2 ]
         need "it says to run as root or as the Ray user" grep -qi "root or as the Ray user" "$T_ERR"
+        need "it names both users" grep -q "($RAYU).*($EVIL)" "$T_ERR"
         need "nothing written in the session" [ ! -e "$RAYSESSION/usage_stats.json" ]
-        need "nothing sent" [ "$(posts_count)" -eq 0 ]
+        need "nothing sent, nothing asked" [ "$(record_lines)" -eq 0 ]
+        rus_as "$EVIL" check
+        need "check: no session (exit 2)" [ "$RC" -eq 2 ]
         rm -rf "$RAY_USAGE_STATS_STATE_DIR"
 }
-t "run as a third, unprivileged user: a clear local failure, nothing written or sent" case_as_third_user
+t "run as a third, unprivileged user: no session for them (exit 2), nothing read, written or sent" case_as_third_user
 
 t_end

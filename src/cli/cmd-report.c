@@ -4,10 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
-#include "collect/collect.h"
 #include "http/http.h"
 #include "journal/journal.h"
-#include "report/report.h"
 #include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -17,41 +15,19 @@
 
 #define USAGE_STATS_FILE "usage_stats.json"
 
-typedef struct UsageFile {
-        const char *text;
-        int error;
-} UsageFile;
-
-static int write_usage_file(const Context *c, void *userdata) {
-        UsageFile *f = userdata;
-
-        /* As the Ray user, so that the file is theirs, like the rest of the
-         * session; the state lock we hold makes any older temporary stale. */
-        (void) remove_stale_temporaries_at(c->session->fd, USAGE_STATS_FILE);
-        f->error = write_file_atomic_at(c->session->fd, USAGE_STATS_FILE, f->text, strlen(f->text), 0644);
-        return 0;
-}
-
-static int save_usage_file(const Context *c, json_object *report, bool success, const char *error) {
-        _cleanup_free_ char *text = NULL;
-        UsageFile f = {};
+/* Has the worker write <session>/usage_stats.json, as the Ray user. */
+static int save_usage_file(Context *c, bool success, const char *error) {
         int r;
 
-        r = report_file_body(report, success, error, &text);
+        r = worker_finish(&c->worker, success, error);
         if (r < 0)
-                return log_error_errno(r, "Failed to format %s", USAGE_STATS_FILE);
-        f.text = text;
-        r = context_as_ray_user(c, write_usage_file, &f);
-        if (r < 0)
-                return r;
-        if (f.error < 0)
-                return log_error_errno(f.error, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
+                return log_error_errno(r, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
 
         printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
         return 0;
 }
 
-static void journal_failed_calls(const Collector *k, char **failed_calls) {
+static void journal_failed_calls(const char *dashboard_url, char **failed_calls) {
         _cleanup_free_ char *joined = NULL;
         size_t size = 0;
         FILE *f;
@@ -70,7 +46,7 @@ static void journal_failed_calls(const Collector *k, char **failed_calls) {
                 return;
 
         journal_event(LOG_WARNING, MESSAGE_ID_DASHBOARD_FAILED,
-                      (JournalField[]) { { "DASHBOARD_URL", k->dashboard_url }, { "FAILED_CALLS", joined }, {} },
+                      (JournalField[]) { { "DASHBOARD_URL", dashboard_url }, { "FAILED_CALLS", joined }, {} },
                       "Some Ray dashboard calls failed; their fields are null in this report: %s", joined);
 }
 
@@ -83,7 +59,7 @@ static bool upload_enabled(void) {
 /* Sends the report, keeps the counters exact and leaves the audit record.
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
-static int send_report(const Context *c, const char *state_dir, State *st, Collection *col) {
+static int send_report(Context *c, const char *state_dir, State *st, CollectedReport *col) {
         _cleanup_free_ char *error = NULL, *shown_url = NULL;
         char seq[32], status_str[32];
         const char *url = upload_url();
@@ -133,10 +109,10 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
                       seq, shown_url, success ? status_str : error);
 
         /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
-        return save_usage_file(c, col->report, success, error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
+        return save_usage_file(c, success, error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
 }
 
-static int keep_locally(const Context *c, Collection *col) {
+static int keep_locally(Context *c, CollectedReport *col) {
         static const char error[] = "Local mode (RAY_USAGE_STATS_UPLOAD=0): the report was not sent";
 
         journal_event(LOG_INFO, MESSAGE_ID_REPORT_LOCAL,
@@ -148,17 +124,16 @@ static int keep_locally(const Context *c, Collection *col) {
                               {} },
                       "Usage stats report built and kept locally; nothing was sent (RAY_USAGE_STATS_UPLOAD=0).");
 
-        return save_usage_file(c, col->report, false, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        return save_usage_file(c, false, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
 }
 
 static int run(int argc, char *argv[], bool preview) {
         _cleanup_(context_done) Context c = {};
-        _cleanup_(collector_done) Collector k = {};
-        _cleanup_(collection_done) Collection col = {};
+        _cleanup_(collected_report_done) CollectedReport col = {};
         _cleanup_(state_done) State st = {};
-        _cleanup_free_ char *state_dir = NULL;
+        _cleanup_free_ char *state_dir = NULL, *dashboard_url = NULL;
         _cleanup_close_ int lock_fd = -1;
-        bool fresh_id = false;
+        bool fresh_id = false, opted_out;
         int r;
 
         r = cli_parse(argc, argv,
@@ -178,12 +153,12 @@ static int run(int argc, char *argv[], bool preview) {
         if (r != EXIT_COLLECT)
                 return r;
 
-        if (collector_init(&k, &c) < 0)
+        if (worker_open(&c.worker, &opted_out, &dashboard_url) < 0)
                 return EXIT_LOCAL_FAILURE;
 
-        if (collector_cluster_opted_out(&k)) {
+        if (opted_out) {
                 journal_event(LOG_NOTICE, MESSAGE_ID_CLUSTER_OPTED_OUT,
-                              (JournalField[]) { { "DASHBOARD_URL", k.dashboard_url }, { "SESSION_DIR", c.session->path }, {} },
+                              (JournalField[]) { { "DASHBOARD_URL", dashboard_url }, { "SESSION_DIR", c.session->path }, {} },
                               "The Ray cluster itself has usage stats disabled (started with --disable-usage-stats "
                               "or RAY_USAGE_STATS_ENABLED=0); nothing collected, written or sent.");
                 return preview ? EXIT_DISABLED : 0;
@@ -212,7 +187,7 @@ static int run(int argc, char *argv[], bool preview) {
                 fresh_id = true;
         }
 
-        r = collector_run(&k, &(Counters) {
+        r = worker_collect(&c.worker, &(Counters) {
                                   .seq_number = st.seq_number,
                                   .total_success = st.total_success,
                                   .total_failed = st.total_failed,
@@ -224,7 +199,7 @@ static int run(int argc, char *argv[], bool preview) {
                 return 0;
         }
 
-        journal_failed_calls(&k, col.failed_calls);
+        journal_failed_calls(dashboard_url, col.failed_calls);
 
         if (upload_enabled()) {
                 r = send_report(&c, state_dir, &st, &col);
