@@ -11,18 +11,11 @@
 # config this test makes is thrown away with the namespace.
 
 ROOT_HOME=$(getent passwd 0 | cut -d: -f6)
-if [ "$(id -u)" = 0 ] && [ -z "${RUS_IN_NETNS:-}" ] && command -v unshare >/dev/null &&
-        command -v ip >/dev/null && unshare --net --mount true 2>/dev/null && [ -d "$ROOT_HOME" ]; then
-        export RUS_IN_NETNS=1
-        exec unshare --net --mount -- /bin/bash -c \
-                'ip link set lo up && mount -t tmpfs -o mode=0700 tmpfs "$1" && shift && exec /bin/bash "$0" "$@"' \
-                "$0" "$ROOT_HOME" "$@"
-fi
-
+RUS_SCRIPT_ARGS=("$@")
+. "$(dirname "$0")/netns-lib.sh"
+[ -d "$ROOT_HOME" ] && rus_private_netns "$ROOT_HOME"
 . "$(dirname "$0")/report-lib.sh"
-
-[ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+rus_need_root_users
 [ -n "${RUS_IN_NETNS:-}" ] || skip "needs private mount and network namespaces (unshare) to keep root's home untouched"
 
 EVIL=$(unique_user rus-evil-)

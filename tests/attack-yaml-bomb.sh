@@ -9,16 +9,11 @@
 #
 # Needs root (useradd, setpriv); runs in a private network namespace.
 
-if [ "$(id -u)" = 0 ] && [ -z "${RUS_IN_NETNS:-}" ] && command -v unshare >/dev/null &&
-        command -v ip >/dev/null && unshare --net true 2>/dev/null; then
-        export RUS_IN_NETNS=1
-        exec unshare --net -- /bin/bash -c 'ip link set lo up && exec /bin/bash "$0" "$@"' "$0" "$@"
-fi
-
+RUS_SCRIPT_ARGS=("$@")
+. "$(dirname "$0")/netns-lib.sh"
+rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
-
-[ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+rus_need_root_users
 
 # On a binary without the budget the parse runs for minutes: do not wait for it.
 RUS_RUN_TIMEOUT=10

@@ -60,7 +60,7 @@ SHELL_TESTS = \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
-dist_check_DATA += tests/report-lib.sh
+dist_check_DATA += tests/report-lib.sh tests/netns-lib.sh
 dist_check_DATA += tests/faultinject.c
 dist_check_DATA += \
 	tests/fixtures/odd-values/README.md \

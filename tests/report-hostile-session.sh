@@ -14,16 +14,11 @@
 # dashboard port 8265 is free for a fake head and 10.1.2.3 is unreachable,
 # so that even a wrong binary could not send a packet anywhere.
 
-if [ "$(id -u)" = 0 ] && [ -z "${RUS_IN_NETNS:-}" ] && command -v unshare >/dev/null &&
-        command -v ip >/dev/null && unshare --net true 2>/dev/null; then
-        export RUS_IN_NETNS=1
-        exec unshare --net -- /bin/bash -c 'ip link set lo up && exec /bin/bash "$0" "$@"' "$0" "$@"
-fi
-
+RUS_SCRIPT_ARGS=("$@")
+. "$(dirname "$0")/netns-lib.sh"
+rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
-
-[ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+rus_need_root_users
 
 EVIL=$(unique_user rus-evil-)
 RAYU=$(unique_user rus-ray-)

@@ -251,6 +251,12 @@ _rus_del_user() {
         done
 }
 
+# Skips the script unless it can make local users and run as them.
+rus_need_root_users() {
+        [ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
+        command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+}
+
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
 unique_user() {
         printf '%s%04x%04x' "$1" "$$" "$RANDOM" | cut -c1-32
