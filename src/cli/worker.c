@@ -20,7 +20,8 @@
 #define REPLY_TEXT_MAX 4096U
 #define REPLY_FAILED_CALLS_MAX 64U
 
-/* The parent's side: runs as root when the program was started as root. */
+/* The parent's side: runs as root when the program was started as root.
+ * child() is the forked process's way from root to the worker. */
 
 static _noreturn_ void child(const Context *c, int fd) {
         int r;
@@ -79,7 +80,7 @@ int worker_start(Worker *w, const Context *c) {
 }
 
 void worker_stop(Worker *w) {
-        int status;
+        int status = 0;
 
         assert(w);
 
