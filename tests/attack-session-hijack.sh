@@ -67,11 +67,14 @@ refused() {
 
 case_control() {
         ray_session
+        export RAY_USAGE_STATS_DEBUG=1
         rus check
         need "the Ray user's own opt-out decides: exit 1" [ "$RC" -eq 1 ]
         need "decided by config" grep -q "decided by config" "$T_ERR"
+        need "read by a worker running as the Ray user, not by root" \
+                grep -q "Worker [0-9]* runs as uid $RAYU_UID, gid $(id -g "$RAYU"), for good" "$T_ERR"
 }
-t "control: the Ray user's session, their opt-out decides (check 1)" case_control
+t "control: the Ray user's session, their opt-out decides (check 1), read as them" case_control
 
 case_link_swapped() {
         ray_session
