@@ -68,14 +68,26 @@ case_usage_errors() {
         expect 3 "unknown option '-x'" report -x
         expect 3 "unknown option '--system'" preview --system
         expect 3 "unknown option '--yaml'" status --yaml
-        expect 3 "expected 0 arguments, got 1" check extra
-        expect 3 "expected 0 arguments, got 1" report now
-        expect 3 "expected 0 arguments, got 1" status --json extra
-        expect 3 "expected 1 argument, got 0" record-library
-        expect 3 "expected 1 argument, got 2" record-library a b
+        expect 3 "check: unexpected argument 'stray-argument'" check stray-argument
+        expect 3 "report: unexpected argument 'now'" report now
+        expect 3 "preview: unexpected argument 'later'" preview later
+        expect 3 "status: unexpected argument 'extra'" status --json extra
+        expect 3 "check: unexpected argument 'x'" check -- x
+        expect 3 "check: unexpected argument ''" check ""
+        expect 3 "record-library: missing argument NAME" record-library
+        expect 3 "record-library: unexpected argument 'b'" record-library a b
         expect 1 "unknown option '--bogus'" enable --bogus
-        expect 1 "expected 0 arguments, got 1" disable now
-        expect 3 "unknown option" prompt --yes
+        expect 1 "enable: option '--system' takes no value: '--system=yes'" enable --system=yes
+        expect 1 "disable: unexpected argument 'now'" disable now
+        expect 1 "enable-usage-stats: unexpected argument 'x'" enable-usage-stats x
+        expect 1 "disable-usage-stats: unexpected argument 'y'" disable-usage-stats y
+        expect 3 "prompt: unknown option '--yes'" prompt --yes
+        expect 3 "prompt: unexpected argument 'yes'" prompt yes
+        expect 3 "Unexpected argument 'extra' after --version" --version extra
+        expect 3 "Unexpected argument 'extra' after --help" --help extra
+        # A control byte in an argument does not break the one-line message.
+        expect 3 "unexpected argument 'a\\\\x0ab'" check "$(printf 'a\nb')"
+        need "the message is one line" [ "$(wc -l <"$T_ERR")" -eq 1 ]
         need "nothing was written by a usage error" [ ! -e "$CONFIG" -a ! -e "$SYSCONF" ]
         need "no connection by a usage error" [ "$(record_lines)" -eq 0 ]
 }

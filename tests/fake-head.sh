@@ -71,7 +71,7 @@ out=$(fetch "$FAKE_HEAD_URL/api/version" "Bearer tok-123")
 # SIGTERM ends it cleanly, even with a request hanging.
 start_fake_head --mode hang
 python3 -c "import socket; s = socket.create_connection(('127.0.0.1', $FAKE_HEAD_PORT)); \
-s.sendall(b'GET /api/version HTTP/1.0\r\n\r\n'); import time; time.sleep(3)" &
+s.sendall(b'GET /api/version HTTP/1.0\r\n\r\n'); import time; time.sleep(30)" &
 client=$!
 at_exit _rus_stop_pid "$client"
 sleep 0.5
@@ -80,7 +80,8 @@ kill "$FAKE_HEAD_PID"
 wait "$FAKE_HEAD_PID"
 status=$?
 [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
-[ $((SECONDS - start)) -le 2 ] || fail "SIGTERM took too long"
+# Far below the client's 30 s, far above a slow machine's start-up.
+[ $((SECONDS - start)) -le 10 ] || fail "SIGTERM waited for the hanging request"
 
 # HTTPS with a generated certificate.
 make_cert "$TEST_TMP/cert"

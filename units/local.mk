@@ -1,22 +1,26 @@
 # systemd units and the journal catalog (SPEC 7, 8).
 #
-# The service is generated so that it names the installed binary and the
+# The services are generated so that they name the installed binary and the
 # configured machine-wide environment file. That file is read last (it is the
 # one "disable --system" writes), so its line among the two standard ones is
-# dropped rather than read twice.
-nodist_systemdsystemunit_DATA = units/ray-usage-stats.service
-dist_systemdsystemunit_DATA = units/ray-usage-stats.timer
+# dropped rather than read twice. ray-usage-stats@.service/.timer are the
+# per-user units (SPEC 8); they are installed, never enabled.
+nodist_systemdsystemunit_DATA = units/ray-usage-stats.service units/ray-usage-stats@.service
+dist_systemdsystemunit_DATA = units/ray-usage-stats.timer units/ray-usage-stats@.timer
 dist_catalog_DATA = units/ray-usage-stats.catalog
-EXTRA_DIST += units/ray-usage-stats.service.in
-CLEANFILES += units/ray-usage-stats.service
+EXTRA_DIST += units/ray-usage-stats.service.in units/ray-usage-stats@.service.in
+CLEANFILES += units/ray-usage-stats.service units/ray-usage-stats@.service
 
-units/ray-usage-stats.service: $(top_srcdir)/units/ray-usage-stats.service.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) units && \
+unit_gen = $(AM_V_GEN)$(MKDIR_P) units && \
 	$(SED) -e '\|^EnvironmentFile=-$(SYSTEM_CONFIG_PATH)$$|d' \
 		-e 's|@bindir[@]|$(bindir)|g' \
-		-e 's|@SYSTEM_CONFIG_PATH[@]|$(SYSTEM_CONFIG_PATH)|g' \
-		$(top_srcdir)/units/ray-usage-stats.service.in > $@.tmp && \
-	mv -f $@.tmp $@
+		-e 's|@SYSTEM_CONFIG_PATH[@]|$(SYSTEM_CONFIG_PATH)|g'
+
+units/ray-usage-stats.service: $(top_srcdir)/units/ray-usage-stats.service.in Makefile
+	$(unit_gen) $(top_srcdir)/units/ray-usage-stats.service.in > $@.tmp && mv -f $@.tmp $@
+
+units/ray-usage-stats@.service: $(top_srcdir)/units/ray-usage-stats@.service.in Makefile
+	$(unit_gen) $(top_srcdir)/units/ray-usage-stats@.service.in > $@.tmp && mv -f $@.tmp $@
 
 # systemd's pkg-config file puts system units under /lib whatever the prefix;
 # "make distcheck" installs as an ordinary user, so it stages them in its prefix.

@@ -1,16 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 #include <getopt.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "shared/log.h"
 
 #define MAX_FLAGS 4
 
+const char *cli_quote(const char *arg, CliQuoted *buf) {
+        size_t n = 0;
+
+        assert(arg);
+        assert(buf);
+
+        buf->s[n++] = '\'';
+        for (size_t i = 0; arg[i]; i++) {
+                unsigned char c = (unsigned char) arg[i];
+
+                if (i == CLI_QUOTE_MAX) {
+                        memcpy(buf->s + n, "...", 3);
+                        n += 3;
+                        break;
+                }
+                if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'')
+                        n += (size_t) snprintf(buf->s + n, 5, "\\x%02x", c);
+                else
+                        buf->s[n++] = (char) c;
+        }
+        buf->s[n++] = '\'';
+        buf->s[n] = 0;
+        return buf->s;
+}
+
+/* The name that usage's first line ("record-library NAME") gives positional
+ * argument i, so that a missing one is named. */
+static int usage_arg_name(const char *usage, size_t i, const char **ret) {
+        const char *p = usage + strcspn(usage, " \n");
+
+        while (*p == ' ') {
+                size_t len = strcspn(++p, " \n");
+
+                if (*p != '[' && i-- == 0) {
+                        *ret = p;
+                        return (int) len;
+                }
+                p += len;
+        }
+        *ret = "";
+        return 0;
+}
+
 int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, size_t n_args,
               const char **args, int error_status) {
         struct option options[MAX_FLAGS + 2] = {};
-        size_t n_flags = 0;
-        int c;
+        size_t n_flags = 0, given;
+        const char *name;
+        int c, len;
 
         assert(argc >= 1);
         assert(usage);
@@ -26,6 +72,8 @@ int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, s
         optind = 0;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+                const char *bad = argv[optind - 1];
+
                 if (c == 'h') {
                         printf("Usage: ray-usage-stats %s\n", usage);
                         return 0;
@@ -34,14 +82,27 @@ int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, s
                         *flags[c - 0x100 - 1].value = true;
                         continue;
                 }
-                log_error("%s: unknown option '%s'. Run 'ray-usage-stats %s --help' for usage.",
-                          argv[0], argv[optind - 1], argv[0]);
+                /* getopt_long() gives an option's number for a known one given a value. */
+                if (optopt >= 0x100 || optopt == 'h')
+                        log_error("%s: option '--%s' takes no value: %s. Run 'ray-usage-stats %s --help' for usage.",
+                                  argv[0], options[optopt == 'h' ? 0 : optopt - 0x100].name,
+                                  cli_quote(bad, &(CliQuoted) {}), argv[0]);
+                else
+                        log_error("%s: unknown option %s. Run 'ray-usage-stats %s --help' for usage.",
+                                  argv[0], cli_quote(bad, &(CliQuoted) {}), argv[0]);
                 return error_status;
         }
 
-        if ((size_t) (argc - optind) != n_args) {
-                log_error("%s: expected %zu argument%s, got %d. Run 'ray-usage-stats %s --help' for usage.",
-                          argv[0], n_args, n_args == 1 ? "" : "s", argc - optind, argv[0]);
+        given = (size_t) (argc - optind);
+        if (given > n_args) {
+                log_error("%s: unexpected argument %s. Run 'ray-usage-stats %s --help' for usage.",
+                          argv[0], cli_quote(argv[optind + (int) n_args], &(CliQuoted) {}), argv[0]);
+                return error_status;
+        }
+        if (given < n_args) {
+                len = usage_arg_name(usage, given, &name);
+                log_error("%s: missing argument %.*s. Run 'ray-usage-stats %s --help' for usage.",
+                          argv[0], len, name, argv[0]);
                 return error_status;
         }
         for (size_t i = 0; i < n_args; i++)

@@ -22,11 +22,21 @@ typedef struct CliFlag {
 } CliFlag;
 
 /* Parses a command's arguments: --help/-h prints usage on stdout and gives
- * exit status 0; an unknown option, a missing or an extra argument is a
- * one-line error and gives error_status. Otherwise returns CLI_CONTINUE with
- * the n_args positional arguments in args[]. */
+ * exit status 0; an unknown option, a value given to a flag, a missing or an
+ * extra argument is a one-line error that quotes the argument refused (or
+ * names the one missing, from usage's first line) and gives error_status.
+ * Otherwise returns CLI_CONTINUE with the n_args positional arguments in
+ * args[]. */
 int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, size_t n_args,
               const char **args, int error_status);
+
+/* An argument for a one-line error message: in single quotes, with control
+ * bytes, quotes and backslashes as \xNN, at most CLI_QUOTE_MAX bytes of it. */
+#define CLI_QUOTE_MAX 64
+typedef struct CliQuoted {
+        char s[CLI_QUOTE_MAX * 4 + 6];
+} CliQuoted;
+const char *cli_quote(const char *arg, CliQuoted *buf);
 
 typedef struct Command {
         const char *name;

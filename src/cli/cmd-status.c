@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/context.h"
 #include "http/http.h"
+#include "session/instance.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "state/state.h"
@@ -17,7 +18,7 @@
 
 /* The timer's next elapse in µs since the epoch, or 0 when unknown (no
  * system bus, timer not loaded). A local D-Bus call: no network. */
-static uint64_t timer_next_run_usec(void) {
+static uint64_t timer_next_run_usec(const char *timer) {
         sd_bus *bus = NULL;
         _cleanup_free_ char *path = NULL;
         uint64_t usec = 0;
@@ -27,7 +28,7 @@ static uint64_t timer_next_run_usec(void) {
         if (r < 0)
                 return 0;
         (void) sd_bus_set_method_call_timeout(bus, 2 * 1000 * 1000);
-        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", TIMER_UNIT, &path);
+        r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", timer, &path);
         if (r >= 0)
                 r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
                                                 "org.freedesktop.systemd1.Timer", "NextElapseUSecRealtime",
@@ -36,17 +37,21 @@ static uint64_t timer_next_run_usec(void) {
         return r < 0 || usec == UINT64_MAX ? 0 : usec;
 }
 
-/* A user running status wants the service's counters when it has none of its own. */
-static int load_state(const Context *c, State *st) {
+/* A user running status wants the service's counters when it has none of its
+ * own: those of the unit that reports for the session, the owner's per-user
+ * unit (instance_dir) when its timer is enabled (SPEC 8), else the generic one. */
+static int load_state(const Context *c, const char *instance_dir, State *st) {
         _cleanup_free_ char *dir = NULL;
+        bool overridden = getenv("RAY_USAGE_STATS_STATE_DIR") || getenv("STATE_DIRECTORY");
         int r;
 
+        if (instance_dir && !overridden)
+                return state_load_readonly(instance_dir, c->session->name, st);
         r = state_directory(&dir);
         if (r < 0)
                 return r;
         r = state_load_readonly(dir, c->session->name, st);
-        if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 ||
-            getenv("RAY_USAGE_STATS_STATE_DIR") || getenv("STATE_DIRECTORY"))
+        if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 || overridden)
                 return r;
         state_done(st);
         return state_load_readonly(SYSTEM_STATE_DIR, c->session->name, st);
@@ -135,7 +140,7 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
 int cmd_status(int argc, char *argv[]) {
         _cleanup_(context_done) Context c = {};
         _cleanup_(state_done) State st = {};
-        _cleanup_free_ char *endpoint = NULL;
+        _cleanup_free_ char *endpoint = NULL, *instance_timer = NULL, *instance_dir = NULL;
         bool json = false, have_state = false;
         uint64_t next;
         int r;
@@ -154,13 +159,18 @@ int cmd_status(int argc, char *argv[]) {
                 return EXIT_LOCAL_FAILURE;
 
         if (c.session) {
-                r = load_state(&c, &st);
+                _cleanup_free_ char *user = NULL;
+
+                r = instance_enabled_for_uid(c.session->uid, &user, &instance_timer);
+                if (r > 0 && asprintf(&instance_dir, SYSTEM_STATE_DIR "/%s", user) < 0)
+                        return log_oom(), EXIT_LOCAL_FAILURE;
+                r = load_state(&c, instance_dir, &st);
                 if (r < 0)
                         log_warning_errno(r, "Failed to read the counters of %s", c.session->name);
                 /* SPEC 2: null, not zero, before the session's first report. */
                 have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
         }
-        next = timer_next_run_usec();
+        next = timer_next_run_usec(instance_timer ?: TIMER_UNIT);
         endpoint = http_url_redact(upload_url());
         if (!endpoint)
                 return log_oom(), EXIT_LOCAL_FAILURE;

@@ -8,6 +8,7 @@
 #include "config/settings.h"
 #include "http/url.h"
 #include "journal/journal.h"
+#include "session/instance.h"
 #include "session/user.h"
 #include "shared/log.h"
 
@@ -128,6 +129,33 @@ static int journal_invalid(const char *command, const char *message) {
         return EXIT_INVALID_SETTING;
 }
 
+/* The Ray user's own unit reports for that user's sessions (SPEC 8): a run
+ * that would have to switch to the owner leaves the session to it, so that
+ * one session is never reported twice. */
+static bool session_left_to_instance(const Context *c, const char *command) {
+        _cleanup_free_ char *timer = NULL;
+        int r;
+
+        if (geteuid() == c->session->uid)
+                return false;
+        r = instance_enabled_for_uid(c->session->uid, NULL, &timer);
+        if (r < 0)
+                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here",
+                                  (unsigned) c->session->uid);
+        if (r <= 0)
+                return false;
+        journal_event(LOG_INFO, MESSAGE_ID_NO_SESSION,
+                      (JournalField[]) {
+                              { "TEMP_DIR", c->temp_dir },
+                              { "SESSION_DIR", c->session->path },
+                              { "INSTANCE", timer },
+                              { "COMMAND", command },
+                              {} },
+                      "The Ray head session %s belongs to uid %u, whose own unit %s is enabled; "
+                      "leaving the session to it.", c->session->path, (unsigned) c->session->uid, timer);
+        return true;
+}
+
 int context_verdict(const Context *c, const char *command) {
         _cleanup_free_ char *bad_url = NULL;
         const char *state, *by;
@@ -172,5 +200,7 @@ int context_verdict(const Context *c, const char *command) {
                               c->temp_dir);
                 return EXIT_NO_SESSION;
         }
+        if (session_left_to_instance(c, command))
+                return EXIT_NO_SESSION;
         return EXIT_COLLECT;
 }

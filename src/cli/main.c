@@ -57,18 +57,23 @@ int main(int argc, char *argv[]) {
                 help(stderr);
                 return EXIT_LOCAL_FAILURE;
         }
-        if (streq(argv[1], "--help") || streq(argv[1], "-h")) {
-                help(stdout);
-                return 0;
-        }
-        if (streq(argv[1], "--version")) {
-                printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "--version")) {
+                if (argc > 2) {
+                        log_error("Unexpected argument %s after %s. Run 'ray-usage-stats --help' for usage.",
+                                  cli_quote(argv[2], &(CliQuoted) {}), argv[1]);
+                        return EXIT_LOCAL_FAILURE;
+                }
+                if (streq(argv[1], "--version"))
+                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                else
+                        help(stdout);
                 return 0;
         }
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 if (streq(argv[1], commands[i].name))
                         return commands[i].run(argc - 1, argv + 1);
 
-        log_error("Unknown command '%s'. Run 'ray-usage-stats --help' for the list of commands.", argv[1]);
+        log_error("Unknown command %s. Run 'ray-usage-stats --help' for the list of commands.",
+                  cli_quote(argv[1], &(CliQuoted) {}));
         return EXIT_LOCAL_FAILURE;
 }

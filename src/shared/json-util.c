@@ -6,11 +6,86 @@
 
 static bool utf8_is_valid(const char *s, size_t size);
 
+static uint32_t unhex4(const char *s) {
+        uint32_t v = 0;
+
+        for (int i = 0; i < 4; i++) {
+                char c = s[i];
+
+                if (c >= '0' && c <= '9')
+                        v = v << 4 | (uint32_t) (c - '0');
+                else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+                        v = v << 4 | (uint32_t) ((c | 0x20) - 'a' + 10);
+                else
+                        return UINT32_MAX;
+        }
+        return v;
+}
+
+/* The code point when s[0..n) starts with an escaped surrogate pair that
+ * json-c 0.16 decodes wrongly, else 0: it takes a pair's code point whose low
+ * 16 bits look like a surrogate (U+1D800..U+1DFFF, U+2D800..U+2DFFF (CJK
+ * Extension F), ..., U+10D800..U+10DFFF) for a lone surrogate and keeps one
+ * U+FFFD. Python writes these characters exactly so, and so do we. */
+static uint32_t misdecoded_pair(const char *s, size_t n) {
+        uint32_t hi, lo, c;
+
+        if (n < 12 || s[0] != '\\' || s[1] != 'u' || s[6] != '\\' || s[7] != 'u')
+                return 0;
+        hi = unhex4(s + 2);
+        lo = unhex4(s + 8);
+        if (hi < 0xd800 || hi > 0xdbff || lo < 0xdc00 || lo > 0xdfff)
+                return 0;
+        c = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+        return (c & 0xf800) == 0xd800 ? c : 0;
+}
+
+/* A copy of buf[0..size) with each such pair as raw UTF-8 in *ret and its
+ * size in *ret_size; *ret NULL when there is none. Escapes are taken two
+ * bytes at a time, so that the "u" of an escaped backslash starts nothing;
+ * a backslash outside a string is refused by json-c with or without this. */
+static int unescape_misdecoded_pairs(const char *buf, size_t size, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *copy = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < size;) {
+                uint32_t c = buf[i] == '\\' ? misdecoded_pair(buf + i, size - i) : 0;
+
+                if (c == 0) {
+                        size_t len = buf[i] == '\\' && i + 1 < size ? 2 : 1;
+
+                        if (copy)
+                                memcpy(copy + n, buf + i, len);
+                        n += len;
+                        i += len;
+                        continue;
+                }
+                if (!copy) {
+                        /* Four bytes replace twelve: the copy never grows. */
+                        copy = malloc(size);
+                        if (!copy)
+                                return -ENOMEM;
+                        memcpy(copy, buf, i);
+                }
+                copy[n++] = (char) (0xf0 | c >> 18);
+                copy[n++] = (char) (0x80 | (c >> 12 & 0x3f));
+                copy[n++] = (char) (0x80 | (c >> 6 & 0x3f));
+                copy[n++] = (char) (0x80 | (c & 0x3f));
+                i += 12;
+        }
+        *ret = TAKE_PTR(copy);
+        *ret_size = n;
+        return 0;
+}
+
 int json_parse_strict(const char *buf, size_t size, json_object **ret) {
+        _cleanup_free_ char *fixed = NULL;
         struct json_tokener *tok;
         json_object *o;
         enum json_tokener_error err;
-        size_t parsed;
+        const char *text = buf;
+        size_t parsed, text_size = size;
+        int r;
 
         assert(buf || size == 0);
         assert(ret);
@@ -18,12 +93,20 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
         if (size > INT32_MAX)
                 return -EFBIG;
 
+        r = unescape_misdecoded_pairs(buf, size, &fixed, &text_size);
+        if (r < 0)
+                return r;
+        if (fixed)
+                text = fixed;
+        else
+                text_size = size;
+
         tok = json_tokener_new_ex(JSON_MAX_DEPTH);
         if (!tok)
                 return -ENOMEM;
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 
-        o = json_tokener_parse_ex(tok, buf, (int) size);
+        o = json_tokener_parse_ex(tok, text, (int) text_size);
         err = json_tokener_get_error(tok);
         parsed = json_tokener_get_parse_end(tok);
         if (err == json_tokener_continue) {
@@ -40,8 +123,8 @@ int json_parse_strict(const char *buf, size_t size, json_object **ret) {
                 json_object_put(o);
                 return -EBADMSG;
         }
-        for (size_t i = parsed; i < size; i++)
-                if (buf[i] == 0 || !strchr(" \t\r\n", buf[i])) {
+        for (size_t i = parsed; i < text_size; i++)
+                if (text[i] == 0 || !strchr(" \t\r\n", text[i])) {
                         json_object_put(o);
                         return -EBADMSG;
                 }

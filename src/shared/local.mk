@@ -11,4 +11,10 @@ TESTS += test-fileio
 test_fileio_SOURCES = src/shared/test-fileio.c
 test_fileio_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_fileio_LDADD = $(UNIT_TEST_LIBS)
+
+check_PROGRAMS += test-json-util
+TESTS += test-json-util
+test_json_util_SOURCES = src/shared/test-json-util.c
+test_json_util_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_json_util_LDADD = $(UNIT_TEST_LIBS)
 endif

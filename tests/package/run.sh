@@ -16,7 +16,9 @@
 # the container itself runs with --private-network.
 #
 # Environment: RUS_DEBIAN_MIRROR (default: the bookworm archive of this
-# machine's apt sources), RUS_PKG_CACHE_DIR, RUS_PKG_WORK_DIR (where the
+# machine's apt sources; the tree names no mirror, and without either the
+# test says what is missing and skips, which CI=true makes a failure),
+# RUS_PKG_CACHE_DIR, RUS_PKG_WORK_DIR (where the
 # work directory is made, default /var/tmp; it is removed at the end unless
 # RUS_PKG_KEEP=1).
 set -uo pipefail
@@ -126,7 +128,10 @@ mirror() {
                         [ "$suites" = "$suite" ] && { echo "$uri"; return; }
                 done < "$f"
         done
-        echo http://deb.debian.org/debian
+        # No guess at a mirror: this machine's apt knows where it may fetch from.
+        echo "no 'deb' source for $suite in /etc/apt/sources.list or /etc/apt/sources.list.d/ (the" \
+             "debootstrap root needs one); add one, or set RUS_DEBIAN_MIRROR to a $suite mirror" >&2
+        return 1
 }
 
 work=$(mktemp -d "${RUS_PKG_WORK_DIR:-/var/tmp}/ray-usage-stats-pkgtest.XXXXXX") || exit 1
@@ -225,6 +230,7 @@ if [ $rpm_rc -eq 0 ]; then
         files=$(rpm -qlp "$binrpm" 2>/dev/null)
         for want in /usr/bin/ray-usage-stats /usr/lib/systemd/system/ray-usage-stats.service \
                 /usr/lib/systemd/system/ray-usage-stats.timer \
+                /usr/lib/systemd/system/ray-usage-stats@.service /usr/lib/systemd/system/ray-usage-stats@.timer \
                 /usr/lib/systemd/system-preset/50-ray-usage-stats.preset \
                 /usr/lib/systemd/catalog/ray-usage-stats.catalog \
                 /usr/share/bash-completion/completions/ray-usage-stats \
@@ -257,7 +263,7 @@ fi
 # --- the Debian 12 container ---------------------------------------------------
 
 boot_root() {
-        local key root tmp
+        local key root tmp url
         key=$(printf '%s %s minbase %s\n' "$suite" "$(dpkg --print-architecture)" "$include" | md5sum | cut -c1-12)
         root=$cache_dir/$suite-$key
         mkdir -p "$cache_dir"
@@ -268,8 +274,9 @@ boot_root() {
         if [ -z "$(find "$root/.rus-bootstrapped" -mtime -30 2>/dev/null)" ]; then
                 tmp=$cache_dir/.tmp-$suite-$key.$$
                 rm -rf "$tmp"
-                log "debootstrap $suite from $(mirror) into $root (cached for later runs)" >&2
-                if ! debootstrap --variant=minbase --include="$include" "$suite" "$tmp" "$(mirror)" \
+                url=$(mirror) || { exec 9>&-; return 1; }
+                log "debootstrap $suite from $url into $root (cached for later runs)" >&2
+                if ! debootstrap --variant=minbase --include="$include" "$suite" "$tmp" "$url" \
                         > "$work/debootstrap.log" 2>&1; then
                         tail -n 20 "$work/debootstrap.log" >&2
                         rm -rf "$tmp"
@@ -380,7 +387,7 @@ sc_reconfigure() {
                 ray-usage-stats disable --system && dpkg-reconfigure ray-usage-stats && answer_is false && has_opt_out ||
                 { show; false; }"
         check "answered yes at the terminal (debconf teletype frontend)" "
-                printf 'yes\\n' | DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null &&
+                printf 'yes\\n\\n' | DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null &&
                 ! has_opt_out && answer_is true || { show; false; }"
         check "answered no at the terminal (debconf teletype frontend)" "
                 printf 'no\\n' | DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null &&
@@ -416,11 +423,64 @@ sc_reinstall() {
         check "no opt-out, debconf answer true" "! has_opt_out && answer_is true || { show; false; }"
 }
 
+# The per-user unit (SPEC 8): the debconf follow-up "Which user runs Ray on
+# this machine?" with a name enables ray-usage-stats@NAME.timer instead of the
+# generic timer; dpkg-reconfigure switches back and forth. PKG_RAY_USER exists
+# only in the container.
+PKG_RAY_USER=raypkg
+units_lib="preseed_user() { echo \"ray-usage-stats ray-usage-stats/ray-user string \$1\" | debconf-set-selections; }
+        state_of() { echo \"\$(systemctl is-enabled \"\$1\" 2>/dev/null) \$(systemctl is-active \"\$1\" 2>/dev/null)\"; }
+        timers() { echo \"generic: \$(state_of ray-usage-stats.timer); instance: \$(state_of ray-usage-stats@$PKG_RAY_USER.timer)\"; }
+        on_instance() { [ \"\$(timers)\" = 'generic: disabled inactive; instance: enabled active' ] || { timers; false; }; }
+        on_generic() { [ \"\$(timers)\" = 'generic: enabled active; instance: disabled inactive' ] || { timers; false; }; }"
+
+sc_install_ray_user() {
+        check "purge the previous installation" "apt-get purge -y ray-usage-stats"
+        check "useradd $PKG_RAY_USER" "id $PKG_RAY_USER >/dev/null 2>&1 || useradd --create-home $PKG_RAY_USER"
+        check "preseed yes and the Ray user $PKG_RAY_USER" "$units_lib; preseed true && preseed_user $PKG_RAY_USER"
+        check "apt-get install ./$deb_name" "apt-get install -y ./$deb_name"
+        check "the instance timer, not the generic one, is enabled and active" "$units_lib; on_instance"
+        check "the template units are installed" "test -f /lib/systemd/system/ray-usage-stats@.service &&
+                test -f /lib/systemd/system/ray-usage-stats@.timer"
+        check "ray-usage-stats@$PKG_RAY_USER.service runs as $PKG_RAY_USER and skips (no session)" "
+                systemctl start ray-usage-stats@$PKG_RAY_USER.service &&
+                r=\$(systemctl show -p Result --value ray-usage-stats@$PKG_RAY_USER.service) && echo Result=\$r &&
+                [ \"\$r\" = exec-condition ] &&
+                for i in 1 2 3 4 5 6 7 8 9 10; do
+                        journalctl -o export _SYSTEMD_UNIT=ray-usage-stats@$PKG_RAY_USER.service \
+                                MESSAGE_ID=1e3e6d83bfd34f1aa5b9283faf18f8d8 | grep -qx \"_UID=\$(id -u $PKG_RAY_USER)\" && break
+                        [ \$i = 10 ] && { journalctl -u ray-usage-stats@$PKG_RAY_USER.service --no-pager | tail -n 15; false; }
+                        sleep 0.5
+                done"
+}
+
+sc_reconfigure_ray_user() {
+        check "empty user, dpkg-reconfigure: back to the generic timer" "$units_lib
+                preseed_user '' && dpkg-reconfigure ray-usage-stats && on_generic"
+        check "user $PKG_RAY_USER, dpkg-reconfigure: the instance timer again" "$units_lib
+                preseed_user $PKG_RAY_USER && dpkg-reconfigure ray-usage-stats && on_instance"
+        check "an upgrade keeps the instance timer" "$units_lib
+                apt-get install -y ./$upgrade_name && on_instance"
+        check "an invalid name is refused: the generic timer" "$units_lib
+                preseed_user 'Bad Name' && dpkg-reconfigure ray-usage-stats 2>&1 | tee /root/bad.log &&
+                grep -q 'is not a user name' /root/bad.log && on_generic"
+        check "answered at the terminal (debconf teletype frontend): yes, $PKG_RAY_USER" "$units_lib
+                printf 'yes\\n$PKG_RAY_USER\\n' | DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null &&
+                on_instance"
+        check "purge removes the instance timer's link" "
+                apt-get purge -y ray-usage-stats &&
+                ! test -e /etc/systemd/system/timers.target.wants/ray-usage-stats@$PKG_RAY_USER.timer &&
+                ! systemctl is-active --quiet ray-usage-stats@$PKG_RAY_USER.timer"
+}
+
 if [ $deb_rc -eq 0 ]; then
         log "=== container ($(elapsed))"
         base=$(boot_root) || skip "debootstrap of $suite failed (see above); cannot test the packages here"
         root=$work/root
-        cp -a "$base" "$root" || { result "container-root" 1 "cannot copy $base"; base=; }
+        # The container boots this copy, never the cache (a killed run would
+        # leave it half-configured); the shared lock keeps a rebuild out meanwhile.
+        flock -s "$cache_dir/.lock" cp -a "$base" "$root" ||
+                { result "container-root" 1 "cannot copy $base"; base=; }
 fi
 
 if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
@@ -461,6 +521,8 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
                 scenario upgrade-keeps-answer sc_upgrade_keeps_answer
                 scenario purge sc_purge
                 scenario reinstall sc_reinstall
+                scenario install-ray-user sc_install_ray_user
+                scenario reconfigure-ray-user sc_reconfigure_ray_user
                 ;;
         *)
                 tail -n 20 "$work/console.log"

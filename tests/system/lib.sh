@@ -203,7 +203,18 @@ sys_cleanup() {
 
 # --- state of the container between scenarios --------------------------------
 
-RAY_USER=rayuser
+# The tests' Ray user: a name that no account, group or home directory of
+# this machine has (the container's /etc/passwd is this machine's, seen
+# through the overlay), so that useradd in the container cannot collide.
+sys_free_user_name() {
+        local name=rus-ray-test i=1
+        while getent passwd "$name" >/dev/null || getent group "$name" >/dev/null || [ -e "/home/$name" ]; do
+                i=$((i + 1))
+                name=rus-ray-test$i
+        done
+        echo "$name"
+}
+RAY_USER=$(sys_free_user_name)
 UNIT=ray-usage-stats.service
 DROPIN_DIR=/etc/systemd/system/ray-usage-stats.service.d
 

@@ -42,6 +42,9 @@ reason=$(sys_unsupported)
 # Our own mount namespace: the overlay and tmpfs mounts are invisible to the
 # rest of the machine and go away with us even if we are killed.
 if [ -z "${RUS_SYSTEM_UNSHARED:-}" ]; then
+        # In a chroot whose root is no mount point, this is refused.
+        why=$(unshare --mount --propagation private -- true 2>&1) ||
+                skip "no private mount namespace here (unshare --mount --propagation private: ${why:-refused})"
         RUS_SYSTEM_UNSHARED=1 exec unshare --mount --propagation private -- "$0" "$builddir" "$@"
 fi
 
@@ -72,9 +75,9 @@ if ! sys_boot; then
 fi
 echo "container $sys_machine booted ($sys_cgroups cgroups, systemd pid $sys_init_pid), fake Ray head on 127.0.0.1:$sys_head_port"
 
-if ! c useradd --create-home --shell /bin/sh "$RAY_USER" >/dev/null 2>&1 ||
+if ! setup_out=$(c useradd --create-home --shell /bin/sh "$RAY_USER" 2>&1) ||
    ! sys_write_base_dropin || ! c systemctl daemon-reload; then
-        echo "FAIL: setting up the container"
+        echo "FAIL: setting up the container (Ray user $RAY_USER)${setup_out:+: $setup_out}"
         echo "0 passed, 1 failed"
         exit 1
 fi
@@ -83,13 +86,15 @@ passed=0
 failed=0
 for s in "${selected[@]}"; do
         sys_reset
-        "scenario_${s//-/_}"
+        "scenario_${s//-/_}" >"$sys_tmp/scenario.out" 2>&1
         rc=$?
+        cat "$sys_tmp/scenario.out"
         if [ "$rc" -eq 0 ]; then
                 echo "PASS: $s"
                 passed=$((passed + 1))
         elif [ "$rc" -eq 77 ]; then
-                echo "SKIP: $s"
+                # The scenario's last line says why.
+                echo "SKIP: $s: $(tail -n 1 "$sys_tmp/scenario.out" | sed 's/^ *//')"
         else
                 echo "    last lines of the unit's journal:"
                 c journalctl -q --no-pager -n 12 -o short-monotonic -u "$UNIT" | sed 's/^/      /'

@@ -713,3 +713,193 @@ sandbox_writes_api_fs() {
         [ "$bad" = 0 ] || sys_log "the unit needs ReadOnlyPaths=/run /dev/shm (see the comment of this scenario)"
         return $bad
 }
+
+# --- the per-user units (SPEC 8) ----------------------------------------------
+#
+# ray-usage-stats@USER.service runs the job as USER with no privilege. Each
+# scenario leaves both timers disabled, the instances stopped and the
+# template's drop-ins removed.
+
+SCENARIOS+=(instance-exposure instance-report instance-foreign-session instance-and-generic)
+
+INSTANCE=           # ray-usage-stats@$RAY_USER, set by instance_setup
+INSTANCE_DROPIN_DIR=/etc/systemd/system/ray-usage-stats@.service.d
+OTHER_USER=rus-units-other
+
+# The base drop-in of the tests for every instance too.
+instance_setup() {
+        INSTANCE=ray-usage-stats@$RAY_USER
+        c mkdir -p "$INSTANCE_DROPIN_DIR" &&
+                c cp "$DROPIN_DIR/00-test.conf" "$INSTANCE_DROPIN_DIR/00-test.conf" &&
+                c systemctl daemon-reload
+}
+
+instance_cleanup() {
+        c sh -c "systemctl disable --now ray-usage-stats.timer '$INSTANCE.timer' \
+                        'ray-usage-stats@$OTHER_USER.timer' >/dev/null 2>&1
+                 rm -rf $INSTANCE_DROPIN_DIR
+                 systemctl daemon-reload
+                 systemctl reset-failed '$INSTANCE.service' 'ray-usage-stats@$OTHER_USER.service' 2>/dev/null
+                 true"
+}
+
+# Wraps scenario body NAME between instance_setup and instance_cleanup.
+instance_scenario() { # NAME
+        local rc
+        instance_setup || { sys_log "setting up the instance's drop-in failed"; return 1; }
+        "$1"
+        rc=$?
+        instance_cleanup
+        return $rc
+}
+
+# Starts UNIT_NAME (a service) as its timer would and checks how the run
+# ended (expect_run); RUN_CURSOR and RUN_OFFSET are where the run's journal
+# entries and the fake head's requests begin.
+RUN_CURSOR=
+RUN_OFFSET=
+run_named() { # UNIT_NAME RESULT
+        local UNIT=$1 rc
+        RUN_CURSOR=$(sys_journal_cursor)
+        RUN_OFFSET=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$RUN_CURSOR" "$rc" "$2"
+}
+
+# The exposure of both units as loaded by this systemd, printed; asserted:
+# generic <= 2.0, per-user <= 1.1.
+scenario_instance_exposure() {
+        instance_scenario instance_exposure
+}
+
+instance_exposure() {
+        local unit limit out figure rc bad=0
+        for unit in "$UNIT:20" "$INSTANCE.service:11"; do
+                limit=${unit##*:}
+                unit=${unit%:*}
+                out=$(c systemd-analyze security --no-pager --threshold="$limit" "$unit" 2>&1)
+                rc=$?
+                figure=$(printf '%s\n' "$out" | sed -n 's/^→ Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+                sys_log "exposure of $unit: ${figure:-unknown} (limit $((limit / 10)).$((limit % 10)))"
+                if [ "$rc" -ne 0 ] || [ -z "$figure" ]; then
+                        printf '%s\n' "$out" | grep -E '^✗' | sed 's/^/      /'
+                        bad=1
+                fi
+        done
+        return $bad
+}
+
+# The instance reports for its own user's session, as that user with no
+# privilege: one POST, usage_stats.json of the user, counters in the
+# instance's own state directory (not the generic unit's), journalled by the
+# instance's unit with the user's uid.
+scenario_instance_report() {
+        instance_scenario instance_report
+}
+
+instance_report() {
+        local session out uid state
+        session=$(sys_make_session) || return 1
+        uid=$(c id -u "$RAY_USER")
+        run_named "$INSTANCE.service" success || return 1
+        expect_eq "POSTs received" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1 || return 1
+        expect_eq "owner and mode of usage_stats.json" "$(c stat -c '%U %a' "$session/usage_stats.json" 2>&1)" \
+                "$RAY_USER 644" || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
+        expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$INSTANCE.service" _UID="$uid" \
+                RAY_USAGE_STATS_SESSION_DIR="$session" RAY_USAGE_STATS_SEQ=0 || return 1
+        state=/var/lib/ray-usage-stats/$RAY_USER/${session##*/}.json
+        expect_eq "owner of $state" "$(c stat -c %U "$state" 2>&1)" "$RAY_USER" || return 1
+        ! c test -e "/var/lib/ray-usage-stats/${session##*/}.json" ||
+                { sys_log "the instance wrote the generic unit's state file"; return 1; }
+        # the generic unit's counters are its own: its first report of the
+        # session is seq 0 too, and the instance's next one is seq 1
+        run_named "$UNIT" success || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
+        expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_SEQ=0 || return 1
+        run_named "$INSTANCE.service" success || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
+        expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$INSTANCE.service" RAY_USAGE_STATS_SEQ=1
+}
+
+
+# An instance for another user finds the session of $RAY_USER: no session for
+# it (exit 2, the run skipped), nothing sent or written, and the journal says
+# whose session it is. (Its user namespace shows the owner as nobody.)
+scenario_instance_foreign_session() {
+        c id "$OTHER_USER" >/dev/null 2>&1 || c useradd --create-home --shell /bin/sh "$OTHER_USER" ||
+                { sys_log "useradd $OTHER_USER failed"; return 1; }
+        instance_scenario instance_foreign_session
+}
+
+instance_foreign_session() {
+        local session rc out unit=ray-usage-stats@$OTHER_USER.service
+        session=$(sys_make_session) || return 1
+        # The program's own rule, outside systemd first: another user's check.
+        c_user "$OTHER_USER" ray-usage-stats check >"$sys_tmp/check.out" 2>&1
+        rc=$?
+        if [ "$rc" = 0 ]; then
+                sys_log "a non-root check accepts another user's session (the foreign-session rule of SPEC 4.2 is not in this build)"
+                return 77
+        fi
+        expect_eq "$OTHER_USER's own check exit status" "$rc" 2 || { sed 's/^/    /' "$sys_tmp/check.out"; return 1; }
+        run_named "$unit" exec-condition || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_NO_SESSION")
+        expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$unit" || return 1
+        sys_log "$(UNIT=$unit unit_messages "$out" ray-usage-stats | grep -iF session)"
+        expect_no_requests "$RUN_OFFSET" || return 1
+        ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
+}
+
+
+# Both timers enabled, in either order: per run of both services, one report
+# (by the instance); the generic unit's check says no session and names the
+# instance's timer, and status shows the instance's counters. With the
+# instance's timer disabled again, the generic unit reports.
+scenario_instance_and_generic() {
+        instance_scenario instance_and_generic
+}
+
+both_runs() { # ORDER (label)
+        local off out
+        off=$(sys_record_lines)
+        run_named "$UNIT" exec-condition || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_NO_SESSION")
+        expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" \
+                RAY_USAGE_STATS_INSTANCE="$INSTANCE.timer" RAY_USAGE_STATS_COMMAND=check || return 1
+        [ "$1" = "generic first" ] && sys_log "$(unit_messages "$out" ray-usage-stats | grep -F "$INSTANCE.timer")"
+        run_named "$INSTANCE.service" success || return 1
+        expect_eq "POSTs of one run of both units ($1)" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+status_seq() {
+        py 'import json, sys; print(json.load(sys.stdin).get("seq_number"))'
+}
+
+instance_and_generic() {
+        sys_make_session >/dev/null || return 1
+
+        # (enabled, not started: the links are what counts, and no timer may
+        # fire in the middle of the scenario)
+        c systemctl enable ray-usage-stats.timer >/dev/null 2>&1 &&
+                c systemctl enable "$INSTANCE.timer" >/dev/null 2>&1 || { sys_log "enabling the timers failed"; return 1; }
+        both_runs "generic first" || return 1
+
+        c systemctl disable ray-usage-stats.timer "$INSTANCE.timer" >/dev/null 2>&1
+        c systemctl enable "$INSTANCE.timer" >/dev/null 2>&1 &&
+                c systemctl enable ray-usage-stats.timer >/dev/null 2>&1 || { sys_log "enabling the timers failed"; return 1; }
+        expect_eq "enabled timers" "$(c systemctl is-enabled ray-usage-stats.timer "$INSTANCE.timer" | xargs)" \
+                "enabled enabled" || return 1
+        both_runs "instance first" || return 1
+
+        # status shows the counters of the unit that reports: the instance's
+        # two reports (seq 0 and 1), to root and to the Ray user alike
+        expect_eq "seq_number in root's status" "$(c ray-usage-stats status --json | status_seq)" 2 || return 1
+        expect_eq "seq_number in $RAY_USER's status" "$(c_user "$RAY_USER" ray-usage-stats status --json | status_seq)" 2 ||
+                return 1
+
+        c systemctl disable "$INSTANCE.timer" >/dev/null 2>&1
+        run_named "$UNIT" success || return 1
+        expect_eq "POSTs of the generic unit alone" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1
+}

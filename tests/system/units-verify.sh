@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 #
 # Static checks of the installed shape of the units and the catalog:
-#   units-verify    systemd-analyze verify is silent for both units, as
-#                   installed (binary at its @bindir@ path, man pages found)
+#   units-verify    systemd-analyze verify is silent for the units (the generic
+#                   ones and an instance of the per-user ones), as installed
+#                   (binary at its @bindir@ path, man pages found)
 #   units-security  systemd-analyze security --offline exposure <= 2.0
+#   instance-security  the same for ray-usage-stats@ray.service: <= 1.1
 #   catalog-ids     one catalog entry per MESSAGE_ID of message-ids.h, no other
 #   catalog-parse   journalctl builds its index from the catalog and lists all
 #
@@ -17,15 +19,18 @@ builddir=${RUS_BUILDDIR:-$(cd "${1:-.}" && pwd)}
 binary=${RUS_BINARY:-$builddir/ray-usage-stats}
 service=$builddir/units/ray-usage-stats.service
 timer=$srcdir/units/ray-usage-stats.timer
+instance_service=$builddir/units/ray-usage-stats@.service
+instance_timer=$srcdir/units/ray-usage-stats@.timer
 catalog=$srcdir/units/ray-usage-stats.catalog
 ids_header=$srcdir/src/journal/message-ids.h
 max_exposure=20 # exposure x 10, as --threshold takes it
+max_instance_exposure=11
 
 if ! command -v systemd-analyze >/dev/null || ! command -v journalctl >/dev/null; then
         echo "SKIP: systemd-analyze/journalctl not installed"
         exit 77
 fi
-for f in "$service" "$binary"; do
+for f in "$service" "$instance_service" "$binary"; do
         if ! [ -f "$f" ]; then
                 echo "FAIL: $f is missing; run make first"
                 exit 1
@@ -60,7 +65,7 @@ ln -s usr/lib "$root/lib"
 ln -s usr/bin "$root/bin"
 cp -r /usr/lib/systemd/system "$root/usr/lib/systemd/system"
 mkdir -p "$root$(dirname "$exec_path")"
-cp "$service" "$timer" "$root/usr/lib/systemd/system/"
+cp "$service" "$timer" "$instance_service" "$instance_timer" "$root/usr/lib/systemd/system/"
 cp "$binary" "$root$exec_path"
 man_opt=--man=yes
 n_man=0
@@ -79,19 +84,26 @@ if [ "$n_man" -lt 2 ]; then
 fi
 
 out=$(cd "$tmp" && MANPATH="$root/usr/share/man" systemd-analyze verify --root="$root" "$man_opt" \
-      ray-usage-stats.service ray-usage-stats.timer 2>&1)
+      ray-usage-stats.service ray-usage-stats.timer ray-usage-stats@ray.service ray-usage-stats@ray.timer 2>&1)
 rc=$?
 [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
 [ "$rc" -eq 0 ] && [ -z "$out" ]
 result units-verify $? "rc=$rc"
 
-out=$(systemd-analyze security --offline=true --threshold="$max_exposure" "$service" 2>&1)
-rc=$?
-figure=$(printf '%s\n' "$out" | sed -n 's/^→ Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-printf '%s\n' "$out" | grep -E '^✗' | sed 's/^/    /'
-echo "    exposure: ${figure:-unknown} (limit $((max_exposure / 10)).$((max_exposure % 10)))"
-[ "$rc" -eq 0 ] && [ -n "$figure" ]
-result units-security $? "exposure ${figure:-unknown}"
+# NAME UNIT_FILE LIMIT: the exposure figure, printed, and its limit asserted.
+security() {
+        out=$(systemd-analyze security --offline=true --threshold="$3" "$2" 2>&1)
+        rc=$?
+        figure=$(printf '%s\n' "$out" | sed -n 's/^→ Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+        printf '%s\n' "$out" | grep -E '^✗' | sed 's/^/    /'
+        echo "    exposure of ${2##*/}: ${figure:-unknown} (limit $(($3 / 10)).$(($3 % 10)))"
+        [ "$rc" -eq 0 ] && [ -n "$figure" ]
+        result "$1" $? "exposure ${figure:-unknown}"
+}
+security units-security "$service" "$max_exposure"
+# An instance: the template itself has no user to analyse.
+cp "$instance_service" "$tmp/ray-usage-stats@ray.service"
+security instance-security "$tmp/ray-usage-stats@ray.service" "$max_instance_exposure"
 
 sed -n 's/^#define MESSAGE_ID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' "$ids_header" | sort >"$tmp/header-ids"
 sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$catalog" | sort >"$tmp/catalog-ids"
