@@ -17,13 +17,7 @@ rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
 rus_need_root_users
 
-EVIL=$(unique_user rus-evil-)
-RAYU=$(unique_user rus-ray-)
-add_user "$EVIL" "$TEST_TMP/evilhome"
-add_user "$RAYU" "$TEST_TMP/rayhome"
-mkdir -p "$TEST_TMP/rayhome/.ray" "$TEST_TMP/evilhome/.ray"
-chown -R "$RAYU:" "$TEST_TMP/rayhome"
-chown -R "$EVIL:" "$TEST_TMP/evilhome"
+rus_two_users
 EVIL_UID=$(id -u "$EVIL")
 RAYU_UID=$(id -u "$RAYU")
 

@@ -18,13 +18,7 @@ rus_need_root_users
 # On a binary without the budget the parse runs for minutes: do not wait for it.
 RUS_RUN_TIMEOUT=10
 
-EVIL=$(unique_user rus-evil-)
-RAYU=$(unique_user rus-ray-)
-add_user "$EVIL" "$TEST_TMP/evilhome"
-add_user "$RAYU" "$TEST_TMP/rayhome"
-mkdir -p "$TEST_TMP/rayhome" "$TEST_TMP/evilhome"
-chown "$RAYU:" "$TEST_TMP/rayhome"
-chown "$EVIL:" "$TEST_TMP/evilhome"
+rus_two_users
 
 start_head main
 RAYTMP=$TEST_TMP/raytmp

@@ -20,13 +20,7 @@ rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
 rus_need_root_users
 
-EVIL=$(unique_user rus-evil-)
-RAYU=$(unique_user rus-ray-)
-add_user "$EVIL" "$TEST_TMP/evilhome"
-add_user "$RAYU" "$TEST_TMP/rayhome"
-mkdir -p "$TEST_TMP/rayhome" "$TEST_TMP/evilhome"
-chown "$RAYU:" "$TEST_TMP/rayhome"
-chown "$EVIL:" "$TEST_TMP/evilhome"
+rus_two_users
 
 TOKEN=tok-h8-hostile-Kw7p
 start_head main
