@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (symlink(target, latest) < 0)
                 return 0;
 
-        r = session_find(temp, &s);
+        r = session_find(temp, &s, NULL);
         if (r < 0)
                 return 0;
 

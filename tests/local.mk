@@ -51,8 +51,11 @@ SHELL_TESTS = \
 	tests/report-endpoint-errors.sh \
 	tests/report-auth.sh \
 	tests/report-hostile-session.sh \
-	tests/attack1-token-theft.sh \
-	tests/attack4-huge-answers.sh \
+	tests/attack-token-theft.sh \
+	tests/attack-hostile-answers.sh \
+	tests/attack-yaml-bomb.sh \
+	tests/attack-settings-link.sh \
+	tests/attack-session-hijack.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \
@@ -65,7 +68,7 @@ SHELL_TESTS = \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
-dist_check_DATA += tests/report-lib.sh tests/private-netns.sh tests/journal-lib.sh tests/journal-capture.py
+dist_check_DATA += tests/report-lib.sh tests/netns-lib.sh tests/journal-lib.sh tests/journal-capture.py
 dist_check_DATA += tests/faultinject.c
 dist_check_DATA += \
 	tests/fixtures/odd-values/README.md \

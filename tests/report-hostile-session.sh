@@ -14,19 +14,13 @@
 # dashboard port 8265 is free for a fake head and 10.1.2.3 is unreachable,
 # so that even a wrong binary could not send a packet anywhere.
 
-. "$(dirname "$0")/private-netns.sh"
+RUS_SCRIPT_ARGS=("$@")
+. "$(dirname "$0")/netns-lib.sh"
+rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
+rus_need_root_users
 
-[ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
-command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
-
-EVIL=$(unique_user rus-evil-)
-RAYU=$(unique_user rus-ray-)
-add_user "$EVIL" "$TEST_TMP/evilhome"
-add_user "$RAYU" "$TEST_TMP/rayhome"
-mkdir -p "$TEST_TMP/rayhome" "$TEST_TMP/evilhome"
-chown "$RAYU:" "$TEST_TMP/rayhome"
-chown "$EVIL:" "$TEST_TMP/evilhome"
+rus_two_users
 
 TOKEN=tok-h8-hostile-Kw7p
 start_head main
@@ -325,12 +319,15 @@ case_as_third_user() {
         export HOME=$TEST_TMP/evilhome
         unset RAY_USAGE_STATS_CONFIG_PATH
         rus_as "$EVIL" report
-        need "a local failure (exit >= 3)" [ "$RC" -ge 3 ]
+        need "no session for this user (exit 2)" [ "$RC" -eq 2 ]
         need "it says to run as root or as the Ray user" grep -qi "root or as the Ray user" "$T_ERR"
+        need "it names both users" grep -q "($RAYU).*($EVIL)" "$T_ERR"
         need "nothing written in the session" [ ! -e "$RAYSESSION/usage_stats.json" ]
-        need "nothing sent" [ "$(posts_count)" -eq 0 ]
+        need "nothing sent, nothing asked" [ "$(record_lines)" -eq 0 ]
+        rus_as "$EVIL" check
+        need "check: no session (exit 2)" [ "$RC" -eq 2 ]
         rm -rf "$RAY_USAGE_STATS_STATE_DIR"
 }
-t "run as a third, unprivileged user: a clear local failure, nothing written or sent" case_as_third_user
+t "run as a third, unprivileged user: no session for them (exit 2), nothing read, written or sent" case_as_third_user
 
 t_end

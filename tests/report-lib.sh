@@ -268,6 +268,25 @@ _rus_del_user() {
         done
 }
 
+# Skips the script unless it can make local users and run as them.
+rus_need_root_users() {
+        [ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
+        command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+}
+
+# The two real users of the attack tests: EVIL (another local user) and RAYU
+# (the Ray user), with homes $TEST_TMP/evilhome and $TEST_TMP/rayhome (each
+# with a .ray/ directory) that belong to them.
+rus_two_users() {
+        EVIL=$(unique_user rus-evil-)
+        RAYU=$(unique_user rus-ray-)
+        add_user "$EVIL" "$TEST_TMP/evilhome"
+        add_user "$RAYU" "$TEST_TMP/rayhome"
+        mkdir -p "$TEST_TMP/rayhome/.ray" "$TEST_TMP/evilhome/.ray"
+        chown -R "$RAYU:" "$TEST_TMP/rayhome"
+        chown -R "$EVIL:" "$TEST_TMP/evilhome"
+}
+
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
 unique_user() {
         printf '%s%04x%04x' "$1" "$$" "$RANDOM" | cut -c1-32

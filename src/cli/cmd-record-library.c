@@ -3,10 +3,6 @@
 #include "cli/context.h"
 #include "shared/log.h"
 
-static int record(const Context *c, void *userdata) {
-        return session_record_library(c->session, userdata);
-}
-
 int cmd_record_library(int argc, char *argv[]) {
         _cleanup_(context_done) Context c = {};
         const char *name;
@@ -32,7 +28,7 @@ int cmd_record_library(int argc, char *argv[]) {
         if (r != EXIT_COLLECT)
                 return r;
 
-        r = context_as_ray_user(&c, record, (void *) name);
+        r = worker_record_library(&c.worker, name);
         if (r < 0)
                 return log_error_errno(r, "Failed to record library '%s' in %s", name, c.session->path),
                        EXIT_LOCAL_FAILURE;

@@ -6,10 +6,8 @@
 #include "cli/context.h"
 #include "cli/field-notice.h"
 #include "cli/report-attempt.h"
-#include "collect/collect.h"
 #include "http/http.h"
 #include "journal/journal.h"
-#include "report/report.h"
 #include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -19,41 +17,19 @@
 
 #define USAGE_STATS_FILE "usage_stats.json"
 
-typedef struct UsageFile {
-        const char *text;
-        int error;
-} UsageFile;
-
-static int write_usage_file(const Context *c, void *userdata) {
-        UsageFile *f = userdata;
-
-        /* As the Ray user, so that the file is theirs, like the rest of the
-         * session; the state lock we hold makes any older temporary stale. */
-        (void) remove_stale_temporaries_at(c->session->fd, USAGE_STATS_FILE);
-        f->error = write_file_atomic_at(c->session->fd, USAGE_STATS_FILE, f->text, strlen(f->text), 0644);
-        return 0;
-}
-
-static int save_usage_file(const Context *c, json_object *report, bool success, const char *error) {
-        _cleanup_free_ char *text = NULL;
-        UsageFile f = {};
+/* Has the worker write <session>/usage_stats.json, as the Ray user. */
+static int save_usage_file(Context *c, bool success, const char *error) {
         int r;
 
-        r = report_file_body(report, success, error, &text);
+        r = worker_finish(&c->worker, success, error);
         if (r < 0)
-                return log_error_errno(r, "Failed to format %s", USAGE_STATS_FILE);
-        f.text = text;
-        r = context_as_ray_user(c, write_usage_file, &f);
-        if (r < 0)
-                return r;
-        if (f.error < 0)
-                return log_error_errno(f.error, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
+                return log_error_errno(r, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
 
         printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
         return 0;
 }
 
-static void journal_failed_calls(const Collector *k, char **failed_calls) {
+static void journal_failed_calls(const char *dashboard_url, char **failed_calls) {
         _cleanup_free_ char *joined = NULL;
         size_t size = 0;
         FILE *f;
@@ -72,7 +48,7 @@ static void journal_failed_calls(const Collector *k, char **failed_calls) {
                 return;
 
         journal_event(LOG_WARNING, MESSAGE_ID_DASHBOARD_FAILED,
-                      (JournalField[]) { { "DASHBOARD_URL", k->dashboard_url }, { "FAILED_CALLS", joined }, {} },
+                      (JournalField[]) { { "DASHBOARD_URL", dashboard_url }, { "FAILED_CALLS", joined }, {} },
                       "Some Ray dashboard calls failed; their fields are null in this report: %s", joined);
 }
 
@@ -85,7 +61,7 @@ static bool upload_enabled(void) {
 /* Sends the report, keeps the counters exact and leaves the audit record.
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
-static int send_report(const Context *c, const char *state_dir, State *st, Collection *col) {
+static int send_report(Context *c, const char *state_dir, State *st, CollectedReport *col) {
         _cleanup_free_ char *shown_url = NULL;
         _cleanup_strv_free_ char **extra = NULL;
         UploadResult *results;
@@ -102,7 +78,7 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         state_reserve_seq(st, &seq_number);
         snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
 
-        /* issue 10 (SPEC 6): the additional endpoints, checked by context_verdict(). */
+        /* The additional endpoints (SPEC 6) were checked by context_verdict(). */
         if (upload_additional_urls(&extra, NULL) < 0 || additional_endpoints_reserve(st, extra) < 0)
                 return log_oom();
         shown_url = http_url_redact(url);
@@ -114,10 +90,9 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         if (r < 0)
                 return EXIT_LOCAL_FAILURE;
 
-        /* issue 10: the first report of a changed field list says so. */
-        field_notice_report(state_dir, col->report);
+        field_notice_report(state_dir);
 
-        /* issue 10: Ray's endpoint (results[0]) and the additional ones, at the same time. */
+        /* Ray's endpoint (results[0]) and the additional ones, at the same time. */
         (void) upload_report_all(url, extra, col->body, strlen(col->body), &results);
         if (!results)
                 return log_oom();
@@ -134,12 +109,12 @@ static int send_report(const Context *c, const char *state_dir, State *st, Colle
         report_attempt_journal(c, col, seq, shown_url, &results[0], false);
 
         /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
-        r = save_usage_file(c, col->report, success, results[0].error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
+        r = save_usage_file(c, success, results[0].error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
         upload_results_free(results, 1 + strv_length(extra));
         return r;
 }
 
-static int keep_locally(const Context *c, Collection *col) {
+static int keep_locally(Context *c, CollectedReport *col) {
         static const char error[] = "Local mode (RAY_USAGE_STATS_UPLOAD=0): the report was not sent";
 
         journal_event(LOG_INFO, MESSAGE_ID_REPORT_LOCAL,
@@ -151,17 +126,16 @@ static int keep_locally(const Context *c, Collection *col) {
                               {} },
                       "Usage stats report built and kept locally; nothing was sent (RAY_USAGE_STATS_UPLOAD=0).");
 
-        return save_usage_file(c, col->report, false, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        return save_usage_file(c, false, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
 }
 
 static int run(int argc, char *argv[], bool preview) {
         _cleanup_(context_done) Context c = {};
-        _cleanup_(collector_done) Collector k = {};
-        _cleanup_(collection_done) Collection col = {};
+        _cleanup_(collected_report_done) CollectedReport col = {};
         _cleanup_(state_done) State st = {};
-        _cleanup_free_ char *state_dir = NULL;
+        _cleanup_free_ char *state_dir = NULL, *dashboard_url = NULL;
         _cleanup_close_ int lock_fd = -1;
-        bool fresh_id = false;
+        bool fresh_id = false, opted_out;
         int r;
 
         r = cli_parse(argc, argv,
@@ -181,12 +155,12 @@ static int run(int argc, char *argv[], bool preview) {
         if (r != EXIT_COLLECT)
                 return r;
 
-        if (collector_init(&k, &c) < 0)
+        if (worker_open(&c.worker, &opted_out, &dashboard_url) < 0)
                 return EXIT_LOCAL_FAILURE;
 
-        if (collector_cluster_opted_out(&k)) {
+        if (opted_out) {
                 journal_event(LOG_NOTICE, MESSAGE_ID_CLUSTER_OPTED_OUT,
-                              (JournalField[]) { { "DASHBOARD_URL", k.dashboard_url }, { "SESSION_DIR", c.session->path }, {} },
+                              (JournalField[]) { { "DASHBOARD_URL", dashboard_url }, { "SESSION_DIR", c.session->path }, {} },
                               "The Ray cluster itself has usage stats disabled (started with --disable-usage-stats "
                               "or RAY_USAGE_STATS_ENABLED=0); nothing collected, written or sent.");
                 return preview ? EXIT_DISABLED : 0;
@@ -215,7 +189,7 @@ static int run(int argc, char *argv[], bool preview) {
                 fresh_id = true;
         }
 
-        r = collector_run(&k, &(Counters) {
+        r = worker_collect(&c.worker, &(Counters) {
                                   .seq_number = st.seq_number,
                                   .total_success = st.total_success,
                                   .total_failed = st.total_failed,
@@ -227,7 +201,7 @@ static int run(int argc, char *argv[], bool preview) {
                 return 0;
         }
 
-        journal_failed_calls(&k, col.failed_calls);
+        journal_failed_calls(dashboard_url, col.failed_calls);
 
         if (upload_enabled()) {
                 r = send_report(&c, state_dir, &st, &col);

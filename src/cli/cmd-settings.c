@@ -7,7 +7,7 @@
 #include "config/sysconfig.h"
 #include "journal/journal.h"
 #include "prompt/prompt.h"
-#include "session/identity.h"
+#include "session/user.h"
 #include "shared/log.h"
 
 #define EXIT_WRITE_FAILED 1
@@ -18,7 +18,8 @@ static int invoking_config_path(char **ret) {
         _cleanup_free_ char *home = NULL;
         int r;
 
-        r = user_home(getuid(), &home);
+        /* Root's home is root's, whatever $HOME says: "sudo -E" keeps the caller's. */
+        r = user_home(getuid(), getuid() != 0 && geteuid() != 0, &home);
         if (r == -ENOMEM)
                 return log_error_errno(r, "Failed to determine the home directory");
         r = config_path(home, ret);
@@ -26,6 +27,18 @@ static int invoking_config_path(char **ret) {
                 return log_error_errno(r, "Failed to determine the config file path; "
                                        "set HOME or RAY_USAGE_STATS_CONFIG_PATH");
         return 0;
+}
+
+/* Why a settings file was not written, in one line. */
+static void log_write_failure(int r, const char *what, const char *path) {
+        if (r == -ELOOP)
+                log_error("Failed to %s: %s is a symbolic link, which is never followed; "
+                          "remove it or write the file it points to yourself.", what, path);
+        else if (r == -EPERM)
+                log_error("Failed to %s: %s belongs to another user (not uid %u), and is never replaced "
+                          "on their behalf.", what, path, (unsigned) getuid());
+        else
+                log_error_errno(r, "Failed to %s to %s", what, path);
 }
 
 static void journal_change(const char *command, bool enabled, const char *setting, const char *path) {
@@ -69,8 +82,8 @@ static int set_config(const char *command, bool enabled) {
         r = config_write(path, enabled);
         if (r < 0) {
                 /* Ray's message, then the reason. */
-                log_error_errno(r, "Failed to %s usage stats by writing {\"usage_stats\": %s} to %s",
-                                enabled ? "enable" : "disable", enabled ? "true" : "false", path);
+                log_write_failure(r, enabled ? "enable usage stats by writing {\"usage_stats\": true}" :
+                                               "disable usage stats by writing {\"usage_stats\": false}", path);
                 return EXIT_WRITE_FAILED;
         }
 
@@ -206,8 +219,10 @@ int cmd_prompt(int argc, char *argv[]) {
 
         r = config_write(path, answer == PROMPT_ANSWER_YES);
         if (r < 0) {
-                log_error_errno(r, "Failed to persist usage stats choice for future clusters by writing "
-                                "{\"usage_stats\": %s} to %s", answer == PROMPT_ANSWER_YES ? "true" : "false", path);
+                log_write_failure(r, answer == PROMPT_ANSWER_YES ?
+                                  "persist usage stats choice for future clusters by writing {\"usage_stats\": true}" :
+                                  "persist usage stats choice for future clusters by writing {\"usage_stats\": false}",
+                                  path);
                 return EXIT_LOCAL_FAILURE;
         }
         journal_change(argv[0], answer == PROMPT_ANSWER_YES, "config", path);

@@ -8,39 +8,54 @@
 #include "config/settings.h"
 #include "http/url.h"
 #include "journal/journal.h"
-#include "session/identity.h"
 #include "session/instance.h"
+#include "session/user.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "upload/upload.h"
 
-int context_as_ray_user(const Context *c, int (*f)(const Context *c, void *userdata), void *userdata) {
-        Identity saved = {};
-        int r, q;
-
-        assert(c);
-        assert(f);
-
-        r = identity_switch(c->ray_uid, c->ray_gid, &saved);
-        if (r < 0)
-                return log_error_errno(r, "Running as uid %u, but the Ray session belongs to uid %u; "
-                                       "run as root or as the Ray user",
-                                       (unsigned) geteuid(), (unsigned) c->ray_uid);
-        r = f(c, userdata);
-        q = identity_restore(&saved);
-        if (q < 0) {
-                /* Carrying on with another user's identity would write our own
-                 * state as that user: stop here. */
-                log_error_errno(q, "Failed to restore the original identity");
-                abort();
-        }
-        return r;
+/* A session that exists but is not ours to use: reason (NULL when out of memory) says why. */
+static int refuse_session(Context *c, char *reason) {
+        if (!reason)
+                return -ENOMEM;
+        c->no_session_reason = reason;
+        c->session = session_free(c->session);
+        return 0;
 }
 
-static int decide(const Context *c, void *userdata) {
-        Context *m = userdata;
+static int find_session(Context *c) {
+        SessionOwners owners = {};
+        char name_a[64], name_b[64];
+        char *m;
+        int r;
 
-        return settings_decide(c->config_path, &m->decision, &m->invalid_setting);
+        r = session_find(c->temp_dir, &c->session, &owners);
+        if (r == -EPERM) {
+                /* Anyone can swap the link in <temp> (0777, not sticky), or the directory behind it. */
+                if (asprintf(&m, "session_latest belongs to uid %u (%s) but the directory it names to uid %u (%s): "
+                             "not one user's session, ignoring it",
+                             (unsigned) owners.link_uid, user_name(owners.link_uid, name_a, sizeof name_a),
+                             (unsigned) owners.dir_uid, user_name(owners.dir_uid, name_b, sizeof name_b)) < 0)
+                        m = NULL;
+                return refuse_session(c, m);
+        }
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_debug_errno(r, "No usable Ray head session under %s", c->temp_dir);
+                return 0;
+        }
+
+        /* Without root, only the owner may act on a session: nothing else is read as another user. */
+        if (geteuid() != 0 && c->session->uid != geteuid()) {
+                if (asprintf(&m, "the Ray session belongs to uid %u (%s), but this runs as uid %u (%s): "
+                             "run as root or as the Ray user",
+                             (unsigned) c->session->uid, user_name(c->session->uid, name_a, sizeof name_a),
+                             (unsigned) geteuid(), user_name(geteuid(), name_b, sizeof name_b)) < 0)
+                        m = NULL;
+                return refuse_session(c, m);
+        }
+        return 0;
 }
 
 int context_load(Context *c) {
@@ -48,21 +63,19 @@ int context_load(Context *c) {
 
         assert(c);
 
-        *c = (Context) { .ray_uid = getuid(), .ray_gid = getgid() };
+        *c = (Context) { .ray_uid = getuid(), .worker = WORKER_NULL };
 
         r = ray_temp_dir(&c->temp_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the Ray temp directory");
 
-        r = session_find(c->temp_dir, &c->session);
+        r = find_session(c);
         if (r < 0)
-                log_debug_errno(r, "No usable Ray head session under %s", c->temp_dir);
-        else {
+                return log_oom();
+        if (c->session)
                 c->ray_uid = c->session->uid;
-                c->ray_gid = c->session->gid;
-        }
 
-        r = user_home(c->ray_uid, &c->home);
+        r = user_home(c->ray_uid, true, &c->home);
         if (r < 0)
                 log_debug_errno(r, "No home directory for uid %u", (unsigned) c->ray_uid);
 
@@ -70,11 +83,11 @@ int context_load(Context *c) {
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the config file path");
 
-        /* The config file belongs to the Ray user; read it with that identity
-         * where we can, as our own otherwise (an unreadable file counts as unset). */
-        r = context_as_ray_user(c, decide, c);
-        if (r == -EPERM)
-                r = decide(c, c);
+        /* The config file is the Ray user's: it is read by the worker, as that user. */
+        r = worker_start(&c->worker, c);
+        if (r < 0)
+                return r;
+        r = worker_decide(&c->worker, &c->decision, &c->invalid_setting);
         if (r < 0 && r != -EINVAL)
                 return log_error_errno(r, "Failed to evaluate the usage stats decision");
         return 0;
@@ -83,8 +96,10 @@ int context_load(Context *c) {
 void context_done(Context *c) {
         assert(c);
 
+        worker_stop(&c->worker);
         free(c->temp_dir);
         session_free(c->session);
+        free(c->no_session_reason);
         free(c->home);
         free(c->config_path);
         free(c->invalid_setting);
@@ -179,6 +194,12 @@ int context_verdict(const Context *c, const char *command) {
         if (bad_url)
                 return journal_invalid(command, bad_url);
 
+        if (!c->session && c->no_session_reason) {
+                journal_event(LOG_WARNING, MESSAGE_ID_NO_SESSION,
+                              (JournalField[]) { { "TEMP_DIR", c->temp_dir }, { "COMMAND", command }, {} },
+                              "No Ray head session on this machine: %s.", c->no_session_reason);
+                return EXIT_NO_SESSION;
+        }
         if (!c->session) {
                 journal_event(LOG_INFO, MESSAGE_ID_NO_SESSION,
                               (JournalField[]) { { "TEMP_DIR", c->temp_dir }, { "COMMAND", command }, {} },

@@ -3,26 +3,29 @@
 
 #include <sys/types.h>
 
+#include "cli/worker.h"
 #include "decision/decision.h"
 #include "session/session.h"
 
 /* What every command that looks at the machine needs first: the Ray session
- * (if any), the Ray user it belongs to, that user's config file, and the
- * decision of SPEC 3.1. Loading it makes no network connection. */
+ * (if any), the Ray user it belongs to, that user's config file, the worker
+ * that acts as that user (cli/worker.h), and the decision of SPEC 3.1.
+ * Loading it makes no network connection. */
 typedef struct Context {
         char *temp_dir;
-        Session *session;        /* NULL when there is no (safe) Ray head session */
-        uid_t ray_uid;           /* the session's owner, else the invoking user */
-        gid_t ray_gid;
-        char *home;              /* the Ray user's home directory, or NULL */
+        Session *session;          /* NULL when there is no (safe) Ray head session */
+        char *no_session_reason;   /* why a session that exists is not used, or NULL */
+        uid_t ray_uid;             /* the session's owner, else the invoking user */
+        char *home;                /* the Ray user's home directory, or NULL */
         char *config_path;
+        Worker worker;
         Decision decision;
-        char *invalid_setting;   /* set when a setting is invalid: the decision is void */
+        char *invalid_setting;     /* set when a setting is invalid: the decision is void */
 } Context;
 
 /* Fills *c. Returns 0, or a negative errno for local failures (out of memory,
- * unresolvable temp directory); a missing session or an invalid setting is
- * not a failure but recorded in *c. */
+ * unresolvable temp directory, no worker); a missing session or an invalid
+ * setting is not a failure but recorded in *c. */
 int context_load(Context *c);
 void context_done(Context *c);
 
@@ -30,8 +33,3 @@ void context_done(Context *c);
  * collection is enabled) and returns the exit status of SPEC 2 for it:
  * EXIT_INVALID_SETTING, EXIT_DISABLED, EXIT_NO_SESSION, or EXIT_COLLECT. */
 int context_verdict(const Context *c, const char *command);
-
-/* Runs f(userdata) with the effective identity of the Ray user, so that files
- * are read and created as that user (SPEC 4.2). Returns f's result, or a
- * negative errno when the switch is impossible (not root and not that user). */
-int context_as_ray_user(const Context *c, int (*f)(const Context *c, void *userdata), void *userdata);

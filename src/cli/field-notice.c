@@ -3,32 +3,25 @@
 
 #include "cli/field-notice.h"
 #include "journal/journal.h"
+#include "report/report.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
 #include "state/field-list.h"
 
-void field_notice_report(const char *state_dir, json_object *report) {
+void field_notice_report(const char *state_dir) {
         _cleanup_(field_notice_done) FieldNotice n = {};
-        _cleanup_strv_free_ char **names = NULL;
         _cleanup_free_ char *added = NULL, *removed = NULL;
+        const char *names[REPORT_N_FIELDS + 1] = {};
         int r;
 
         assert(state_dir);
-        assert(report);
 
-        json_object_object_foreach(report, key, value) {
-                char *s = strdup(key);
+        /* The report is built from this table, so its keys are these names in this order. */
+        for (size_t i = 0; i < REPORT_N_FIELDS; i++)
+                names[i] = report_fields[i].name;
 
-                (void) value;
-                if (!s || strv_push(&names, s) < 0) {
-                        free(s);
-                        log_oom();
-                        return;
-                }
-        }
-
-        r = field_list_update(state_dir, names, now_ms(), &n);
+        r = field_list_update(state_dir, (char *const *) names, now_ms(), &n);
         if (r < 0) {
                 log_warning_errno(r, "Failed to record the report's field list in %s: %m", state_dir);
                 return;

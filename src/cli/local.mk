@@ -1,6 +1,8 @@
 libcore_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
-	src/cli/context.c src/cli/context.h
+	src/cli/context.c src/cli/context.h \
+	src/cli/worker.c src/cli/worker.h \
+	src/cli/worker-serve.c
 
 ray_usage_stats_SOURCES += \
 	src/cli/main.c \

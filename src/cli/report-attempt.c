@@ -7,7 +7,7 @@
 #include "shared/log.h"
 #include "shared/time-util.h"
 
-void report_attempt_journal(const Context *c, const Collection *col, const char *seq, const char *shown_url,
+void report_attempt_journal(const Context *c, const CollectedReport *col, const char *seq, const char *shown_url,
                             const UploadResult *res, bool additional) {
         bool success = res->r >= 0;
         char status[32];
@@ -58,7 +58,7 @@ int additional_endpoints_reserve(State *st, char **urls) {
         return 0;
 }
 
-void additional_endpoints_finish(const Context *c, State *st, const Collection *col, const char *seq, char **urls,
+void additional_endpoints_finish(const Context *c, State *st, const CollectedReport *col, const char *seq, char **urls,
                                  const UploadResult *results) {
         for (size_t i = 0; urls && urls[i]; i++) {
                 _cleanup_free_ char *s = shown(urls[i]);

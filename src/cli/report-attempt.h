@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 #include "cli/context.h"
-#include "collect/collect.h"
+#include "cli/worker.h"
 #include "state/state.h"
 #include "upload/upload.h"
 
@@ -13,7 +13,7 @@
  * status, error and the exact payload; additional endpoints (SPEC 6) also
  * carry RAY_USAGE_STATS_ADDITIONAL=1, which `history` and `deletion-request`
  * read. */
-void report_attempt_journal(const Context *c, const Collection *col, const char *seq, const char *shown_url,
+void report_attempt_journal(const Context *c, const CollectedReport *col, const char *seq, const char *shown_url,
                             const UploadResult *res, bool additional);
 
 /* The additional endpoints of SPEC 6, around report_upload_all(): their
@@ -21,5 +21,5 @@ void report_attempt_journal(const Context *c, const Collection *col, const char 
  * reservation), then counted and journalled, each on its own. urls are
  * upload_additional_urls()'s. */
 int additional_endpoints_reserve(State *st, char **urls);
-void additional_endpoints_finish(const Context *c, State *st, const Collection *col, const char *seq, char **urls,
+void additional_endpoints_finish(const Context *c, State *st, const CollectedReport *col, const char *seq, char **urls,
                                  const UploadResult *results);

@@ -26,8 +26,7 @@ typedef struct RayUserFiles {
         char **libraries;
 } RayUserFiles;
 
-static int load_dashboard_access(const Context *c, void *userdata) {
-        RayUserFiles *f = userdata;
+static void load_dashboard_access(const Context *c, RayUserFiles *f) {
         int r;
 
         r = session_dashboard_url(c->session, &f->dashboard_url);
@@ -37,7 +36,6 @@ static int load_dashboard_access(const Context *c, void *userdata) {
         r = dashboard_load_token(c->home, &f->token);
         if (r < 0)
                 log_warning_errno(r, "Failed to read the Ray auth token; asking the dashboard without one");
-        return 0;
 }
 
 int collector_init(Collector *k, const Context *c) {
@@ -52,12 +50,8 @@ int collector_init(Collector *k, const Context *c) {
 
         *k = (Collector) { .context = c };
 
-        r = context_as_ray_user(c, load_dashboard_access, &f);
+        load_dashboard_access(c, &f);
         token = f.token;
-        if (r < 0) {
-                free(f.dashboard_url);
-                return r;
-        }
 
         url = getenv("RAY_USAGE_STATS_DASHBOARD_URL");
         if (!isempty(url)) {
@@ -90,8 +84,7 @@ bool collector_cluster_opted_out(Collector *k) {
         return dashboard_cluster_opted_out(k->dashboard) > 0;
 }
 
-static int load_ray_user_files(const Context *c, void *userdata) {
-        RayUserFiles *f = userdata;
+static int load_ray_user_files(const Context *c, RayUserFiles *f) {
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -140,7 +133,7 @@ int collector_run(Collector *k, const Counters *counters, const char *fallback_s
         if (r < 0)
                 return log_error_errno(r, "Failed to query the Ray dashboard at %s", k->dashboard_url);
 
-        r = context_as_ray_user(c, load_ray_user_files, &f);
+        r = load_ray_user_files(c, &f);
         if (r < 0)
                 goto finish;
 

@@ -17,10 +17,6 @@ typedef struct Collector {
         DashboardClient *dashboard;
 } Collector;
 
-typedef struct Counters {
-        uint64_t seq_number, total_success, total_failed;
-} Counters;
-
 typedef struct Collection {
         json_object *report;  /* the UsageStatsToReport object */
         char *body;           /* its serialisation: exactly the bytes POSTed */
@@ -28,8 +24,8 @@ typedef struct Collection {
         char **failed_calls;  /* dashboard calls that failed, or NULL */
 } Collection;
 
-/* Finds the dashboard (SPEC 4.3) and loads the token as the Ray user. No
- * network connection yet. */
+/* Finds the dashboard (SPEC 4.3) and loads the token. No network connection
+ * yet. Like everything here, runs as the Ray user (cli/worker.h). */
 int collector_init(Collector *k, const Context *c);
 void collector_done(Collector *k);
 

@@ -110,6 +110,11 @@ int config_write(const char *path, bool enabled) {
 
         assert(path);
 
+        /* Refused before anything is read through a link or from another user's file. */
+        r = replace_file_check(path);
+        if (r < 0)
+                return r;
+
         r = load_object(path, &o);
         if (r == -EBADMSG || r == -ENOENT) {
                 o = json_object_new_object();

@@ -27,5 +27,7 @@ int config_read(const char *path, ConfigSetting *ret, char **ret_value);
  * directories and replaces the file atomically, keeping its mode (0644 for a
  * new file). A new file is exactly {"usage_stats": true} (or false), as
  * Ray's json.dump writes it. Returns a negative errno on failure; an existing
- * file that cannot be read is not overwritten (its other keys would be lost). */
+ * file that cannot be read is not overwritten (its other keys would be lost).
+ * A link at path is never followed (-ELOOP) and a file the invoking user does
+ * not own is never replaced (-EPERM), see replace-file.h. */
 int config_write(const char *path, bool enabled);

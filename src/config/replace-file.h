@@ -4,8 +4,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Replaces a settings file atomically (shared/fileio.h). When path is a
- * symbolic link to an existing file, that file is replaced, so that a config
- * kept elsewhere and linked into place stays linked; the existing file's mode
- * is kept, else new_mode is used. Missing parent directories are created. */
+/* Replaces a settings file atomically (shared/fileio.h), keeping the existing
+ * file's mode (new_mode for a new file). Missing parent directories are
+ * created. The file itself is never followed as a link and is replaced only
+ * when the invoking (real) user owns it: settings commands run as root, and a
+ * path chosen from another user's environment must not become a lever on
+ * root's files. -ELOOP a link, -EPERM another owner, -EISDIR a directory. */
 int replace_file(const char *path, const void *data, size_t size, mode_t new_mode);
+
+/* The same checks without writing: 0 when replace_file() may replace path
+ * (or create it), else the error replace_file() would return. */
+int replace_file_check(const char *path);

@@ -290,22 +290,39 @@ static void test_write_creates_parents(void **state) {
         umask(0022);
 }
 
-static void test_write_keeps_mode_and_link(void **state) {
-        _cleanup_free_ char *real = path_in("real.json"), *link = path_in("link.json"), *a = NULL;
+static void test_write_keeps_mode_refuses_link(void **state) {
+        _cleanup_free_ char *real = path_in("real.json"), *link = path_in("link.json"), *a = NULL, *b = NULL;
         struct stat st;
 
         write_text("real.json", "{}", 2);
         assert_int_equal(chmod(real, 0600), 0);
-        assert_int_equal(symlink("real.json", link), 0);
-
-        assert_int_equal(config_write(link, false), 0);
-        assert_int_equal(lstat(link, &st), 0);
-        assert_true(S_ISLNK(st.st_mode));
+        assert_int_equal(config_write(real, false), 0);
         assert_int_equal(stat(real, &st), 0);
         assert_int_equal(st.st_mode & 07777, 0600);
         a = read_text("real.json");
         assert_string_equal(a, "{\"usage_stats\": false}");
-        assert_int_equal(read_setting("link.json", NULL), CONFIG_SETTING_FALSE);
+
+        /* Issue 9: a link at the config path is never followed, not even to a file of ours. */
+        assert_int_equal(symlink("real.json", link), 0);
+        assert_int_equal(config_write(link, true), -ELOOP);
+        assert_int_equal(lstat(link, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
+        b = read_text("real.json");
+        assert_string_equal(b, "{\"usage_stats\": false}");
+}
+
+static void test_write_refuses_other_owner(void **state) {
+        _cleanup_free_ char *p = path_in("theirs.json"), *a = NULL;
+
+        if (getuid() != 0) {
+                print_message("Skipping: giving a file to another user needs root.\n");
+                skip();
+        }
+        write_text("theirs.json", "{\"k\": 1}", 8);
+        assert_int_equal(chown(p, 65534, 65534), 0);
+        assert_int_equal(config_write(p, false), -EPERM);
+        a = read_text("theirs.json");
+        assert_string_equal(a, "{\"k\": 1}");
 }
 
 static void test_write_unreadable_kept(void **state) {
@@ -319,6 +336,9 @@ static void test_write_unreadable_kept(void **state) {
         /* A file that cannot be read is not replaced by {} (its keys would be lost). */
         write_text("config.json", "{\"keep\": 1}", 11);
         assert_int_equal(chmod(p, 0000), 0);
+        /* Its owner's, or it is refused for that reason before any reading. */
+        if (getuid() == 0)
+                assert_int_equal(chown(p, 65534, 65534), 0);
         assert_int_equal(chmod(dir, 0777), 0);
         pid = fork();
         assert_true(pid >= 0);
@@ -350,7 +370,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_write_ray, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_keeps_keys, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_creates_parents, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_write_keeps_mode_and_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_keeps_mode_refuses_link, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_refuses_other_owner, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_unreadable_kept, setup, teardown),
         };
 

@@ -14,6 +14,11 @@
  * pairs for one mapping, so that chained aliases cannot blow up. */
 #define MERGE_MAX_DEPTH 16
 #define MERGE_MAX_PAIRS 10000
+/* Node visits for the whole document: merges, lookups and comparisons all
+ * draw on it. Neither limit above bounds the work (an aliased empty mapping
+ * adds no pair but is walked again at every use), this does. A Ray config
+ * needs a few thousand; a million cost some tens of milliseconds. */
+#define YAML_MAX_VISITS 1000000
 
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
 
@@ -56,6 +61,10 @@ typedef struct Parser {
          * (a string) from "1" (an int). */
         bool *tagged;
         size_t n_tagged;
+        /* node_value() of each node, computed once: lookups reuse it. */
+        Value *values;
+        bool *valued;
+        size_t visits;
         /* PyYAML's implicit resolvers (YAML 1.1), in the order it tries them. */
         regex_t re_bool, re_float, re_int, re_null, re_timestamp;
 } Parser;
@@ -80,6 +89,14 @@ static const char *const re_timestamp =
         "|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?"
         "([Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](\\.[0-9]*)?"
         "([ \t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?)$";
+
+/* Draws n visits from the document's budget: -E2BIG when it is spent. */
+static int spend(Parser *p, size_t n) {
+        if (n > YAML_MAX_VISITS - p->visits)
+                return -E2BIG;
+        p->visits += n;
+        return 0;
+}
 
 static bool matches(const regex_t *re, const char *s) {
         return regexec(re, s, 0, NULL, 0) == 0;
@@ -171,7 +188,7 @@ static Kind resolve_plain(Parser *p, const char *s, int64_t *ret) {
         return KIND_STR;
 }
 
-static Value node_value(Parser *p, yaml_node_t *n) {
+static Value node_value_uncached(Parser *p, yaml_node_t *n) {
         Value v = { .kind = KIND_OTHER };
         const char *tag = n ? (const char *) n->tag : NULL, *t;
 
@@ -218,6 +235,21 @@ static Value node_value(Parser *p, yaml_node_t *n) {
         else if (streq(t, "timestamp"))
                 v.kind = matches(&p->re_timestamp, v.s) ? KIND_TIMESTAMP : KIND_INVALID;
         return v;
+}
+
+static Value node_value(Parser *p, yaml_node_t *n) {
+        size_t index;
+
+        if (!n)
+                return (Value) { .kind = KIND_INVALID };
+        index = (size_t) (n - p->doc.nodes.start);
+        if (!p->values || index >= (size_t) (p->doc.nodes.top - p->doc.nodes.start))
+                return node_value_uncached(p, n);
+        if (!p->valued[index]) {
+                p->values[index] = node_value_uncached(p, n);
+                p->valued[index] = true;
+        }
+        return p->values[index];
 }
 
 /* Python's truth value, as in "if not node_config" and "if instance_type". */
@@ -294,6 +326,9 @@ static int flatten_merge_value(Parser *p, yaml_node_t *value, unsigned depth, Pa
         if (v.kind != KIND_SEQ)
                 return -EBADMSG;
 
+        r = spend(p, (size_t) (value->data.sequence.items.top - value->data.sequence.items.start));
+        if (r < 0)
+                return r;
         /* PyYAML merges a list of mappings in reverse, so that the first one wins. */
         for (yaml_node_item_t *i = value->data.sequence.items.top; i > value->data.sequence.items.start; i--) {
                 yaml_node_t *sub = yaml_document_get_node(&p->doc, i[-1]);
@@ -311,10 +346,15 @@ static int flatten_merge_value(Parser *p, yaml_node_t *value, unsigned depth, Pa
  * mapping's own pairs, so that when the list is read as a dict (last one wins)
  * the mapping's own keys override merged ones. */
 static int flatten(Parser *p, yaml_node_t *map, unsigned depth, Pairs *out) {
+        size_t n_pairs = (size_t) (map->data.mapping.pairs.top - map->data.mapping.pairs.start);
         int r;
 
         if (depth > MERGE_MAX_DEPTH)
                 return -ELOOP;
+        /* Both loops below, and this call. */
+        r = spend(p, 2 * n_pairs + 1);
+        if (r < 0)
+                return r;
 
         for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
                 yaml_node_t *key = yaml_document_get_node(&p->doc, pair->key);
@@ -338,15 +378,23 @@ static int flatten(Parser *p, yaml_node_t *map, unsigned depth, Pairs *out) {
         return 0;
 }
 
-/* dict[key] for a string key: the last pair with that key, or NULL. */
-static yaml_node_t *pairs_get(Parser *p, const Pairs *m, const char *key) {
+/* dict[key] for a string key: the last pair with that key, or NULL in *ret. */
+static int pairs_get(Parser *p, const Pairs *m, const char *key, yaml_node_t **ret) {
+        int r;
+
+        r = spend(p, m->n + 1);
+        if (r < 0)
+                return r;
+        *ret = NULL;
         for (size_t i = m->n; i > 0; i--) {
                 Value k = node_value(p, yaml_document_get_node(&p->doc, m->pairs[i - 1].key));
 
-                if (k.kind == KIND_STR && streq(k.s, key))
-                        return yaml_document_get_node(&p->doc, m->pairs[i - 1].value);
+                if (k.kind == KIND_STR && streq(k.s, key)) {
+                        *ret = yaml_document_get_node(&p->doc, m->pairs[i - 1].value);
+                        break;
+                }
         }
-        return NULL;
+        return 0;
 }
 
 static int mapping_get(Parser *p, yaml_node_t *map, const char *key, yaml_node_t **ret) {
@@ -356,8 +404,7 @@ static int mapping_get(Parser *p, yaml_node_t *map, const char *key, yaml_node_t
         r = flatten(p, map, 0, &m);
         if (r < 0)
                 return r;
-        *ret = pairs_get(p, &m, key);
-        return 0;
+        return pairs_get(p, &m, key, ret);
 }
 
 /* Python's "key in container" for a string key: 1 or 0, or -EBADMSG where Python
@@ -374,6 +421,9 @@ static int py_contains(Parser *p, yaml_node_t *n, const char *key) {
         case KIND_STR:
                 return !!strstr(v.s, key);
         case KIND_SEQ:
+                r = spend(p, (size_t) (n->data.sequence.items.top - n->data.sequence.items.start));
+                if (r < 0)
+                        return r;
                 for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
                         Value e = node_value(p, yaml_document_get_node(&p->doc, *i));
 
@@ -462,8 +512,12 @@ static int node_types(Parser *p, const Pairs *top, ClusterConfig *c) {
         Value v, head_name;
         int r;
 
-        head = pairs_get(p, top, "head_node_type");
-        available = pairs_get(p, top, "available_node_types");
+        r = pairs_get(p, top, "head_node_type", &head);
+        if (r < 0)
+                return r;
+        r = pairs_get(p, top, "available_node_types", &available);
+        if (r < 0)
+                return r;
         if (!head || !available)
                 return 0;
 
@@ -491,6 +545,9 @@ static int node_types(Parser *p, const Pairs *top, ClusterConfig *c) {
                 bool later = false;
 
                 /* A dict keeps one entry per key, with the last value. */
+                r = spend(p, types.n - i);
+                if (r < 0)
+                        return r;
                 for (size_t j = i + 1; j < types.n && !later; j++)
                         later = key_equal(&names[i], &names[j]);
                 if (later)
@@ -526,9 +583,13 @@ static int node_types(Parser *p, const Pairs *top, ClusterConfig *c) {
 }
 
 static int count_field(Parser *p, const Pairs *top, const char *key, int64_t *ret) {
-        yaml_node_t *n = pairs_get(p, top, key);
+        yaml_node_t *n;
         Value v;
+        int r;
 
+        r = pairs_get(p, top, key, &n);
+        if (r < 0)
+                return r;
         if (!n)
                 return 0;
         v = node_value(p, n);
@@ -542,10 +603,13 @@ static int count_field(Parser *p, const Pairs *top, const char *key, int64_t *re
 }
 
 static int provider_type(Parser *p, const Pairs *top, char **ret) {
-        yaml_node_t *provider = pairs_get(p, top, "provider"), *type;
+        yaml_node_t *provider, *type;
         Value v;
         int r;
 
+        r = pairs_get(p, top, "provider", &provider);
+        if (r < 0)
+                return r;
         /* if "provider" in config and "type" in config["provider"] */
         if (!provider)
                 return 0;
@@ -676,6 +740,8 @@ static int parser_init(Parser *p) {
 
 static void parser_done(Parser *p) {
         free(p->tagged);
+        free(p->values);
+        free(p->valued);
         regfree(&p->re_bool);
         regfree(&p->re_float);
         regfree(&p->re_int);
@@ -686,7 +752,13 @@ static void parser_done(Parser *p) {
 static int parse_document(Parser *p, ClusterConfig *c) {
         _cleanup_(pairs_done) Pairs top = {};
         yaml_node_t *root;
+        size_t n_nodes = (size_t) (p->doc.nodes.top - p->doc.nodes.start);
         int r;
+
+        p->values = calloc(n_nodes ?: 1, sizeof(Value));
+        p->valued = calloc(n_nodes ?: 1, sizeof(bool));
+        if (!p->values || !p->valued)
+                return -ENOMEM;
 
         r = validate(p);
         if (r < 0)

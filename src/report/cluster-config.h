@@ -41,7 +41,9 @@ void cluster_config_done(ClusterConfig *c);
  * type the report cannot carry (min_workers: "x", InstanceType: 5). Documents
  * that are huge, nest deeper than 64 levels or have too many events are refused
  * the same way, and aliases are never expanded, so a "billion laughs" costs
- * nothing. Returns -ENOMEM only. */
+ * nothing; one budget of node visits for the whole document (merge keys, lookups
+ * and comparisons all draw on it) keeps nested merge keys ("<<: [*a, *a, ...]")
+ * from costing more than a bounded, linear amount of work. Returns -ENOMEM only. */
 int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret);
 
 /* Ray's get_cloud_from_metadata_requests(): GETs Azure's (with "Metadata: true"),

@@ -234,6 +234,48 @@ static void test_billion_laughs(void **state) {
         assert_true(now_s() - start < 2.0);
 }
 
+/* Issue 9, attack 3: empty mappings add no pair, so only a budget of visits
+ * for the whole document bounds 8^15 merges of them (about 1 KB). */
+static void test_merge_bomb_of_empty_mappings(void **state) {
+        _cleanup_free_ char *bomb = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&bomb, &size);
+        double start;
+
+        assert_non_null(f);
+        fputs("a0: &a0 {}\n", f);
+        for (unsigned i = 1; i <= 15; i++) {
+                fprintf(f, "a%u: &a%u {<<: [", i, i);
+                for (unsigned j = 0; j < 8; j++)
+                        fprintf(f, "%s*a%u", j ? ", " : "", i - 1);
+                fputs("]}\n", f);
+        }
+        fputs("<<: *a15\nmax_workers: 2\nprovider: {type: aws}\n", f);
+        assert_int_equal(fclose(f), 0);
+        assert_true(size < 1100);
+
+        start = now_s();
+        check(bomb, size, &(Expected) ALL_NULL);
+        assert_true(now_s() - start < 0.5);
+}
+
+/* The budget leaves ordinary merges alone: PyYAML's results. */
+static void test_merges_within_budget(void **state) {
+        static const char yaml[] =
+                "base: &base {node_config: {InstanceType: m5.large}, min_workers: 0}\n"
+                "defaults: &defaults {min_workers: 1}\n"
+                "<<: [*defaults, {max_workers: 9}]\n"
+                "max_workers: 4\n"
+                "provider: {<<: {type: gcp}}\n"
+                "head_node_type: head\n"
+                "available_node_types:\n"
+                "    head: {<<: *base}\n"
+                "    w1: {<<: *base, node_config: {machineType: n1}}\n"
+                "    w2: {<<: [*base, *base]}\n";
+
+        check(yaml, strlen(yaml), &(Expected) { "gcp", 1, 4, "m5.large", "m5.large,n1" });
+}
+
 static char *nested(unsigned depth) {
         char *s = NULL;
         size_t size = 0;
@@ -318,6 +360,8 @@ int main(void) {
                 cmocka_unit_test(test_pyyaml_cases),
                 cmocka_unit_test(test_embedded_nul),
                 cmocka_unit_test(test_billion_laughs),
+                cmocka_unit_test(test_merge_bomb_of_empty_mappings),
+                cmocka_unit_test(test_merges_within_budget),
                 cmocka_unit_test(test_deep_nesting),
                 cmocka_unit_test(test_too_big),
                 cmocka_unit_test(test_kubernetes_without_probes),

@@ -101,11 +101,11 @@ static int session_name_from_target(const char *target, const char *temp_resolve
         return 0;
 }
 
-int session_find(const char *temp_dir, Session **ret) {
+int session_find(const char *temp_dir, Session **ret, SessionOwners *ret_owners) {
         _cleanup_session_ Session *s = NULL;
-        _cleanup_close_ int tfd = -1;
+        _cleanup_close_ int tfd = -1, lfd = -1;
         char target[PATH_MAX];
-        struct stat st;
+        struct stat st, lst;
         ssize_t n;
         int r;
 
@@ -128,14 +128,18 @@ int session_find(const char *temp_dir, Session **ret) {
         if (tfd < 0)
                 return log_debug_errno(negative_errno(), "Cannot open Ray's temp dir %s", s->temp_dir);
 
-        n = readlinkat(tfd, SESSION_LATEST, target, sizeof target);
-        if (n < 0) {
-                r = negative_errno();
-                if (r == -EINVAL)
-                        return log_debug_errno(r, "%s/" SESSION_LATEST " is not a symlink, ignoring",
-                                               s->temp_dir);
-                return log_debug_errno(r, "Cannot read %s/" SESSION_LATEST, s->temp_dir);
-        }
+        /* The link itself, pinned: its owner and its target come from the same inode,
+         * however often someone swaps the name (<temp> is 0777 and not sticky). */
+        lfd = openat(tfd, SESSION_LATEST, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (lfd < 0)
+                return log_debug_errno(negative_errno(), "Cannot open %s/" SESSION_LATEST, s->temp_dir);
+        if (fstat(lfd, &lst) < 0)
+                return negative_errno();
+        if (!S_ISLNK(lst.st_mode))
+                return log_debug_errno(-EINVAL, "%s/" SESSION_LATEST " is not a symlink, ignoring", s->temp_dir);
+        n = readlinkat(lfd, "", target, sizeof target);
+        if (n < 0)
+                return log_debug_errno(negative_errno(), "Cannot read %s/" SESSION_LATEST, s->temp_dir);
         if ((size_t) n >= sizeof target)
                 return log_debug_errno(-ENAMETOOLONG, "%s/" SESSION_LATEST " has an overlong target",
                                        s->temp_dir);
@@ -157,6 +161,15 @@ int session_find(const char *temp_dir, Session **ret) {
                 return negative_errno();
         s->uid = st.st_uid;
         s->gid = st.st_gid;
+
+        /* One owner's session, or nobody's: whoever swapped the link, or the
+         * directory behind it, does not get to pick "the Ray user". */
+        if (lst.st_uid != st.st_uid) {
+                if (ret_owners)
+                        *ret_owners = (SessionOwners) { .link_uid = lst.st_uid, .dir_uid = st.st_uid };
+                return log_debug_errno(-EPERM, "%s/" SESSION_LATEST " belongs to uid %u, but %s to uid %u, ignoring",
+                                       s->temp_dir, (unsigned) lst.st_uid, s->name, (unsigned) st.st_uid);
+        }
 
         if (asprintf(&s->path, "%s%s%s", s->temp_dir, streq(s->temp_dir, "/") ? "" : "/", s->name) < 0) {
                 s->path = NULL;

@@ -26,21 +26,30 @@ typedef struct Session {
         gid_t gid;
 } Session;
 
+typedef struct SessionOwners {
+        uid_t link_uid; /* owner of <temp>/session_latest */
+        uid_t dir_uid;  /* owner of the directory it names */
+} SessionOwners;
+
 /* Resolves <temp_dir>/session_latest. 0 and *ret when found; -ENOENT when
- * there is no temp dir, no session_latest, or it dangles; any other negative
- * errno when the link is unsafe or invalid (the reason is logged at debug
- * level), which callers treat as "no session" too.
+ * there is no temp dir, no session_latest, or it dangles; -EPERM when the
+ * link and the directory have different owners (both in *ret_owners, when
+ * not NULL); any other negative errno when the link is unsafe or invalid
+ * (the reason is logged at debug level). Callers treat every error as "no
+ * session".
  *
  * session_latest must be a symlink whose target is a single "session_*"
  * component, or an absolute path whose parent resolves to the resolved temp
- * dir. The named entry is opened relative to the temp dir with O_NOFOLLOW and
- * must be a real directory.
+ * dir. It is opened once (O_PATH|O_NOFOLLOW), so that its owner and target
+ * are those of one inode. The named entry is opened relative to the temp dir
+ * with O_NOFOLLOW and must be a real directory of the link's owner.
  *
  * The temp dir itself may be a symlink (an administrator may put /tmp/ray on
  * another disk) and is resolved first. That gives nobody more than they
- * already have: whoever owns the session directory becomes "the Ray user", and
- * callers act on the session only with that user's identity. */
-int session_find(const char *temp_dir, Session **ret);
+ * already have: whoever owns both the link and the session directory becomes
+ * "the Ray user", and callers act on the session only with that user's
+ * identity. */
+int session_find(const char *temp_dir, Session **ret, SessionOwners *ret_owners);
 
 Session *session_free(Session *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Session *, session_free);

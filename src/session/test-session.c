@@ -66,7 +66,7 @@ static void make_session(void) {
 static Session *find_session(void) {
         Session *s = NULL;
 
-        assert_int_equal(session_find(temp, &s), 0);
+        assert_int_equal(session_find(temp, &s, NULL), 0);
         assert_non_null(s);
         return s;
 }
@@ -101,8 +101,8 @@ static void test_ray_temp_dir(void **state) {
 static void test_find_missing(void **state) {
         Session *s = NULL;
 
-        assert_int_equal(session_find(temp, &s), -ENOENT);
-        assert_int_equal(session_find(at("nonexistent"), &s), -ENOENT);
+        assert_int_equal(session_find(temp, &s, NULL), -ENOENT);
+        assert_int_equal(session_find(at("nonexistent"), &s, NULL), -ENOENT);
         assert_null(s);
 }
 
@@ -110,7 +110,7 @@ static void test_find_dangling(void **state) {
         Session *s = NULL;
 
         assert_int_equal(symlink(NAME, at("ray/session_latest")), 0);
-        assert_int_equal(session_find(temp, &s), -ENOENT);
+        assert_int_equal(session_find(temp, &s, NULL), -ENOENT);
         assert_null(s);
 }
 
@@ -152,7 +152,7 @@ static void assert_no_session(void) {
         Session *s = NULL;
         int r;
 
-        r = session_find(temp, &s);
+        r = session_find(temp, &s, NULL);
         assert_true(r < 0);
         assert_null(s);
 }
@@ -211,7 +211,7 @@ static void test_find_temp_dir_is_link(void **state) {
         resolved = realpath(at("real"), NULL);
         assert_non_null(resolved);
 
-        assert_int_equal(session_find(at("linked"), &s), 0);
+        assert_int_equal(session_find(at("linked"), &s, NULL), 0);
         assert_string_equal(s->temp_dir, resolved);
         assert_string_equal(s->name, NAME);
 }
@@ -561,6 +561,7 @@ static void test_record_library(void **state) {
         if (geteuid() == 0) {
                 s = session_free(s);
                 assert_int_equal(chown(at("ray/" NAME), 65534, 65534), 0);
+                assert_int_equal(lchown(at("ray/session_latest"), 65534, 65534), 0);
                 s = find_session();
                 assert_int_equal(s->uid, 65534);
                 assert_int_equal(session_record_library(s, "data"), -EPERM);
@@ -568,8 +569,39 @@ static void test_record_library(void **state) {
         }
 }
 
+/* SPEC 4.2: the link and the directory must be one owner's (<temp> is 0777 and
+ * not sticky: anyone can swap the link, or move the directory aside). */
+static void test_find_owners_differ(void **state) {
+        _cleanup_session_ Session *s = NULL;
+        SessionOwners owners = {};
+
+        if (geteuid() != 0) {
+                print_message("Skipping: giving files to another user needs root.\n");
+                skip();
+        }
+        make_session();
+
+        /* Another user's link to this session. */
+        assert_int_equal(lchown(at("ray/session_latest"), 65534, 65534), 0);
+        assert_int_equal(session_find(temp, &s, &owners), -EPERM);
+        assert_null(s);
+        assert_int_equal(owners.link_uid, 65534);
+        assert_int_equal(owners.dir_uid, 0);
+
+        /* The owner's link to another user's directory. */
+        assert_int_equal(lchown(at("ray/session_latest"), 0, 0), 0);
+        assert_int_equal(chown(at("ray/" NAME), 65534, 65534), 0);
+        assert_int_equal(session_find(temp, &s, NULL), -EPERM);
+
+        /* Both another user's: their session. */
+        assert_int_equal(lchown(at("ray/session_latest"), 65534, 65534), 0);
+        assert_int_equal(session_find(temp, &s, NULL), 0);
+        assert_int_equal(s->uid, 65534);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_find_owners_differ, setup, teardown),
                 cmocka_unit_test(test_ray_temp_dir),
                 cmocka_unit_test_setup_teardown(test_find_missing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_find_dangling, setup, teardown),

@@ -5,7 +5,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include "session/identity.h"
+#include "session/user.h"
 #include "shared/env-util.h"
 #include "shared/fileio.h"
 #include "shared/json-util.h"
@@ -61,7 +61,7 @@ int state_directory(char **ret) {
                 _cleanup_free_ char *home = NULL;
                 int r;
 
-                r = user_home(getuid(), &home);
+                r = user_home(getuid(), true, &home);
                 if (r < 0)
                         return r;
                 if (asprintf(&p, "%s/.local/state/ray-usage-stats", home) < 0)

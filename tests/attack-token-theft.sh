@@ -16,7 +16,9 @@
 # Needs root (useradd, setpriv). Runs in a private network namespace with only
 # a loopback interface, where 8265 is free and nothing can leave the machine.
 
-. "$(dirname "$0")/private-netns.sh"
+RUS_SCRIPT_ARGS=("$@")
+. "$(dirname "$0")/netns-lib.sh"
+rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root to create the other local users (useradd) and to run as them"
