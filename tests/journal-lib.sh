@@ -47,7 +47,9 @@ start_capture() {
         ready=$TEST_TMP/capture.$RANDOM.ready
         RUS_CAPTURE_OUT=$TEST_TMP/capture-$1.$RANDOM.export
         : >"$RUS_CAPTURE_OUT"
-        python3 "$TESTS_DIR/journal-capture.py" --socket /run/systemd/journal/socket --out "$RUS_CAPTURE_OUT" \
+        # A case runs in a subshell, whose exit runs no at_exit cleanup: the
+        # capture ends with the shell that started it.
+        setpriv --pdeathsig TERM python3 "$TESTS_DIR/journal-capture.py" --socket /run/systemd/journal/socket --out "$RUS_CAPTURE_OUT" \
                 --hostname "$1" --machine-id "${2:-0123456789abcdef0123456789abcdef}" --ready "$ready" \
                 2>"$TEST_TMP/capture.log" &
         RUS_CAPTURE_PID=$!
