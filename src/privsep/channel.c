@@ -115,20 +115,22 @@ int channel_recv(int fd, int timeout_ms, json_object **ret) {
         return channel_parse(buf, size, ret);
 }
 
-static bool depth_ok(json_object *o, unsigned depth) {
-        if (depth > CHANNEL_MAX_DEPTH)
+/* No message carries a fraction, and NaN, which json-c reads, would not
+ * even equal itself: a number that is not an integer is refused. */
+static bool shape_ok(json_object *o, unsigned depth) {
+        if (depth > CHANNEL_MAX_DEPTH || json_object_is_type(o, json_type_double))
                 return false;
         if (json_object_is_type(o, json_type_object)) {
                 json_object_object_foreach(o, k, v) {
                         (void) k;
-                        if (!depth_ok(v, depth + 1))
+                        if (!shape_ok(v, depth + 1))
                                 return false;
                 }
         } else if (json_object_is_type(o, json_type_array)) {
                 size_t n = json_object_array_length(o);
 
                 for (size_t i = 0; i < n; i++)
-                        if (!depth_ok(json_object_array_get_idx(o, i), depth + 1))
+                        if (!shape_ok(json_object_array_get_idx(o, i), depth + 1))
                                 return false;
         }
         return true;
@@ -146,7 +148,7 @@ int channel_parse(const char *buf, size_t size, json_object **ret) {
         r = json_parse_strict(buf, size, &o);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object) || !depth_ok(o, 1))
+        if (!json_object_is_type(o, json_type_object) || !shape_ok(o, 1))
                 return -EBADMSG;
         *ret = TAKE_PTR(o);
         return 0;

@@ -39,6 +39,10 @@ static void test_parse_refuses(void **state) {
         /* Nested deeper than a message ever is. */
         refused("{\"a\": [[1]]}", 12);
         refused("{\"a\": {\"b\": {\"c\": 1}}}", 22);
+        /* No message carries a fraction; NaN (which json-c reads) not even equal to itself. */
+        refused("{\"a\": NaN}", 10);
+        refused("{\"a\": [1.5]}", 12);
+        refused("{\"a\": 1e3}", 10);
 
         /* Larger than a message may be, even when it is valid JSON. */
         big = malloc(CHANNEL_MESSAGE_MAX + 16);
@@ -57,7 +61,7 @@ static void test_parse_refuses(void **state) {
 static void test_getters(void **state) {
         _cleanup_json_ json_object *o = parse(
                 "{\"s\": \"abc\", \"n\": null, \"nul\": \"a\\u0000b\", \"b\": true, \"i\": 42, \"neg\": -5,"
-                " \"big\": 99999999999999999999, \"f\": 1.5, \"l\": [\"x\", \"y\"], \"bad\": [\"x\", 1]}");
+                " \"big\": 99999999999999999999, \"l\": [\"x\", \"y\"], \"bad\": [\"x\", 1]}");
         _cleanup_strv_free_ char **l = NULL;
         const char *s;
         int64_t i;
@@ -84,7 +88,6 @@ static void test_getters(void **state) {
         assert_int_equal(channel_get_int(o, "i", 0, 41, &i), -EBADMSG);
         assert_int_equal(channel_get_int(o, "neg", 0, 100, &i), -EBADMSG);
         assert_int_equal(channel_get_int(o, "big", 0, INT64_MAX - 1, &i), -EBADMSG);
-        assert_int_equal(channel_get_int(o, "f", 0, 100, &i), -EBADMSG);
         assert_int_equal(channel_get_int(o, "s", 0, 100, &i), -EBADMSG);
 
         assert_int_equal(channel_get_strv(o, "l", 2, 1, &l), 0);

@@ -902,6 +902,7 @@ instance_and_generic() {
         c systemctl disable "$INSTANCE.timer" >/dev/null 2>&1
         run_named "$UNIT" success || return 1
         expect_eq "POSTs of the generic unit alone" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1
+}
 
 # SPEC 11 under a real journald: three timer runs across two Ray sessions;
 # history lists exactly those three attempts with payloads byte-identical to
