@@ -497,11 +497,18 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
         write_helpers "$root"
 
         machine=rus-pkgtest-$$
+        # The unified cgroup hierarchy, as the system tests boot: on a host with the
+        # hybrid one, systemd 252 in the container cannot attach to its compat cgroup.
+        SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
         systemd-nspawn --quiet --boot --directory="$root" --machine="$machine" --register=no --keep-unit \
                 --private-network --console=read-only > "$work/console.log" 2>&1 &
         nspawn_pid=$!
         for _ in $(seq 100); do
-                leader=$(pgrep -x -P "$nspawn_pid" systemd 2>/dev/null | head -n 1)
+                # The container's systemd is nspawn's child, or (nspawn forks an
+                # intermediate child first) its grandchild.
+                leader=$({ pgrep -x -P "$nspawn_pid" systemd
+                           for p in $(pgrep -P "$nspawn_pid"); do pgrep -x -P "$p" systemd; done; } 2>/dev/null |
+                         head -n 1)
                 [ -n "$leader" ] && break
                 kill -0 "$nspawn_pid" 2>/dev/null || break
                 sleep 0.2
