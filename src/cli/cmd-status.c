@@ -38,12 +38,16 @@ static uint64_t timer_next_run_usec(const char *timer) {
         return r < 0 || usec == UINT64_MAX ? 0 : usec;
 }
 
+static bool state_dir_overridden(void) {
+        return getenv("RAY_USAGE_STATS_STATE_DIR") || getenv("STATE_DIRECTORY");
+}
+
 /* A user running status wants the service's counters when it has none of its
  * own: those of the unit that reports for the session, the owner's per-user
  * unit (instance_dir) when its timer is enabled (SPEC 8), else the generic one. */
 static int load_state(const Context *c, const char *instance_dir, State *st) {
         _cleanup_free_ char *dir = NULL;
-        bool overridden = getenv("RAY_USAGE_STATS_STATE_DIR") || getenv("STATE_DIRECTORY");
+        bool overridden = state_dir_overridden();
         int r;
 
         if (instance_dir && !overridden)
@@ -65,19 +69,10 @@ static void load_field_notice(FieldNotice *n) {
 
         if (state_directory(&dir) < 0)
                 return;
-        if (field_list_notice(dir, n) > 0 || geteuid() == 0 || getenv("RAY_USAGE_STATS_STATE_DIR") ||
-            getenv("STATE_DIRECTORY"))
+        if (field_list_notice(dir, n) > 0 || geteuid() == 0 || state_dir_overridden())
                 return;
         field_notice_done(n);
         (void) field_list_notice(STATE_SYSTEM_DIR, n);
-}
-
-static json_object *strv_or_empty_json(char **l) {
-        json_object *a = json_object_new_array();
-
-        for (char **p = l; a && p && *p; p++)
-                json_object_array_add(a, json_object_new_string(*p));
-        return a;
 }
 
 static void format_time(char *buf, size_t size, int64_t ms) {
@@ -159,8 +154,8 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
                 if (!change)
                         return log_oom();
                 json_object_object_add(change, "time_ms", json_object_new_int64(notice->time_ms));
-                json_object_object_add(change, "added", strv_or_empty_json(notice->added));
-                json_object_object_add(change, "removed", strv_or_empty_json(notice->removed));
+                json_object_object_add(change, "added", json_array_from_strv(notice->added));
+                json_object_object_add(change, "removed", json_array_from_strv(notice->removed));
         }
 
         json_object_object_add(o, "decision", json_object_new_string(decision));

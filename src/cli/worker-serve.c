@@ -79,20 +79,6 @@ static json_object *handle_open(WorkerState *s) {
         return TAKE_PTR(o);
 }
 
-static json_object *strv_to_json(char **l) {
-        json_object *a;
-
-        if (!l)
-                return NULL;
-        a = json_object_new_array();
-        for (char **i = l; a && *i; i++)
-                if (json_object_array_add(a, json_object_new_string(*i)) < 0) {
-                        json_object_put(a);
-                        return NULL;
-                }
-        return a;
-}
-
 static json_object *handle_collect(WorkerState *s, json_object *request) {
         _cleanup_json_ json_object *o = NULL;
         const char *fallback;
@@ -119,7 +105,8 @@ static json_object *handle_collect(WorkerState *s, json_object *request) {
         o = new_reply(0);
         if (!o || channel_add(o, "body", json_object_new_string(s->collection.body)) < 0 ||
             channel_add(o, "session_id", json_object_new_string(s->collection.session_id)) < 0 ||
-            channel_add(o, "failed_calls", strv_to_json(s->collection.failed_calls)) < 0)
+            channel_add(o, "failed_calls",
+                        s->collection.failed_calls ? json_array_from_strv(s->collection.failed_calls) : NULL) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }

@@ -736,3 +736,19 @@ int json_dump_python(json_object *o, char **ret) {
         *ret = buf;
         return 0;
 }
+
+json_object *json_array_from_strv(char *const *l) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (char *const *p = l; p && *p; p++) {
+                json_object *s = json_object_new_string(*p);
+
+                if (!s || json_object_array_add(a, s) < 0) {
+                        json_object_put(s);
+                        return NULL;
+                }
+        }
+        return TAKE_PTR(a);
+}

@@ -60,3 +60,6 @@ int json_get_bool(json_object *o, const char *key, bool *ret);
  * separators, non-ASCII escaped as \uXXXX), so that files we write are
  * byte-identical to Ray's. */
 int json_dump_python(json_object *o, char **ret);
+
+/* A new array of the strings of l (an empty one for NULL); NULL when out of memory. */
+json_object *json_array_from_strv(char *const *l);

@@ -294,6 +294,14 @@ static void test_streamed_depth(void **state) {
         json_object_put(el);
 }
 
+static void test_array_from_strv(void **state) {
+        char *two[] = { (char *) "a", (char *) "b\"c", NULL };
+        _cleanup_json_ json_object *empty = json_array_from_strv(NULL), *a = json_array_from_strv(two);
+
+        assert_string_equal(json_object_to_json_string_ext(empty, JSON_C_TO_STRING_PLAIN), "[]");
+        assert_string_equal(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), "[\"a\",\"b\\\"c\"]");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_surrogate_pairs),
@@ -305,6 +313,7 @@ int main(void) {
                 cmocka_unit_test(test_streamed),
                 cmocka_unit_test(test_streamed_refuses),
                 cmocka_unit_test(test_streamed_bounds),
+                cmocka_unit_test(test_array_from_strv),
                 cmocka_unit_test(test_streamed_depth),
         };
 

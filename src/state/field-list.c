@@ -46,22 +46,6 @@ static int strv_from_json(json_object *a, char ***ret) {
         return 0;
 }
 
-static json_object *strv_to_json(char *const *l) {
-        _cleanup_json_ json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
-        for (char *const *p = l; p && *p; p++) {
-                json_object *s = json_object_new_string(*p);
-
-                if (!s || json_object_array_add(a, s) < 0) {
-                        json_object_put(s);
-                        return NULL;
-                }
-        }
-        return TAKE_PTR(a);
-}
-
 /* The saved list and notice; an unreadable or corrupt file is no list. */
 static int load(const char *dir, char ***ret_names, FieldNotice *ret_notice) {
         _cleanup_json_ json_object *o = NULL;
@@ -115,12 +99,12 @@ static int save(const char *dir, char *const *names, const FieldNotice *notice) 
                         return -ENOMEM;
                 }
                 if (json_object_object_add(n, "time_ms", json_object_new_int64(notice->time_ms)) < 0 ||
-                    json_object_object_add(n, "added", strv_to_json(notice->added)) < 0 ||
-                    json_object_object_add(n, "removed", strv_to_json(notice->removed)) < 0)
+                    json_object_object_add(n, "added", json_array_from_strv(notice->added)) < 0 ||
+                    json_object_object_add(n, "removed", json_array_from_strv(notice->removed)) < 0)
                         return -ENOMEM;
         } else if (json_object_object_add(o, "notice", NULL) < 0)
                 return -ENOMEM;
-        if (json_object_object_add(o, "fields", strv_to_json(names)) < 0)
+        if (json_object_object_add(o, "fields", json_array_from_strv(names)) < 0)
                 return -ENOMEM;
         r = json_dump_python(o, &text);
         if (r < 0)
