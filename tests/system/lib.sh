@@ -277,13 +277,13 @@ sys_journal_cursor() {
 }
 
 # Journal entries after CURSOR, one JSON object a line. journald files entries
-# asynchronously, so this waits up to 5 s until each extended regular
+# asynchronously, so this waits up to 15 s until each extended regular
 # expression PATTERN matches some line. (Filtering is left to the caller:
 # journalctl 252 returns nothing for --after-cursor combined with matches.)
 sys_journal_after() { # CURSOR PATTERN...
         local cursor=$1 out p i ok
         shift
-        for i in $(seq 50); do
+        for i in $(seq 150); do
                 out=$(c journalctl -q --all -o json --after-cursor="$cursor")
                 ok=1
                 for p in "$@"; do
