@@ -19,6 +19,11 @@ sys_head_pid=     # tests/fake-ray-head.py
 sys_head_port=
 sys_record=       # the fake head's record: one JSON line per request
 sys_machine="${RUS_SYSTEM_MACHINE:-rus-test-$$}"
+# Every container and mount started, whichever machine it is for, so that
+# sys_cleanup stops them all even when a signal arrives in the middle of a
+# boot: NSPAWN_PID:MACHINE and MOUNT_DIR:MACHINE.
+sys_running=()
+sys_mounted=()
 
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -27,6 +32,8 @@ sys_log() {
 }
 
 # Runs a command inside the container, as root, with a clean environment.
+# (sys_on runs the helpers below against another machine by shadowing
+# sys_init_pid.)
 c() {
         nsenter -t "$sys_init_pid" -a -- env -i PATH="$SYS_PATH" LANG=C.UTF-8 "$@"
 }
@@ -81,6 +88,7 @@ sys_closed_port() {
 sys_prepare_root() { # BUILDDIR
         local builddir=$1 d
         sys_mnt=$(mktemp -d /run/rus-system.XXXXXX) || return 1
+        sys_mounted+=("$sys_mnt:$sys_machine")
         mount -t tmpfs -o mode=0755,size=2G rus-system "$sys_mnt" || return 1
         mkdir -p "$sys_mnt/upper" "$sys_mnt/work" "$sys_mnt/root"
         mount -t overlay rus-system -o "lowerdir=/,upperdir=$sys_mnt/upper,workdir=$sys_mnt/work" \
@@ -121,8 +129,9 @@ sys_boot_mode() { # unified|host
         env ${unified:+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1} \
         systemd-nspawn --quiet -D "$sys_root" -M "$sys_machine" --register=no $keep_unit \
                 --tmpfs=/tmp:mode=1777 --console=passive ${unified:+--system-call-filter=bpf} \
-                ${RUS_SYSTEM_NSPAWN_OPTIONS:-} --boot ${RUS_SYSTEM_INIT_ARGS:-} >"$sys_tmp/nspawn.log" 2>&1 &
+                ${RUS_SYSTEM_NSPAWN_OPTIONS:-} --boot ${RUS_SYSTEM_INIT_ARGS:-} >"$sys_tmp/nspawn-$sys_machine.log" 2>&1 &
         sys_nspawn_pid=$!
+        sys_running+=("$sys_nspawn_pid:$sys_machine")
         # nspawn forks an intermediate child before the container's PID 1; the
         # one to enter is the child that is PID 1 of its own PID namespace.
         for i in $(seq 300); do
@@ -135,7 +144,7 @@ sys_boot_mode() { # unified|host
         done
         if [ -z "$sys_init_pid" ]; then
                 echo "systemd-nspawn ($1 cgroups) did not start a container:"
-                tail -20 "$sys_tmp/nspawn.log" | sed 's/^/    /'
+                tail -20 "$sys_tmp/nspawn-$sys_machine.log" | sed 's/^/    /'
                 return 1
         fi
         for i in $(seq 120); do
@@ -147,11 +156,43 @@ sys_boot_mode() { # unified|host
                 sleep 0.5
         done
         echo "the container ($1 cgroups) did not finish booting (state '${state:-unknown}'):"
-        tail -20 "$sys_tmp/nspawn.log" | sed 's/^/    /'
+        tail -20 "$sys_tmp/nspawn-$sys_machine.log" | sed 's/^/    /'
         return 1
 }
 
 sys_cgroups=      # unified or host, as booted
+sys_builddir=     # the build installed into every machine
+
+# Further machines, for the scenarios that need a fleet: booted like the
+# first from an overlay of their own, with their own hostname and machine ID.
+declare -A sys_extra_mnt=() sys_extra_nspawn=() sys_extra_init=()
+
+sys_boot_extra() { # NAME: boots machine NAME (also its hostname)
+        local name=$1 rc
+        local sys_mnt sys_root sys_nspawn_pid sys_init_pid sys_machine=$sys_machine-$1
+        sys_prepare_root "$sys_builddir" &&
+                echo "$name" >"$sys_root/etc/hostname" &&
+                systemd-id128 new >"$sys_root/etc/machine-id" &&
+                sys_boot_mode "$sys_cgroups"
+        rc=$?
+        sys_extra_mnt[$name]=$sys_mnt
+        sys_extra_nspawn[$name]=$sys_nspawn_pid
+        sys_extra_init[$name]=$sys_init_pid
+        return $rc
+}
+
+# Runs a helper of this file (or any command through c) on machine NAME.
+sys_on() { # NAME COMMAND...
+        local sys_init_pid=${sys_extra_init[$1]}
+        shift
+        "$@"
+}
+
+sys_stop_extra() { # NAME
+        sys_stop_nspawn "${sys_extra_nspawn[$1]}"
+        sys_unmount "${sys_extra_mnt[$1]}"
+        unset "sys_extra_mnt[$1]" "sys_extra_nspawn[$1]" "sys_extra_init[$1]"
+}
 
 # RUS_SYSTEM_CGROUPS=host skips the unified attempt.
 sys_boot() {
@@ -166,35 +207,60 @@ sys_boot() {
 }
 
 sys_stop_container() {
-        local i
-        if [ -n "$sys_nspawn_pid" ] && kill -0 "$sys_nspawn_pid" 2>/dev/null; then
-                # nspawn turns SIGTERM into an orderly shutdown of the container.
-                kill -TERM "$sys_nspawn_pid" 2>/dev/null
-                for i in $(seq 60); do
-                        kill -0 "$sys_nspawn_pid" 2>/dev/null || break
-                        sleep 0.5
-                done
-                kill -0 "$sys_nspawn_pid" 2>/dev/null && kill -KILL "$sys_nspawn_pid" 2>/dev/null
-        fi
-        [ -n "$sys_nspawn_pid" ] && wait "$sys_nspawn_pid" 2>/dev/null
+        sys_stop_nspawn "$sys_nspawn_pid"
         sys_nspawn_pid=
         sys_init_pid=
 }
 
-# Stops what was started, by pid, and removes the mounts. Safe to call twice.
+# Stops one container by the pid of its systemd-nspawn, once: it leaves
+# sys_running, so that a reused pid is never signalled.
+sys_stop_nspawn() { # PID
+        local pid=$1 i e keep=()
+        [ -n "$pid" ] || return 0
+        for e in "${sys_running[@]}"; do
+                [ "${e%%:*}" = "$pid" ] || keep+=("$e")
+        done
+        [ ${#keep[@]} -lt ${#sys_running[@]} ] || return 0
+        sys_running=("${keep[@]}")
+        if kill -0 "$pid" 2>/dev/null; then
+                # nspawn turns SIGTERM into an orderly shutdown of the container.
+                kill -TERM "$pid" 2>/dev/null
+                for i in $(seq 60); do
+                        kill -0 "$pid" 2>/dev/null || break
+                        sleep 0.5
+                done
+                kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+        fi
+        wait "$pid" 2>/dev/null
+}
+
+sys_unmount() { # MOUNT_DIR
+        local mnt=$1 e keep=() machine=
+        [ -n "$mnt" ] || return 0
+        for e in "${sys_mounted[@]}"; do
+                if [ "${e%%:*}" = "$mnt" ]; then machine=${e#*:}; else keep+=("$e"); fi
+        done
+        sys_mounted=("${keep[@]}")
+        umount "$mnt/root" 2>/dev/null || umount -l "$mnt/root" 2>/dev/null
+        umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
+        rmdir "$mnt" 2>/dev/null
+        [ -z "$machine" ] || rmdir "/run/systemd/nspawn/propagate/$machine" 2>/dev/null
+}
+
+# Stops what was started, by pid, and removes the mounts. Safe to call twice,
+# and from a trap in the middle of any helper.
 sys_cleanup() {
-        sys_stop_container
+        local e
+        for e in "${sys_running[@]}"; do
+                sys_stop_nspawn "${e%%:*}"
+        done
+        for e in "${sys_mounted[@]}"; do
+                sys_unmount "${e%%:*}"
+        done
         if [ -n "$sys_head_pid" ]; then
                 kill -TERM "$sys_head_pid" 2>/dev/null
                 wait "$sys_head_pid" 2>/dev/null
                 sys_head_pid=
-        fi
-        if [ -n "$sys_mnt" ]; then
-                umount "$sys_mnt/root" 2>/dev/null || umount -l "$sys_mnt/root" 2>/dev/null
-                umount "$sys_mnt" 2>/dev/null || umount -l "$sys_mnt" 2>/dev/null
-                rmdir "$sys_mnt" 2>/dev/null
-                rmdir "/run/systemd/nspawn/propagate/$sys_machine" 2>/dev/null
-                sys_mnt=
         fi
         if [ -n "$sys_tmp" ] && [ -z "${RUS_SYSTEM_KEEP:-}" ]; then
                 rm -rf "$sys_tmp"
@@ -233,6 +299,12 @@ Environment=RAY_USAGE_STATS_AWS_METADATA_URL=http://127.0.0.1:$closed/latest/met
 Environment=RAY_USAGE_STATS_GCP_METADATA_URL=http://127.0.0.1:$closed/computeMetadata/v1/
 Environment=RAY_USAGE_STATS_AZURE_METADATA_URL=http://127.0.0.1:$closed/metadata/instance
 EOF
+}
+
+# A booted machine made ready for the scenarios: the Ray user, the base
+# drop-in.
+sys_setup_machine() {
+        c useradd --create-home --shell /bin/sh "$RAY_USER" && sys_write_base_dropin && c systemctl daemon-reload
 }
 
 # Back to: collection enabled by default, no Ray session, no counters, only

@@ -67,6 +67,7 @@ trap 'exit 130' INT TERM
 
 echo "system tests: build $builddir"
 sys_start_head "$srcdir" "$srcdir/tests/fixtures/basic" || { echo "0 passed, 1 failed"; exit 1; }
+sys_builddir=$builddir
 sys_prepare_root "$builddir" || { echo "FAIL: installing the build into the container tree"; echo "0 passed, 1 failed"; exit 1; }
 if ! sys_boot; then
         sys_cleanup
@@ -75,8 +76,7 @@ if ! sys_boot; then
 fi
 echo "container $sys_machine booted ($sys_cgroups cgroups, systemd pid $sys_init_pid), fake Ray head on 127.0.0.1:$sys_head_port"
 
-if ! setup_out=$(c useradd --create-home --shell /bin/sh "$RAY_USER" 2>&1) ||
-   ! sys_write_base_dropin || ! c systemctl daemon-reload; then
+if ! setup_out=$(sys_setup_machine 2>&1); then
         echo "FAIL: setting up the container (Ray user $RAY_USER)${setup_out:+: $setup_out}"
         echo "0 passed, 1 failed"
         exit 1

@@ -989,14 +989,17 @@ sys.exit(1 if bad else 0)
 }
 
 # Fleet audit with systemd's own engine (SPEC 11): systemd-journal-remote
-# listens on loopback, systemd-journal-upload sends it this container's
-# journal (a real timer run) and the journal file of a second head node
-# ("head-b", made here from export format, as journald would have kept it);
+# listens on loopback in this container; two more head nodes, head-b and
+# head-c, each booted as a machine of its own (own hostname and machine ID),
+# run the service once and send their journals with systemd-journal-upload.
 # history and deletion-request --directory on the received files list both
-# machines' reports, with the payload the endpoint received.
+# machines' reports, each with the payload the endpoint received from it.
+# head-c's dashboard does not answer, so its session_id is the random one and
+# the two sessions differ.
 scenario_fleet() {
-        local port off host i b_id=f1ee7b0000000000000000000000000000000000000000000000000b
+        local port off i m rc=0 closed
         port=$(sys_closed_port)
+        closed=$(sys_closed_port)
         c mkdir -p /var/log/journal/remote || return 1
         c systemd-run --quiet --collect --unit=rus-journal-remote /lib/systemd/systemd-journal-remote \
                 --listen-http="127.0.0.1:$port" --output=/var/log/journal/remote/ --split-mode=host || return 1
@@ -1007,35 +1010,17 @@ scenario_fleet() {
         done
 
         off=$(sys_record_lines)
-        sys_make_session >/dev/null || return 1
-        start_unit || { sys_log "the run failed: $(cat "$sys_tmp/start.out")"; c systemctl stop rus-journal-remote; return 1; }
-        host=$(c hostname)
-
-        py '
-import json, struct, sys
-payload = json.dumps({"schema_version": "0.1", "session_id": sys.argv[2], "seq_number": 0}).encode()
-e = b"".join(l.encode() + b"\n" for l in (
-    "__REALTIME_TIMESTAMP=1795900000000000", "__MONOTONIC_TIMESTAMP=1000",
-    "_BOOT_ID=0123456789abcdef0123456789abcdef", "_MACHINE_ID=b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0",
-    "_HOSTNAME=head-b", "SYSLOG_IDENTIFIER=ray-usage-stats", "MESSAGE_ID=" + sys.argv[3], "PRIORITY=6",
-    "MESSAGE=Usage stats report 0 sent", "RAY_USAGE_STATS_SESSION_ID=" + sys.argv[2], "RAY_USAGE_STATS_SEQ=0",
-    "RAY_USAGE_STATS_URL=https://usage-stats.ray.io/", "RAY_USAGE_STATS_HTTP_STATUS=200",
-    "RAY_USAGE_STATS_SUCCESS=1"))
-e += b"RAY_USAGE_STATS_PAYLOAD\n" + struct.pack("<Q", len(payload)) + payload + b"\n\n"
-open(sys.argv[1], "wb").write(e)
-' "$sys_tmp/head-b.export" "$b_id" "$ID_REPORT_SENT" || return 1
-        c sh -c '/lib/systemd/systemd-journal-remote -o /root/head-b.journal -' <"$sys_tmp/head-b.export" \
-                >"$sys_tmp/jr.log" 2>&1 || { sys_log "journal-remote -o: $(cat "$sys_tmp/jr.log")"; return 1; }
-
-        c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$port" --follow=no \
-                --save-state=/root/upload-a.state >"$sys_tmp/upload.log" 2>&1 &&
-                c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$port" --follow=no \
-                        --file=/root/head-b.journal --save-state=/root/upload-b.state >>"$sys_tmp/upload.log" 2>&1 ||
-                { sys_log "journal-upload failed: $(tail -5 "$sys_tmp/upload.log")"; c systemctl stop rus-journal-remote; return 1; }
+        for m in head-b head-c; do
+                fleet_member "$m" "$port" "$closed" || { rc=1; break; }
+        done
+        for m in head-b head-c; do
+                [ -n "${sys_extra_init[$m]:-}" ] && sys_stop_extra "$m"
+        done
+        [ "$rc" = 0 ] || { c systemctl stop rus-journal-remote; return 1; }
 
         for i in $(seq 150); do
                 c ray-usage-stats history --json --directory=/var/log/journal/remote >"$sys_tmp/fleet.jsonl" 2>&1
-                grep -q '"hostname": "head-b"' "$sys_tmp/fleet.jsonl" && grep -q "\"hostname\": \"$host\"" "$sys_tmp/fleet.jsonl" &&
+                grep -q '"hostname": "head-b"' "$sys_tmp/fleet.jsonl" && grep -q '"hostname": "head-c"' "$sys_tmp/fleet.jsonl" &&
                         break
                 sleep 0.1
         done
@@ -1044,22 +1029,56 @@ open(sys.argv[1], "wb").write(e)
         sys_requests_after "$off" POST >"$sys_tmp/fleet-posts"
         py '
 import base64, json, sys
-tmp, host, b_id = sys.argv[1:4]
+tmp = sys.argv[1]
 h = [json.loads(l) for l in open(tmp + "/fleet.jsonl") if l.strip()]
-posts = [json.loads(l) for l in open(tmp + "/fleet-posts") if l.strip()]
+posts = [json.loads(base64.b64decode(json.loads(l)["body_b64"])) for l in open(tmp + "/fleet-posts") if l.strip()]
+ids = {m: open("%s/%s.machine-id" % (tmp, m)).read().strip() for m in ("head-b", "head-c")}
 bad = []
-a = [x for x in h if x["hostname"] == host]
-b = [x for x in h if x["hostname"] == "head-b"]
-if len(a) < 1 or len(b) != 1:
-    bad.append("history --directory: %d reports of %s, %d of head-b" % (len(a), host, len(b)))
-elif len(posts) != 1 or a[-1]["payload"] != json.loads(base64.b64decode(posts[0]["body_b64"])):
-    bad.append("the payload of %s in the remote journal is not what the endpoint received" % host)
+by = {m: [x for x in h if x["hostname"] == m] for m in ids}
+others = [x["hostname"] for x in h if x["hostname"] not in ids]
+if others:
+    bad.append("history --directory lists reports of other machines: %r" % others)
+if len(posts) != 2:
+    bad.append("the endpoint received %d POSTs, expected one per machine" % len(posts))
+for i, m in enumerate(ids):
+    if len(by[m]) != 1:
+        bad.append("history --directory: %d reports of %s, expected 1" % (len(by[m]), m))
+        continue
+    if by[m][0]["machine_id"] != ids[m]:
+        bad.append("%s: machine_id %r, expected %r" % (m, by[m][0]["machine_id"], ids[m]))
+    if len(posts) == 2 and by[m][0]["payload"] != posts[i]:
+        bad.append("the payload of %s in the remote journal is not what the endpoint received from it" % m)
+sessions = {x["session_id"] for x in h}
 d = {s["session_id"] for s in json.load(open(tmp + "/fleet-del.json"))["sessions"]}
-if b_id not in d or not a or a[-1]["session_id"] not in d:
-    bad.append("deletion-request --directory lists %r" % sorted(d))
+if len(sessions) != 2 or d != sessions:
+    bad.append("deletion-request --directory lists %r; the reports are of %r" % (sorted(d), sorted(sessions)))
 for x in bad:
     print("    " + x)
-print("    remote journal: %d reports of %s, %d of head-b; deletion-request: %d sessions" % (len(a), host, len(b), len(d)))
+print("    remote journal: %s; deletion-request: %d sessions" %
+      (", ".join("%d report(s) of %s" % (len(by[m]), m) for m in ids), len(d)))
 sys.exit(1 if bad else 0)
-' "$sys_tmp" "$host" "$b_id"
+' "$sys_tmp"
+}
+
+# One head node of the fleet: booted, one run of the service against its own
+# Ray session (head-c's with its dashboard on CLOSED_PORT), then its journal
+# sent to journal-remote on PORT.
+fleet_member() { # NAME PORT CLOSED_PORT
+        local m=$1 out i
+        sys_boot_extra "$m" || { sys_log "$m did not boot"; return 1; }
+        out=$(sys_on "$m" sys_setup_machine 2>&1) || { sys_log "setting up $m: $out"; return 1; }
+        sys_on "$m" c cat /etc/machine-id >"$sys_tmp/$m.machine-id" || return 1
+        if [ "$m" = head-c ]; then
+                sys_on "$m" sys_dropin 50-fleet "Environment=RAY_USAGE_STATS_DASHBOARD_URL=http://127.0.0.1:$3" || return 1
+        fi
+        sys_on "$m" sys_make_session >/dev/null || { sys_log "no session on $m"; return 1; }
+        sys_on "$m" start_unit || { sys_log "the run on $m failed: $(cat "$sys_tmp/start.out")"; return 1; }
+        # The run's entries are filed before the upload reads the journal.
+        for i in $(seq 150); do
+                sys_on "$m" c journalctl -q --no-pager -o cat "MESSAGE_ID=$ID_REPORT_SENT" | grep -q . && break
+                sleep 0.1
+        done
+        sys_on "$m" c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$2" --follow=no \
+                --save-state=/root/upload.state >"$sys_tmp/upload-$m.log" 2>&1 ||
+                { sys_log "journal-upload on $m failed: $(tail -5 "$sys_tmp/upload-$m.log")"; return 1; }
 }
