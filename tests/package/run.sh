@@ -473,6 +473,42 @@ sc_reconfigure_ray_user() {
                 ! systemctl is-active --quiet ray-usage-stats@$PKG_RAY_USER.timer"
 }
 
+# Per-user timers an operator enabled by hand, beside the one debconf chose:
+# removing the .deb stops them all and purging removes their links. The rpm's
+# %preun (its text from the built .rpm, run here on the same unit files, which
+# both packages ship) disables and stops them on erase and leaves them on an
+# upgrade.
+sc_hand_enabled_instances() {
+        check "install with the Ray user $PKG_RAY_USER; ray-usage-stats@rayhand.timer enabled by hand" "$units_lib
+                { id rayhand >/dev/null 2>&1 || useradd rayhand; } && preseed true && preseed_user $PKG_RAY_USER &&
+                apt-get install -y ./$deb_name && systemctl enable --now ray-usage-stats@rayhand.timer &&
+                systemctl is-active --quiet ray-usage-stats@rayhand.timer && on_instance"
+        check "apt-get remove stops both per-user timers" "
+                apt-get remove -y ray-usage-stats &&
+                ! systemctl is-active ray-usage-stats@rayhand.timer && ! systemctl is-active ray-usage-stats@$PKG_RAY_USER.timer"
+        check "apt-get purge removes both links" "
+                apt-get purge -y ray-usage-stats && ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats'"
+}
+
+sc_rpm_erase_instances() {
+        if [ ! -s "$root/root/pkgs/rpm-preun.sh" ]; then
+                log "  not ok: the .rpm's %preun scriptlet (no .rpm was built, or it has none)"
+                scenario_failed=1
+                return
+        fi
+        check "install (generic timer); ray-usage-stats@rayhand.timer enabled by hand" "$units_lib
+                preseed true && preseed_user '' && apt-get install -y ./$deb_name &&
+                systemctl enable --now ray-usage-stats@rayhand.timer && timer_on"
+        check "%preun of an upgrade (\$1 = 1) leaves both enabled and active" "
+                sh /root/pkgs/rpm-preun.sh 1 && timer_on &&
+                [ \"\$(systemctl is-enabled ray-usage-stats@rayhand.timer)\" = enabled ] &&
+                systemctl is-active --quiet ray-usage-stats@rayhand.timer"
+        check "%preun of an erase (\$1 = 0) disables and stops both" "
+                sh /root/pkgs/rpm-preun.sh 0 && ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats' &&
+                ! systemctl is-active ray-usage-stats@rayhand.timer && ! systemctl is-active ray-usage-stats.timer"
+        check "apt-get purge" "apt-get purge -y ray-usage-stats"
+}
+
 if [ $deb_rc -eq 0 ]; then
         log "=== container ($(elapsed))"
         base=$(boot_root) || skip "debootstrap of $suite failed (see above); cannot test the packages here"
@@ -495,6 +531,10 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
                 sed -i "s/^Version: .*/Version: $upgrade_version/" "$work/repack/pkg/DEBIAN/control" &&
                 dpkg-deb -b "$work/repack/pkg" "$root/root/pkgs/$upgrade_name" >/dev/null
         write_helpers "$root"
+        if [ $rpm_rc -eq 0 ]; then
+                rpm -qp --scripts "$binrpm" 2>/dev/null |
+                        awk '/^[a-z]+ scriptlet \(using /{f = /^preuninstall /; next} f' >"$root/root/pkgs/rpm-preun.sh"
+        fi
 
         machine=rus-pkgtest-$$
         # The unified cgroup hierarchy, as the system tests boot: on a host with the
@@ -530,6 +570,8 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
                 scenario reinstall sc_reinstall
                 scenario install-ray-user sc_install_ray_user
                 scenario reconfigure-ray-user sc_reconfigure_ray_user
+                scenario hand-enabled-instances sc_hand_enabled_instances
+                scenario rpm-erase-instances sc_rpm_erase_instances
                 ;;
         *)
                 tail -n 20 "$work/console.log"
