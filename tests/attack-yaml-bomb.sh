@@ -3,9 +3,10 @@
 # Issue 9, attack 3: a 1 KB ~/ray_bootstrap_config.yaml whose merge keys
 # ("<<: [*a, *a, ...]", 8 aliases a level, 15 levels deep) stand for 8^15
 # empty mappings. Another local user makes a session of their own (attack 2)
-# so that the service, started as root, parses their YAML. The run must end
-# well under a second with the cluster fields null, the YAML parsed by a
-# process without root.
+# so that the service, started as root, parses their YAML. The parse must be
+# cut by the YAML's budget of node visits (RAY_USAGE_STATS_DEBUG=1 says so),
+# the cluster fields null and the run within its 30 s, the YAML parsed by a
+# process without root. (How fast belongs in bench/, not here.)
 #
 # Needs root (useradd, setpriv); runs in a private network namespace.
 
@@ -15,8 +16,10 @@ rus_private_netns
 . "$(dirname "$0")/report-lib.sh"
 rus_need_root_users
 
-# On a binary without the budget the parse runs for minutes: do not wait for it.
-RUS_RUN_TIMEOUT=10
+# On a binary without the budget the parse runs for minutes: wait no longer
+# than the run's own limit allows.
+RUS_RUN_TIMEOUT=$(((LIMIT_RUN_MS + LIMIT_SLACK_MS) / 1000))
+CUT="Ignoring the cluster config: reading it takes more than 1000000 node visits"
 
 rus_two_users
 
@@ -45,9 +48,11 @@ case_bomb_in_own_session() {
         make_session "$RAYTMP/ray" "$EVIL" >/dev/null
         as_user "$EVIL" bash -c "$(declare -f bomb); bomb \"\$1\"" sh "$TEST_TMP/evilhome/ray_bootstrap_config.yaml"
         need "the bomb is about 1 KB" [ "$(stat -c %s "$TEST_TMP/evilhome/ray_bootstrap_config.yaml")" -lt 1100 ]
+        export RAY_USAGE_STATS_DEBUG=1
         rus report
         need "exit 0" [ "$RC" -eq 0 ]
-        need "well under a second (${T_MS} ms)" [ "$T_MS" -lt 1000 ]
+        need "the parse is cut by the budget" grep -qF "$CUT" "$T_ERR"
+        within "$LIMIT_RUN_MS" "the run"
         need "one POST" [ "$(posts_count)" -eq 1 ]
         post_body -1 "$TEST_TMP/body.json"
         pycheck '
@@ -56,7 +61,7 @@ for k in ("cloud_provider", "min_workers", "max_workers", "head_node_instance_ty
 eq(J0["ray_version"], "2.52.0", "the rest of the report is there")
 ' "$TEST_TMP/body.json"
 }
-t "merge-key bomb (8 aliases x 15 levels, 1 KB) in the session owner's YAML: < 1 s, cluster fields null" \
+t "merge-key bomb (8 aliases x 15 levels, 1 KB) in the session owner's YAML: cut by the visit budget, cluster fields null" \
         case_bomb_in_own_session
 
 case_bomb_preview() {
@@ -65,12 +70,14 @@ case_bomb_preview() {
         rm -rf "$RAYTMP/ray"
         make_session "$RAYTMP/ray" "$RAYU" >/dev/null
         as_user "$RAYU" bash -c "$(declare -f bomb); bomb \"\$1\"" sh "$TEST_TMP/rayhome/ray_bootstrap_config.yaml"
+        export RAY_USAGE_STATS_DEBUG=1
         rus preview
         need "exit 0" [ "$RC" -eq 0 ]
-        need "well under a second (${T_MS} ms)" [ "$T_MS" -lt 1000 ]
+        need "the parse is cut by the budget" grep -qF "$CUT" "$T_ERR"
+        within "$LIMIT_RUN_MS" "the run"
         pycheck 'eq((J0["cloud_provider"], J0["max_workers"]), (None, None), "cluster fields null")' "$T_OUT"
 }
-t "the same bomb under preview: < 1 s, cluster fields null" case_bomb_preview
+t "the same bomb under preview: cut by the visit budget, cluster fields null" case_bomb_preview
 
 case_normal_yaml_still_read() {
         fresh
@@ -79,8 +86,10 @@ case_normal_yaml_still_read() {
         make_session "$RAYTMP/ray" "$RAYU" >/dev/null
         as_user "$RAYU" sh -c 'printf "base: &b {min_workers: 1}\n<<: *b\nmax_workers: 3\nprovider: {<<: {type: gcp}}\n" >"$1"' \
                 sh "$TEST_TMP/rayhome/ray_bootstrap_config.yaml"
+        export RAY_USAGE_STATS_DEBUG=1
         rus preview
         need "exit 0" [ "$RC" -eq 0 ]
+        ! grep -q "Ignoring the cluster config" "$T_ERR" || need "the YAML is not ignored" false
         pycheck 'eq((J0["cloud_provider"], J0["min_workers"], J0["max_workers"]), ("gcp", 1, 3), "merge keys still read")' \
                 "$T_OUT"
 }

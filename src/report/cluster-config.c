@@ -4,6 +4,7 @@
 #include <yaml.h>
 
 #include "report/cluster-config.h"
+#include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
 
@@ -819,9 +820,15 @@ int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret) {
 
         if (r == -ENOMEM)
                 return r;
-        if (r < 0)
+        if (r < 0) {
                 /* Ray: "Bad YAML or any other error: every field None". */
+                if (r == -E2BIG)
+                        log_debug("Ignoring the cluster config: reading it takes more than %d node visits",
+                                  YAML_MAX_VISITS);
+                else
+                        log_debug_errno(r, "Ignoring the cluster config");
                 return 0;
+        }
 
         *ret = c;
         c = CLUSTER_CONFIG_NULL;
