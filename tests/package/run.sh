@@ -316,6 +316,7 @@ timer_on() {
         [ "$(systemctl is-enabled ray-usage-stats.timer)" = enabled ] && systemctl is-active --quiet ray-usage-stats.timer
 }
 show() { echo "--- $SYSCONF:"; cat "$SYSCONF" 2>&1; echo "--- debconf:"; debconf-show ray-usage-stats; }
+no_timer_links() { ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats'; }
 EOF
 }
 
@@ -487,7 +488,7 @@ sc_hand_enabled_instances() {
                 apt-get remove -y ray-usage-stats &&
                 ! systemctl is-active ray-usage-stats@rayhand.timer && ! systemctl is-active ray-usage-stats@$PKG_RAY_USER.timer"
         check "apt-get purge removes both links" "
-                apt-get purge -y ray-usage-stats && ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats'"
+                apt-get purge -y ray-usage-stats && no_timer_links"
 }
 
 sc_rpm_erase_instances() {
@@ -504,7 +505,7 @@ sc_rpm_erase_instances() {
                 [ \"\$(systemctl is-enabled ray-usage-stats@rayhand.timer)\" = enabled ] &&
                 systemctl is-active --quiet ray-usage-stats@rayhand.timer"
         check "%preun of an erase (\$1 = 0) disables and stops both" "
-                sh /root/pkgs/rpm-preun.sh 0 && ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats' &&
+                sh /root/pkgs/rpm-preun.sh 0 && no_timer_links &&
                 ! systemctl is-active ray-usage-stats@rayhand.timer && ! systemctl is-active ray-usage-stats.timer"
         check "apt-get purge" "apt-get purge -y ray-usage-stats"
 }

@@ -21,9 +21,8 @@ sys_record=       # the fake head's record: one JSON line per request
 sys_machine="${RUS_SYSTEM_MACHINE:-rus-test-$$}"
 # Every container and mount started, whichever machine it is for, so that
 # sys_cleanup stops them all even when a signal arrives in the middle of a
-# boot: NSPAWN_PID:MACHINE and MOUNT_DIR:MACHINE.
-sys_running=()
-sys_mounted=()
+# boot: the pids of systemd-nspawn, and each mount directory's machine.
+declare -A sys_running=() sys_mounted=()
 
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -88,7 +87,7 @@ sys_closed_port() {
 sys_prepare_root() { # BUILDDIR
         local builddir=$1 d
         sys_mnt=$(mktemp -d /run/rus-system.XXXXXX) || return 1
-        sys_mounted+=("$sys_mnt:$sys_machine")
+        sys_mounted[$sys_mnt]=$sys_machine
         mount -t tmpfs -o mode=0755,size=2G rus-system "$sys_mnt" || return 1
         mkdir -p "$sys_mnt/upper" "$sys_mnt/work" "$sys_mnt/root"
         mount -t overlay rus-system -o "lowerdir=/,upperdir=$sys_mnt/upper,workdir=$sys_mnt/work" \
@@ -131,7 +130,7 @@ sys_boot_mode() { # unified|host
                 --tmpfs=/tmp:mode=1777 --console=passive ${unified:+--system-call-filter=bpf} \
                 ${RUS_SYSTEM_NSPAWN_OPTIONS:-} --boot ${RUS_SYSTEM_INIT_ARGS:-} >"$sys_tmp/nspawn-$sys_machine.log" 2>&1 &
         sys_nspawn_pid=$!
-        sys_running+=("$sys_nspawn_pid:$sys_machine")
+        sys_running[$sys_nspawn_pid]=1
         # nspawn forks an intermediate child before the container's PID 1; the
         # one to enter is the child that is PID 1 of its own PID namespace.
         for i in $(seq 300); do
@@ -215,13 +214,9 @@ sys_stop_container() {
 # Stops one container by the pid of its systemd-nspawn, once: it leaves
 # sys_running, so that a reused pid is never signalled.
 sys_stop_nspawn() { # PID
-        local pid=$1 i e keep=()
-        [ -n "$pid" ] || return 0
-        for e in "${sys_running[@]}"; do
-                [ "${e%%:*}" = "$pid" ] || keep+=("$e")
-        done
-        [ ${#keep[@]} -lt ${#sys_running[@]} ] || return 0
-        sys_running=("${keep[@]}")
+        local pid=$1 i
+        [ -n "$pid" ] && [ -n "${sys_running[$pid]:-}" ] || return 0
+        unset "sys_running[$pid]"
         if kill -0 "$pid" 2>/dev/null; then
                 # nspawn turns SIGTERM into an orderly shutdown of the container.
                 kill -TERM "$pid" 2>/dev/null
@@ -235,12 +230,10 @@ sys_stop_nspawn() { # PID
 }
 
 sys_unmount() { # MOUNT_DIR
-        local mnt=$1 e keep=() machine=
+        local mnt=$1 machine
         [ -n "$mnt" ] || return 0
-        for e in "${sys_mounted[@]}"; do
-                if [ "${e%%:*}" = "$mnt" ]; then machine=${e#*:}; else keep+=("$e"); fi
-        done
-        sys_mounted=("${keep[@]}")
+        machine=${sys_mounted[$mnt]:-}
+        unset "sys_mounted[$mnt]"
         umount "$mnt/root" 2>/dev/null || umount -l "$mnt/root" 2>/dev/null
         umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
         rmdir "$mnt" 2>/dev/null
@@ -251,11 +244,11 @@ sys_unmount() { # MOUNT_DIR
 # and from a trap in the middle of any helper.
 sys_cleanup() {
         local e
-        for e in "${sys_running[@]}"; do
-                sys_stop_nspawn "${e%%:*}"
+        for e in "${!sys_running[@]}"; do
+                sys_stop_nspawn "$e"
         done
-        for e in "${sys_mounted[@]}"; do
-                sys_unmount "${e%%:*}"
+        for e in "${!sys_mounted[@]}"; do
+                sys_unmount "$e"
         done
         if [ -n "$sys_head_pid" ]; then
                 kill -TERM "$sys_head_pid" 2>/dev/null

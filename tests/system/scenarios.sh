@@ -1013,8 +1013,8 @@ scenario_fleet() {
         for m in head-b head-c; do
                 fleet_member "$m" "$port" "$closed" || { rc=1; break; }
         done
-        for m in head-b head-c; do
-                [ -n "${sys_extra_init[$m]:-}" ] && sys_stop_extra "$m"
+        for m in "${!sys_extra_init[@]}"; do
+                sys_stop_extra "$m"
         done
         [ "$rc" = 0 ] || { c systemctl stop rus-journal-remote; return 1; }
 
@@ -1064,7 +1064,7 @@ sys.exit(1 if bad else 0)
 # Ray session (head-c's with its dashboard on CLOSED_PORT), then its journal
 # sent to journal-remote on PORT.
 fleet_member() { # NAME PORT CLOSED_PORT
-        local m=$1 out i
+        local m=$1 out cur
         sys_boot_extra "$m" || { sys_log "$m did not boot"; return 1; }
         out=$(sys_on "$m" sys_setup_machine 2>&1) || { sys_log "setting up $m: $out"; return 1; }
         sys_on "$m" c cat /etc/machine-id >"$sys_tmp/$m.machine-id" || return 1
@@ -1072,12 +1072,10 @@ fleet_member() { # NAME PORT CLOSED_PORT
                 sys_on "$m" sys_dropin 50-fleet "Environment=RAY_USAGE_STATS_DASHBOARD_URL=http://127.0.0.1:$3" || return 1
         fi
         sys_on "$m" sys_make_session >/dev/null || { sys_log "no session on $m"; return 1; }
+        cur=$(sys_on "$m" sys_journal_cursor)
         sys_on "$m" start_unit || { sys_log "the run on $m failed: $(cat "$sys_tmp/start.out")"; return 1; }
         # The run's entries are filed before the upload reads the journal.
-        for i in $(seq 150); do
-                sys_on "$m" c journalctl -q --no-pager -o cat "MESSAGE_ID=$ID_REPORT_SENT" | grep -q . && break
-                sleep 0.1
-        done
+        sys_on "$m" sys_journal_after "$cur" "$ID_REPORT_SENT" >/dev/null
         sys_on "$m" c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$2" --follow=no \
                 --save-state=/root/upload.state >"$sys_tmp/upload-$m.log" 2>&1 ||
                 { sys_log "journal-upload on $m failed: $(tail -5 "$sys_tmp/upload-$m.log")"; return 1; }
