@@ -54,6 +54,7 @@ _rus_run_cleanups() {
         for ((i = ${#_rus_cleanups[@]} - 1; i >= 0; i--)); do
                 eval "${_rus_cleanups[i]}" || true
         done
+        [ -n "${TEST_TMP:-}" ] && stop_gcs
         [ -n "${TEST_TMP:-}" ] && rm -rf -- "$TEST_TMP"
         exit "$status"
 }
@@ -246,5 +247,53 @@ make_session() { # DIR [OWNER]
         if [ -n "$owner" ]; then
                 chown -hR "$owner:" "$dir" || fail "cannot give $dir to $owner"
         fi
+        [ -n "${RUS_NO_GCS:-}" ] || start_gcs "$RUS_SESSION" "$owner"
         echo "$RUS_SESSION"
+}
+
+# --- a live Ray head: its GCS process --------------------------------------
+
+# A live head, as discovery sees it (docs: a process named gcs_server with
+# Ray's --log_dir=<session>/logs and --session-name=<name>), running as OWNER
+# (default: the caller): python3 run through a link named gcs_server, which
+# makes /proc/PID/comm "gcs_server", sleeping. Its pid goes to
+# $TEST_TMP/gcs.pids, so that the exit cleanup stops it even when it was
+# started in a subshell (a case, a command substitution). Sets RUS_GCS_PID.
+# ARGS after the owner replace the two Ray arguments (for malformed heads).
+start_gcs() { # SESSION_DIR [OWNER [ARGS...]]
+        local dir=$1 owner=${2:-} exe=$TEST_TMP/bin/gcs_server run=()
+        shift $(($# < 2 ? $# : 2))
+        local args=("$@")
+        [ ${#args[@]} -gt 0 ] || args=(--log_dir="$dir/logs" --session-name="${dir##*/}")
+        mkdir -p "$TEST_TMP/bin"
+        chmod 0755 "$TEST_TMP/bin"
+        [ -e "$exe" ] || ln -s /usr/bin/python3 "$exe"
+        if [ -n "$owner" ] && [ "$owner" != "$(id -un)" ]; then
+                run=(setpriv --reuid="$owner" --regid="$(id -g "$owner")" --clear-groups)
+        fi
+        "${run[@]}" "$exe" -c 'import time; time.sleep(86400)' --gcs_server_port=0 "${args[@]}" \
+                </dev/null >/dev/null 2>&1 &
+        RUS_GCS_PID=$!
+        echo "$RUS_GCS_PID" >>"$TEST_TMP/gcs.pids"
+        # Discovery reads comm: wait until the exec has happened.
+        local i
+        for ((i = 0; i < 100; i++)); do
+                [ "$(cat "/proc/$RUS_GCS_PID/comm" 2>/dev/null)" = gcs_server ] && return 0
+                sleep 0.02
+        done
+        fail "the fake gcs_server did not start"
+}
+
+# "ray stop": ends the GCS of SESSION_DIR (default: every fake GCS); the
+# session directory and session_latest stay behind, as after Ray's own stop.
+stop_gcs() { # [SESSION_DIR]
+        local pid
+        [ -f "$TEST_TMP/gcs.pids" ] || return 0
+        while read -r pid; do
+                if [ -z "${1:-}" ] || tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
+                        grep -qxF -- "--log_dir=$1/logs"; then
+                        kill "$pid" 2>/dev/null || true
+                        while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+                fi
+        done <"$TEST_TMP/gcs.pids"
 }
