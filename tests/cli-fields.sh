@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The data dictionary (SPEC 11): `fields`, `fields --json`, the keys of
+# The data dictionary (docs/design.md §11): `fields`, `fields --json`, the keys of
 # `preview` and the field table of ray-usage-stats(8) list the same names in
 # the same order, so that no field can be added without its documentation.
 . "$(dirname "$0")/report-lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# A dashboard that misbehaves (SPEC 4.3; policy reference item 27): closed
+# A dashboard that misbehaves (docs/design.md §4.3; policy reference item 27): closed
 # port, hanging, 401, 403, 500, HTML, garbage, wrong types, 50 MB answers,
 # a closed connection, single routes failing, and an old Ray. Each run must
 # end with the report sent, the fields of the failed calls null, a line

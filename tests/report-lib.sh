@@ -24,11 +24,11 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUS_RUN_TIMEOUT=${RUS_RUN_TIMEOUT:-60}
-# The product's own time limits (SPEC 4.3 and 6). No case asserts a wall
+# The product's own time limits (docs/design.md §4.3 and §6). No case asserts a wall
 # time below one of them plus LIMIT_SLACK_MS, which absorbs start-up, the
 # fake head and the sanitizers on a slow machine: how fast the program is
 # belongs in bench/, as ratios, not in tests. (RUS_RUN_TIMEOUT, the hard stop
-# of one run, is above the 30 s that SPEC 4.3 gives a run.)
+# of one run, is above the 30 s that docs/design.md §4.3 gives a run.)
 LIMIT_REQUEST_MS=2000
 LIMIT_DASHBOARD_MS=10000
 LIMIT_PROBES_MS=3000

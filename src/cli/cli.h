@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Exit statuses of SPEC section 2, shared by every command. */
+/* Exit statuses of docs/design.md §2, shared by every command. */
 enum {
         EXIT_COLLECT = 0,
         EXIT_DISABLED = 1,

@@ -78,7 +78,7 @@ static int send_report(Context *c, const char *state_dir, State *st, CollectedRe
         state_reserve_seq(st, &seq_number);
         snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
 
-        /* The additional endpoints (SPEC 6) were checked by context_verdict(). */
+        /* The additional endpoints (docs/design.md §6) were checked by context_verdict(). */
         if (upload_additional_urls(&extra, NULL) < 0 || additional_endpoints_reserve(st, extra) < 0)
                 return log_oom();
         shown_url = http_url_redact(url);

@@ -123,7 +123,7 @@ static char *invalid_url_setting(void) {
                         return NULL;
                 return msg;
         }
-        /* SPEC 6: the additional endpoints are checked like the report URL. */
+        /* docs/design.md §6: the additional endpoints are checked like the report URL. */
         if (upload_additional_urls(&additional, &msg) == -EINVAL)
                 return msg;
         return NULL;
@@ -136,7 +136,7 @@ static int journal_invalid(const char *command, const char *message) {
         return EXIT_INVALID_SETTING;
 }
 
-/* The Ray user's own unit reports for that user's sessions (SPEC 8): a run
+/* The Ray user's own unit reports for that user's sessions (docs/design.md §8): a run
  * that would have to switch to the owner leaves the session to it, so that
  * one session is never reported twice. */
 static bool session_left_to_instance(const Context *c, const char *command) {

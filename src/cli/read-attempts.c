@@ -16,7 +16,7 @@ int cli_read_attempts(const JournalSource *src, const AttemptFilter *filter, Rep
         if (r == -EACCES) {
                 log_error("You may not read %s: run this as root, or as a member of the group adm or "
                           "systemd-journal (usermod -aG systemd-journal USER).", what);
-                return EXIT_DISABLED; /* SPEC 11: exit 1 */
+                return EXIT_DISABLED; /* docs/design.md §11: exit 1 */
         }
         if (r < 0) {
                 log_error_errno(r, "Failed to read the report attempts from %s: %m", what);

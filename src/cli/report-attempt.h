@@ -8,15 +8,15 @@
 #include "state/state.h"
 #include "upload/upload.h"
 
-/* One upload attempt as the journal keeps it (SPEC 7): MESSAGE_ID report sent
+/* One upload attempt as the journal keeps it (docs/design.md §7): MESSAGE_ID report sent
  * or failed, the session, seq, URL (shown_url, without credentials), HTTP
- * status, error and the exact payload; additional endpoints (SPEC 6) also
+ * status, error and the exact payload; additional endpoints (docs/design.md §6) also
  * carry RAY_USAGE_STATS_ADDITIONAL=1, which `history` and `deletion-request`
  * read. */
 void report_attempt_journal(const Context *c, const CollectedReport *col, const char *seq, const char *shown_url,
                             const UploadResult *res, bool additional);
 
-/* The additional endpoints of SPEC 6, around report_upload_all(): their
+/* The additional endpoints of docs/design.md §6, around report_upload_all(): their
  * attempts are pending in the state before the upload (saved with Ray's
  * reservation), then counted and journalled, each on its own. urls are
  * upload_additional_urls()'s. */

@@ -13,7 +13,7 @@
 #include "shared/log.h"
 #include "shared/strv.h"
 
-/* One collection ends within 30 s (SPEC 4.3); a worker silent for this long is stuck. */
+/* One collection ends within 30 s (docs/design.md §4.3); a worker silent for this long is stuck. */
 #define WORKER_REPLY_TIMEOUT_MS (60 * 1000)
 /* Bounds for what the parent accepts: a report is a few kilobytes. */
 #define REPLY_BODY_MAX (512U * 1024U)

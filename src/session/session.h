@@ -8,7 +8,7 @@
 
 #include "shared/macro.h"
 
-/* Finding the Ray head session (SPEC 4.1) without trusting anything a local
+/* Finding the Ray head session (docs/design.md §4.1) without trusting anything a local
  * user could plant: Ray creates <temp>, the session directory and logs/ with
  * mode 0777, so every lookup below is relative to a directory fd, never
  * follows a link, and checks file type and owner on the opened fd. */

@@ -569,7 +569,7 @@ static void test_record_library(void **state) {
         }
 }
 
-/* SPEC 4.2: the link and the directory must be one owner's (<temp> is 0777 and
+/* docs/design.md §4.2: the link and the directory must be one owner's (<temp> is 0777 and
  * not sticky: anyone can swap the link, or move the directory aside). */
 static void test_find_owners_differ(void **state) {
         _cleanup_session_ Session *s = NULL;

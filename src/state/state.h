@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Per-session counters (SPEC 6), one JSON file "<dir>/<session_name>.json"
+/* Per-session counters (docs/design.md §6), one JSON file "<dir>/<session_name>.json"
  * beside a lock file "<dir>/<session_name>.lock".
  *
  * The attempt protocol, which makes every run that may have reached the
@@ -28,7 +28,7 @@
 /* Where the service keeps its state (StateDirectory=ray-usage-stats). */
 #define STATE_SYSTEM_DIR "/var/lib/ray-usage-stats"
 
-/* An additional endpoint's own counters (SPEC 6), kept per session beside
+/* An additional endpoint's own counters (docs/design.md §6), kept per session beside
  * Ray's, which count Ray's endpoint only. */
 typedef struct StateEndpoint {
         char *url;                 /* without user name and password */
