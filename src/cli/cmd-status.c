@@ -235,22 +235,23 @@ int cmd_status(int argc, char *argv[]) {
                       "the Ray session, its counters and last report, and the timer's next run.\n"
                       "Makes no network connection.\n\n"
                       "  --json    print one JSON object",
-                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (context_load(&c) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = context_load(&c);
+        if (r < 0)
+                return r;
 
         if (c.session) {
                 _cleanup_free_ char *user = NULL;
 
                 r = instance_enabled_for_uid(c.session->uid, &user, &instance_timer);
                 if (r > 0 && asprintf(&instance_dir, STATE_SYSTEM_DIR "/%s", user) < 0)
-                        return log_oom(), EXIT_LOCAL_FAILURE;
+                        return log_oom();
                 r = load_state(&c, instance_dir, &st);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to read the counters of %s", c.session->name);
+                        log_warning_errno(r, "Failed to read the counters of %s: %m", c.session->name);
                 /* docs/design.md §2: null, not zero, before the session's first report. */
                 have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
         }
@@ -258,10 +259,10 @@ int cmd_status(int argc, char *argv[]) {
         next = timer_next_run_usec(instance_timer ?: TIMER_UNIT);
         endpoint = http_url_redact(upload_url());
         if (!endpoint)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
 
         if (json)
-                return print_json(&c, endpoint, &st, have_state, next, &notice) < 0 ? EXIT_LOCAL_FAILURE : 0;
+                return print_json(&c, endpoint, &st, have_state, next, &notice);
         print_human(&c, endpoint, &st, have_state, next, &notice);
         return 0;
 }

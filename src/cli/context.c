@@ -42,7 +42,7 @@ static int find_session(Context *c) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                log_debug_errno(r, "No usable Ray head session under %s", c->temp_dir);
+                log_debug_errno(r, "No usable Ray head session under %s: %m", c->temp_dir);
                 return 0;
         }
 
@@ -67,7 +67,7 @@ int context_load(Context *c) {
 
         r = ray_temp_dir(&c->temp_dir);
         if (r < 0)
-                return log_error_errno(r, "Failed to determine the Ray temp directory");
+                return log_error_errno(r, "Failed to determine the Ray temp directory: %m");
 
         r = find_session(c);
         if (r < 0)
@@ -77,11 +77,11 @@ int context_load(Context *c) {
 
         r = user_home(c->ray_uid, true, &c->home);
         if (r < 0)
-                log_debug_errno(r, "No home directory for uid %u", (unsigned) c->ray_uid);
+                log_debug_errno(r, "No home directory for uid %u: %m", (unsigned) c->ray_uid);
 
         r = config_path(c->home, &c->config_path);
         if (r < 0)
-                return log_error_errno(r, "Failed to determine the config file path");
+                return log_error_errno(r, "Failed to determine the config file path: %m");
 
         /* The config file is the Ray user's: it is read by the worker, as that user. */
         r = worker_start(&c->worker, c);
@@ -89,7 +89,7 @@ int context_load(Context *c) {
                 return r;
         r = worker_decide(&c->worker, &c->decision, &c->invalid_setting);
         if (r < 0 && r != -EINVAL)
-                return log_error_errno(r, "Failed to evaluate the usage stats decision");
+                return log_error_errno(r, "Failed to evaluate the usage stats decision: %m");
         return 0;
 }
 
@@ -147,7 +147,7 @@ static bool session_left_to_instance(const Context *c, const char *command) {
                 return false;
         r = instance_enabled_for_uid(c->session->uid, NULL, &timer);
         if (r < 0)
-                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here",
+                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here: %m",
                                   (unsigned) c->session->uid);
         if (r <= 0)
                 return false;

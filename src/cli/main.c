@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 
+#include <syslog.h>
+
 #include "cli/cli.h"
+#include "journal/journal.h"
 #include "shared/log.h"
 
 static const Command commands[] = {
@@ -55,19 +58,16 @@ static void help(FILE *f) {
                 "See ray-usage-stats(8).\n", SYSTEM_CONFIG_PATH);
 }
 
-int main(int argc, char *argv[]) {
-        log_parse_environment();
-
+static int run(int argc, char *argv[]) {
         if (argc < 2) {
                 help(stderr);
-                return EXIT_LOCAL_FAILURE;
+                return log_error_errno(-EINVAL, "No command given. Run 'ray-usage-stats --help' for usage.");
         }
         if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "--version")) {
-                if (argc > 2) {
-                        log_error("Unexpected argument %s after %s. Run 'ray-usage-stats --help' for usage.",
-                                  cli_quote(argv[2], &(CliQuoted) {}), argv[1]);
-                        return EXIT_LOCAL_FAILURE;
-                }
+                if (argc > 2)
+                        return log_error_errno(-EINVAL,
+                                               "Unexpected argument %s after %s. Run 'ray-usage-stats --help' for usage.",
+                                               cli_quote(argv[2], &(CliQuoted) {}), argv[1]);
                 if (streq(argv[1], "--version"))
                         printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
                 else
@@ -78,7 +78,24 @@ int main(int argc, char *argv[]) {
                 if (streq(argv[1], commands[i].name))
                         return commands[i].run(argc - 1, argv + 1);
 
-        log_error("Unknown command %s. Run 'ray-usage-stats --help' for the list of commands.",
-                  cli_quote(argv[1], &(CliQuoted) {}));
+        return log_error_errno(-EINVAL, "Unknown command %s. Run 'ray-usage-stats --help' for the list of commands.",
+                               cli_quote(argv[1], &(CliQuoted) {}));
+}
+
+/* The one place where a local failure becomes exit status 3 (HACKING.md,
+ * "Errors"): it always leaves one line on stderr and in the journal, the one
+ * the failing code logged or, when it logged none, one naming the error. */
+static int exit_status(const char *command, int r) {
+        if (r >= 0)
+                return r;
+        if (!log_last_error())
+                (void) log_error_errno(r, "%s failed: %m", command ?: "ray-usage-stats");
+        (void) journal_line(LOG_ERR, log_last_error());
         return EXIT_LOCAL_FAILURE;
+}
+
+int main(int argc, char *argv[]) {
+        log_parse_environment();
+
+        return exit_status(argc > 1 ? argv[1] : NULL, run(argc, argv));
 }

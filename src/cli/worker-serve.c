@@ -173,7 +173,7 @@ int worker_serve(const Context *c, int fd) {
 
         s = worker_state_new(c);
         if (!s)
-                return EXIT_LOCAL_FAILURE;
+                return log_oom();
 
         for (;;) {
                 _cleanup_json_ json_object *request = NULL, *reply = NULL;
@@ -192,6 +192,6 @@ int worker_serve(const Context *c, int fd) {
         }
         worker_state_free(s);
         if (r < 0)
-                log_error_errno(r, "The Ray user's worker stopped");
-        return r < 0 ? EXIT_LOCAL_FAILURE : 0;
+                return log_error_errno(r, "The Ray user's worker stopped: %m");
+        return 0;
 }

@@ -28,7 +28,7 @@ static _noreturn_ void child(const Context *c, int fd) {
 
         r = drop_privileges(c->ray_uid);
         if (r < 0) {
-                log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good",
+                log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good: %m",
                                 (unsigned) c->ray_uid, c->session ? c->session->path : "");
                 _exit(EXIT_LOCAL_FAILURE);
         }
@@ -40,7 +40,7 @@ static _noreturn_ void child(const Context *c, int fd) {
 
         r = worker_serve(c, fd);
         (void) fflush(stdout);
-        _exit(r);
+        _exit(r < 0 ? EXIT_LOCAL_FAILURE : 0);
 }
 
 int worker_start(Worker *w, const Context *c) {
@@ -57,7 +57,7 @@ int worker_start(Worker *w, const Context *c) {
         }
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                return log_error_errno(negative_errno(), "Failed to create the channel to the Ray user's worker");
+                return log_error_errno(negative_errno(), "Failed to create the channel to the Ray user's worker: %m");
         /* Whatever stdio holds would be written twice. */
         (void) fflush(stdout);
         (void) fflush(stderr);
@@ -67,7 +67,7 @@ int worker_start(Worker *w, const Context *c) {
 
                 (void) close(sv[0]);
                 (void) close(sv[1]);
-                return log_error_errno(r, "Failed to start the Ray user's worker");
+                return log_error_errno(r, "Failed to start the Ray user's worker: %m");
         }
         if (pid == 0) {
                 (void) close(sv[0]);
@@ -131,7 +131,7 @@ static int call(Worker *w, json_object *request, json_object **ret) {
         if (r < 0)
                 /* The child has said why on stderr when it could. */
                 return log_error_errno(r == -ENODATA || r == -EPIPE || r == -ECONNRESET ? -ECHILD : r,
-                                       "No valid answer from the Ray user's worker");
+                                       "No valid answer from the Ray user's worker: %m");
 
         if (channel_get_int(reply, "error", -4095, 0, &error) < 0)
                 return log_error_errno(-EBADMSG, "Invalid answer from the Ray user's worker");

@@ -75,7 +75,7 @@ int worker_finish(Worker *w, bool success, const char *error);
 int worker_record_library(Worker *w, const char *name);
 
 /* The worker's side (worker-serve.c), as the Ray user: answers requests on fd
- * until the parent closes it; returns the exit status. */
+ * until the parent closes it; returns 0, or a negative errno it has logged. */
 int worker_serve(const Context *c, int fd);
 
 /* The handlers' state and dispatch, for worker_serve() and the in-process worker. */
