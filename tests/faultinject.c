@@ -3,8 +3,8 @@
  * operation fail on the files a test names, as a full disk or a failing
  * device would.
  *
- *     RUS_FAULT=OP:ERRNO[:NTH]    OP: write, fsync, rename or create
- *                                 ERRNO: ENOSPC, EIO, EDQUOT, EROFS or EACCES
+ *     RUS_FAULT=OP:ERRNO[:NTH]    OP: write, fsync, rename, create or malloc
+ *                                 ERRNO: ENOSPC, EIO, EDQUOT, EROFS, EACCES or ENOMEM
  *                                 NTH: fail only the NTH matching call (1-based);
  *                                      default: every matching call
  *     RUS_FAULT_PATH=GLOB         fnmatch(3) pattern for the file's path
@@ -13,6 +13,12 @@
  * name, create an open with O_CREAT. Only regular files are matched, so that
  * pipes, sockets and the terminal are never affected. Each injected failure
  * is counted in the file $RUS_FAULT_LOG (one line each) when set.
+ *
+ * malloc (tests/alloc-failure.sh) makes the NTH call of malloc, calloc or
+ * realloc in the process that loaded the shim fail (not in a forked child:
+ * one fault per run); RUS_FAULT_PATH is not used. At exit, that process
+ * appends "allocations N" to $RUS_FAULT_LOG, so that a test knows the range
+ * of NTH to try.
  *
  * Build: cc -shared -fPIC -o faultinject.so faultinject.c -ldl */
 #define _GNU_SOURCE
@@ -30,10 +36,12 @@
 
 #define REAL(name) ((__typeof__(&name)) dlsym(RTLD_NEXT, #name))
 
-enum { OP_NONE, OP_WRITE, OP_FSYNC, OP_RENAME, OP_CREATE };
+enum { OP_NONE, OP_WRITE, OP_FSYNC, OP_RENAME, OP_CREATE, OP_MALLOC };
 
 static int fault_op = -1, fault_errno;
 static long fault_nth, seen;
+static pid_t fault_pid;
+static int in_shim;
 
 static void setup(void) {
         const char *spec = getenv("RUS_FAULT");
@@ -43,6 +51,7 @@ static void setup(void) {
                 int value;
         } errnos[] = {
                 { "ENOSPC", ENOSPC }, { "EIO", EIO }, { "EDQUOT", EDQUOT }, { "EROFS", EROFS }, { "EACCES", EACCES },
+                { "ENOMEM", ENOMEM },
         };
 
         if (fault_op >= 0)
@@ -59,7 +68,9 @@ static void setup(void) {
                    : strcmp(op, "fsync") == 0 ? OP_FSYNC
                    : strcmp(op, "rename") == 0 ? OP_RENAME
                    : strcmp(op, "create") == 0 ? OP_CREATE
+                   : strcmp(op, "malloc") == 0 ? OP_MALLOC
                                                : OP_NONE;
+        fault_pid = getpid();
 }
 
 static void note(const char *path) {
@@ -203,3 +214,65 @@ int open(const char *pathname, int flags, ...) {
 }
 
 int open64(const char *pathname, int flags, ...) __attribute__((alias("open")));
+
+/* Allocations: glibc's own entry points underneath, so that no dlsym() (which
+ * allocates) is needed. */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+
+static int should_fail_allocation(void) {
+        if (in_shim)
+                return 0;
+        in_shim = 1;
+        setup();
+        in_shim = 0;
+        if (fault_op != OP_MALLOC || getpid() != fault_pid)
+                return 0;
+        seen++;
+        if (fault_nth > 0 && seen != fault_nth)
+                return 0;
+        in_shim = 1;
+        note("allocation");
+        in_shim = 0;
+        return 1;
+}
+
+__attribute__((destructor)) static void count_allocations(void) {
+        const char *log = getenv("RUS_FAULT_LOG");
+        int fd;
+
+        if (fault_op != OP_MALLOC || getpid() != fault_pid || !log)
+                return;
+        in_shim = 1;
+        fd = REAL(open)(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                dprintf(fd, "allocations %ld\n", seen);
+                close(fd);
+        }
+        in_shim = 0;
+}
+
+void *malloc(size_t size) {
+        if (should_fail_allocation()) {
+                errno = fault_errno;
+                return NULL;
+        }
+        return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size) {
+        if (should_fail_allocation()) {
+                errno = fault_errno;
+                return NULL;
+        }
+        return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size) {
+        if (should_fail_allocation()) {
+                errno = fault_errno;
+                return NULL;
+        }
+        return __libc_realloc(p, size);
+}

@@ -64,6 +64,7 @@ SHELL_TESTS = \
 	tests/field-notice.sh \
 	tests/additional-endpoints.sh \
 	tests/crash-safety.sh \
+	tests/alloc-failure.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
