@@ -1,5 +1,6 @@
 libcore_a_SOURCES += \
 	src/shared/macro.h src/shared/env-util.h src/shared/time-util.h \
+	src/shared/alloc-util.c src/shared/alloc-util.h \
 	src/shared/log.c src/shared/log.h \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
