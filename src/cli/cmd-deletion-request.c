@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/read-attempts.h"
+#include "shared/alloc-util.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -40,15 +41,8 @@ static SentSession *sent_session_get(SentSessions *l, const char *id) {
         for (size_t i = 0; i < l->n; i++)
                 if (streq(l->s[i].session_id, id))
                         return &l->s[i];
-        if (l->n == l->allocated) {
-                size_t m = l->allocated ? l->allocated * 2 : 16;
-                SentSession *p = reallocarray(l->s, m, sizeof *p);
-
-                if (!p)
-                        return NULL;
-                l->s = p;
-                l->allocated = m;
-        }
+        if (GREEDY_REALLOC(l->s, l->allocated, l->n + 1) < 0)
+                return NULL;
         s = &l->s[l->n];
         *s = (SentSession) { .session_id = strdup(id) };
         if (!s->session_id)

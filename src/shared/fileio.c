@@ -5,8 +5,11 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
+
+#define READ_CHUNK 4096U
 
 int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, uid_t owner,
                  char **ret, size_t *ret_size) {
@@ -36,20 +39,11 @@ int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, 
         for (;;) {
                 ssize_t n;
 
-                if (allocated - size < 2) {
-                        size_t want = allocated ? allocated * 2 : 4096;
-                        char *p;
-
-                        if (want > max_size + 2)
-                                want = max_size + 2;
-                        if (want <= allocated)
-                                return -EFBIG;
-                        p = realloc(buf, want);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        allocated = want;
-                }
+                /* Room for a read of a page or more and the NUL; one byte more
+                 * than max_size tells an oversized file. */
+                if (allocated - size < 2 &&
+                    GREEDY_REALLOC_MAX(buf, allocated, size + READ_CHUNK, max_size + 2) < 0)
+                        return -ENOMEM;
                 n = read(fd, buf + size, allocated - size - 1);
                 if (n < 0) {
                         if (errno == EINTR)

@@ -7,7 +7,16 @@ libcore_a_SOURCES += \
 	src/shared/strv.c src/shared/strv.h \
 	src/shared/time-parse.c src/shared/time-parse.h
 
+# The unit tests' common scaffolding.
+EXTRA_DIST += src/shared/tests.h
+
 if HAVE_CMOCKA
+check_PROGRAMS += test-alloc-util
+TESTS += test-alloc-util
+test_alloc_util_SOURCES = src/shared/test-alloc-util.c
+test_alloc_util_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_alloc_util_LDADD = $(UNIT_TEST_LIBS)
+
 check_PROGRAMS += test-fileio
 TESTS += test-fileio
 test_fileio_SOURCES = src/shared/test-fileio.c

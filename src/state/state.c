@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "session/user.h"
+#include "shared/alloc-util.h"
 #include "shared/env-util.h"
 #include "shared/fileio.h"
 #include "shared/json-util.h"
@@ -228,6 +229,7 @@ static int parse_endpoints(json_object *o, State *s) {
         s->endpoints = calloc(n ?: 1, sizeof *s->endpoints);
         if (!s->endpoints)
                 return -ENOMEM;
+        s->n_endpoints_allocated = n ?: 1;
         for (size_t i = 0; i < n; i++) {
                 json_object *e = json_object_array_get_idx(a, i);
                 StateEndpoint *p = &s->endpoints[i];
@@ -546,7 +548,7 @@ static StateEndpoint *endpoint_find(State *s, const char *url) {
 }
 
 int state_endpoint_reserve(State *s, const char *url) {
-        StateEndpoint *e, *p;
+        StateEndpoint *e;
 
         assert(s);
         assert(url);
@@ -555,11 +557,9 @@ int state_endpoint_reserve(State *s, const char *url) {
         if (!e) {
                 if (s->n_endpoints >= STATE_ENDPOINTS_MAX)
                         return -E2BIG;
-                p = reallocarray(s->endpoints, s->n_endpoints + 1, sizeof *p);
-                if (!p)
+                if (GREEDY_REALLOC(s->endpoints, s->n_endpoints_allocated, s->n_endpoints + 1) < 0)
                         return -ENOMEM;
-                s->endpoints = p;
-                e = &p[s->n_endpoints];
+                e = &s->endpoints[s->n_endpoints];
                 *e = (StateEndpoint) { .url = strdup(url), .last_success = -1 };
                 if (!e->url)
                         return -ENOMEM;

@@ -50,7 +50,7 @@ typedef struct State {
         int last_success;          /* -1 never, 0, 1 */
         char *last_error;
         StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
-        size_t n_endpoints;
+        size_t n_endpoints, n_endpoints_allocated;
 } State;
 
 /* Frees the strings and resets *s to the empty state. */
