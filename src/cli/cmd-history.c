@@ -105,7 +105,7 @@ static void print_line(const ReportAttempt *a, const char *endpoint) {
 static int parse_time_option(const char *name, const char *value, uint64_t *ret) {
         if (!value)
                 return 0;
-        if (parse_timestamp_spec(value, (uint64_t) now_ms() * 1000, ret) < 0) {
+        if (parse_timestamp_spec(value, now(CLOCK_REALTIME), ret) < 0) {
                 log_error("history: invalid %s '%s': use YYYY-MM-DD [HH:MM[:SS]], today, yesterday, now, or "
                           "a relative time such as -1h or -2d.", name, value);
                 return -EINVAL;

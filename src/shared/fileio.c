@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "shared/alloc-util.h"
@@ -69,11 +70,14 @@ int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, 
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size) {
+int loop_write(int fd, const void *data, size_t size, WriteFlags flags) {
         const char *p = data;
 
+        assert(fd >= 0);
+        assert(data || size == 0);
+
         while (size > 0) {
-                ssize_t n = write(fd, p, size);
+                ssize_t n = (flags & WRITE_NOSIGNAL) ? send(fd, p, size, MSG_NOSIGNAL) : write(fd, p, size);
 
                 if (n < 0) {
                         if (errno == EINTR)
@@ -114,7 +118,7 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t s
                         return negative_errno();
         }
 
-        r = write_all(fd, data, size);
+        r = loop_write(fd, data, size, 0);
         if (r >= 0 && fchmod(fd, mode) < 0)
                 r = negative_errno();
         if (r >= 0 && fsync(fd) < 0)
