@@ -2,10 +2,10 @@
 #include <inttypes.h>
 #include <syslog.h>
 
+#include "attempt/field-notice.h"
+#include "attempt/report-attempt.h"
 #include "cli/cli.h"
 #include "cli/context.h"
-#include "cli/field-notice.h"
-#include "cli/report-attempt.h"
 #include "http/http.h"
 #include "journal/journal.h"
 #include "shared/fileio.h"

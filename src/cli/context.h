@@ -3,13 +3,13 @@
 
 #include <sys/types.h>
 
-#include "cli/worker.h"
 #include "decision/decision.h"
 #include "session/session.h"
+#include "worker/worker.h"
 
 /* What every command that looks at the machine needs first: the Ray session
  * (if any), the Ray user it belongs to, that user's config file, the worker
- * that acts as that user (cli/worker.h), and the decision of SPEC 3.1.
+ * that acts as that user (worker/worker.h), and the decision of SPEC 3.1.
  * Loading it makes no network connection. */
 typedef struct Context {
         char *temp_dir;

@@ -1,8 +1,6 @@
 libcore_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
-	src/cli/context.c src/cli/context.h \
-	src/cli/worker.c src/cli/worker.h \
-	src/cli/worker-serve.c
+	src/cli/context.c src/cli/context.h
 
 ray_usage_stats_SOURCES += \
 	src/cli/main.c \
@@ -14,6 +12,4 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-fields.c \
 	src/cli/cmd-history.c \
 	src/cli/cmd-deletion-request.c \
-	src/cli/read-attempts.c src/cli/read-attempts.h \
-	src/cli/field-notice.c src/cli/field-notice.h \
-	src/cli/report-attempt.c src/cli/report-attempt.h
+	src/cli/read-attempts.c src/cli/read-attempts.h

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "collect/collect.h"
+#include "dashboard/dashboard-log.h"
 #include "report/cluster-config.h"
 #include "report/hardware.h"
 #include "report/report.h"

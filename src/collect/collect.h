@@ -25,7 +25,7 @@ typedef struct Collection {
 } Collection;
 
 /* Finds the dashboard (SPEC 4.3) and loads the token. No network connection
- * yet. Like everything here, runs as the Ray user (cli/worker.h). */
+ * yet. Like everything here, runs as the Ray user (worker/worker.h). */
 int collector_init(Collector *k, const Context *c);
 void collector_done(Collector *k);
 

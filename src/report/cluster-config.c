@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "report/cloud.h"
 #include "report/cluster-config.h"
 #include "shared/log.h"
 #include "shared/macro.h"

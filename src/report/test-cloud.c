@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "report/cloud.h"
 #include "report/cluster-config.h"
 #include "shared/macro.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <syslog.h>
 
-#include "cli/report-attempt.h"
+#include "attempt/report-attempt.h"
 #include "http/http.h"
 #include "journal/journal.h"
 #include "shared/log.h"

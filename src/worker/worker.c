@@ -6,12 +6,12 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
-#include "cli/worker.h"
-#include "privsep/channel.h"
 #include "session/user.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
+#include "worker/channel.h"
+#include "worker/worker.h"
 
 /* One collection ends within 30 s (SPEC 4.3); a worker silent for this long is stuck. */
 #define WORKER_REPLY_TIMEOUT_MS (60 * 1000)

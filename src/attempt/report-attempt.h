@@ -4,9 +4,9 @@
 #include <stdbool.h>
 
 #include "cli/context.h"
-#include "cli/worker.h"
 #include "state/state.h"
 #include "upload/upload.h"
+#include "worker/worker.h"
 
 /* One upload attempt as the journal keeps it (SPEC 7): MESSAGE_ID report sent
  * or failed, the session, seq, URL (shown_url, without credentials), HTTP

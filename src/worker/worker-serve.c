@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli/cli.h"
 #include "cli/context.h"
-#include "cli/worker.h"
 #include "collect/collect.h"
 #include "config/settings.h"
-#include "privsep/channel.h"
 #include "report/report.h"
 #include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "worker/channel.h"
+#include "worker/worker.h"
 
-/* The worker's side: everything here runs as the Ray user (cli/worker.h),
+/* The worker's side: everything here runs as the Ray user (worker/worker.h),
  * in the dropped child when the program was started as root. */
 
 #define USAGE_STATS_FILE "usage_stats.json"

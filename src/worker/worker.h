@@ -16,7 +16,7 @@
  * building the report and writing usage_stats.json. Started as root for
  * another user's session, the worker is a child process that has dropped to
  * that user for good (session/user.h: drop_privileges()) and answers the
- * parent's requests over a socket (privsep/channel.h). Otherwise (the
+ * parent's requests over a socket (worker/channel.h). Otherwise (the
  * program already runs as the session's owner, or the owner is root) the
  * same handlers run in this process, and their answers go through the same
  * serialisation and strict parsing, so that both paths are one.

@@ -1,0 +1,15 @@
+# worker: both sides of the privilege separation between the root parent and
+# the worker that runs as the Ray user: the framing (channel), the parent's
+# client (worker.c) and the child's server (worker-serve.c)
+libcore_a_SOURCES += \
+	src/worker/channel.c src/worker/channel.h \
+	src/worker/worker.c src/worker/worker.h \
+	src/worker/worker-serve.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += test-channel
+TESTS += test-channel
+test_channel_SOURCES = src/worker/test-channel.c
+test_channel_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_channel_LDADD = $(UNIT_TEST_LIBS)
+endif
