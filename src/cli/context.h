@@ -18,6 +18,7 @@ typedef struct Context {
         uid_t ray_uid;             /* the session's owner, else the invoking user */
         char *home;                /* the Ray user's home directory, or NULL */
         char *config_path;
+        WorkerInput worker_input;  /* points into the above */
         Worker worker;
         Decision decision;
         char *invalid_setting;     /* set when a setting is invalid: the decision is void */

@@ -4,7 +4,7 @@
 libcore_a_SOURCES += \
 	src/worker/channel.c src/worker/channel.h \
 	src/worker/worker.c src/worker/worker.h \
-	src/worker/worker-serve.c
+	src/worker/worker-serve.c src/worker/worker-serve.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += test-channel
