@@ -7,6 +7,11 @@
 #include "state/state.h"
 #include "upload/upload.h"
 
+/* What one report attempt leaves behind in the root parent: the state's
+ * counters of the additional endpoints and the journal's entries (here),
+ * the field-change notice (field-notice.h). It must not build, send or
+ * write the report: collect/, upload/ and the worker do. */
+
 /* One upload attempt as the journal keeps it (SPEC 7): MESSAGE_ID report sent
  * or failed, the session, seq, URL (shown_url, without credentials), HTTP
  * status, error and the exact payload; additional endpoints (SPEC 6) also

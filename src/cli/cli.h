@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+/* The command line: main(), one file per command, and what the commands
+ * share (options, exit statuses, the Context). The top of the modules: it
+ * may use every other, and none may include it (HACKING.md). */
+
 /* Exit statuses of SPEC section 2, shared by every command. */
 enum {
         EXIT_COLLECT = 0,

@@ -8,6 +8,10 @@
 
 #include "shared/macro.h"
 
+/* The Ray head's session: finding it and reading its files. It makes sense
+ * of none of them (dashboard/ reads the dashboard's log, collect/ the rest),
+ * and never writes but for a library marker, as the Ray user. */
+
 /* Finding the Ray head session (SPEC 4.1) without trusting anything a local
  * user could plant: Ray creates <temp>, the session directory and logs/ with
  * mode 0777, so every lookup below is relative to a directory fd, never
