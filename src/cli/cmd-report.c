@@ -130,7 +130,7 @@ static int keep_locally(Context *c, Collection *col) {
 }
 
 static int run(int argc, char *argv[], bool preview) {
-        _cleanup_(context_done) Context c = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
         _cleanup_(collection_done) Collection col = {};
         _cleanup_(state_done) State st = {};
         _cleanup_free_ char *state_dir = NULL, *dashboard_url = NULL;

@@ -24,6 +24,9 @@ typedef struct Context {
         char *invalid_setting;     /* set when a setting is invalid: the decision is void */
 } Context;
 
+/* An unloaded Context: context_done() on it closes nothing (not fd 0). */
+#define CONTEXT_NULL ((Context) { .worker = WORKER_NULL })
+
 /* Fills *c. Returns 0, or a negative errno for local failures (out of memory,
  * unresolvable temp directory, no worker); a missing session or an invalid
  * setting is not a failure but recorded in *c. */
