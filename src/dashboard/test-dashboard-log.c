@@ -16,36 +16,42 @@
 #include "dashboard/dashboard-log.h"
 #include "session/session.h"
 
-#define NAME "session_2025-11-26_12-00-00_123456_4242"
-
-/* Each test gets a fake tree: <base>/ray is Ray's temp dir. */
-static char base[] = "/tmp/test-dashboard-log-XXXXXX";
-static char temp[PATH_MAX];
+/* A session directory (a fresh temporary one) with logs/: all that
+ * session_dashboard_url() uses of a Session is its fd, path and owner. */
+static char dir[] = "/tmp/test-dashboard-log-XXXXXX";
+static Session session;
 
 static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
         return remove(p);
 }
 
+static const char *in_logs(const char *name) {
+        static char buf[2][PATH_MAX];
+        static unsigned i;
+
+        i = (i + 1) % 2;
+        snprintf(buf[i], PATH_MAX, "%s/logs/%s", dir, name);
+        return buf[i];
+}
+
 static int setup(void **state) {
-        assert_non_null(mkdtemp(base));
-        snprintf(temp, sizeof temp, "%s/ray", base);
-        assert_int_equal(mkdir(temp, 0777), 0);
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(mkdir(in_logs(""), 0777), 0);
+        session = (Session) {
+                .path = dir,
+                .fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                .uid = geteuid(),
+                .gid = getegid(),
+        };
+        assert_true(session.fd >= 0);
         return 0;
 }
 
 static int teardown(void **state) {
-        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(base, "/tmp/test-dashboard-log-XXXXXX");
+        close(session.fd);
+        assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+        strcpy(dir, "/tmp/test-dashboard-log-XXXXXX");
         return 0;
-}
-
-static const char *at(const char *rel) {
-        static char buf[4][PATH_MAX];
-        static unsigned i;
-
-        i = (i + 1) % 4;
-        snprintf(buf[i], PATH_MAX, "%s/%s", base, rel);
-        return buf[i];
 }
 
 static void write_text(const char *path, const char *text) {
@@ -54,21 +60,6 @@ static void write_text(const char *path, const char *text) {
         assert_non_null(f);
         assert_int_equal(fputs(text, f) >= 0, 1);
         assert_int_equal(fclose(f), 0);
-}
-
-/* A session named NAME with logs/, pointed to by a relative session_latest. */
-static void make_session(void) {
-        assert_int_equal(mkdir(at("ray/" NAME), 0777), 0);
-        assert_int_equal(mkdir(at("ray/" NAME "/logs"), 0777), 0);
-        assert_int_equal(symlink(NAME, at("ray/session_latest")), 0);
-}
-
-static Session *find_session(void) {
-        Session *s = NULL;
-
-        assert_int_equal(session_find(temp, &s, NULL), 0);
-        assert_non_null(s);
-        return s;
 }
 
 static void check_url(const char *text, const char *expected) {
@@ -156,13 +147,10 @@ static void test_dashboard_url_own_address(void **state) {
 }
 
 static void test_dashboard_url(void **state) {
-        _cleanup_session_ Session *s = NULL;
-        const char *log = at("ray/" NAME "/logs/dashboard.log");
+        Session *s = &session;
+        const char *log = in_logs("dashboard.log");
         char *url = NULL;
         FILE *f;
-
-        make_session();
-        s = find_session();
 
         assert_int_equal(session_dashboard_url(s, &url), 0);
         assert_null(url);
@@ -186,7 +174,7 @@ static void test_dashboard_url(void **state) {
         assert_int_equal(session_dashboard_url(s, &url), 0);
         assert_null(url);
 
-        write_text(at("ray/" NAME "/logs/real.log"), LINE("127.0.0.1:8265"));
+        write_text(in_logs("real.log"), LINE("127.0.0.1:8265"));
         assert_int_equal(unlink(log), 0);
         assert_int_equal(symlink("real.log", log), 0);
         assert_int_equal(session_dashboard_url(s, &url), 0);
@@ -194,19 +182,15 @@ static void test_dashboard_url(void **state) {
 }
 
 static void test_dashboard_url_other_owner(void **state) {
-        _cleanup_session_ Session *s = NULL;
         char *url = NULL;
 
         if (geteuid() != 0) {
                 print_message("Skipping: giving a file to another owner needs root.\n");
                 skip();
         }
-        make_session();
-        write_text(at("ray/" NAME "/logs/dashboard.log"), LINE("127.0.0.1:9999"));
-        s = find_session();
-
-        assert_int_equal(chown(at("ray/" NAME "/logs/dashboard.log"), 65534, 65534), 0);
-        assert_int_equal(session_dashboard_url(s, &url), 0);
+        write_text(in_logs("dashboard.log"), LINE("127.0.0.1:9999"));
+        assert_int_equal(chown(in_logs("dashboard.log"), 65534, 65534), 0);
+        assert_int_equal(session_dashboard_url(&session, &url), 0);
         assert_null(url);
 }
 
