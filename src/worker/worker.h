@@ -40,9 +40,11 @@ typedef struct Worker {
 
 #define WORKER_NULL ((Worker) { .fd = -1 })
 
-/* Starts the worker for in (which must outlive it): a child dropped to
- * in->collect.uid when this process is root and that uid is not, else
- * in-process. */
+/* Starts the worker for in (copied; what it points to must outlive the
+ * worker): a child dropped to in->collect.uid when this process is root and
+ * that uid is not, else in-process. Each call below is one op of the table
+ * in worker-serve.c; one made out of order (collect before open, a second
+ * open) fails with -EPROTO. */
 int worker_start(Worker *w, const WorkerInput *in);
 /* Ends the channel, waits for the child; the child's failure is logged. */
 void worker_stop(Worker *w);
