@@ -98,8 +98,8 @@ void worker_stop(Worker *w) {
  * the handlers here with the reply serialised and parsed again, so that the
  * parent reads it through the same strict parser either way. Returns the
  * worker's own error (a negative errno it has logged), or 0. */
-static int call(Worker *w, json_object *request, json_object **ret) {
-        _cleanup_json_ json_object *owned = request, *reply = NULL;
+static int call(Worker *w, json_object *taken, json_object **ret) {
+        _cleanup_json_ json_object *request = taken, *reply = NULL;
         int64_t error;
         int r;
 
