@@ -2,8 +2,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "cli/cli.h"
+#include "journal/journal.h"
 #include "shared/log.h"
 
 #define MAX_FLAGS 12
@@ -135,4 +137,15 @@ int cli_flush(void) {
         if (fflush(stdout) != 0)
                 return log_error_errno(negative_errno(), "Failed to write to standard output: %m");
         return 0;
+}
+
+int cli_exit_status(const char *command, int r) {
+        assert(command);
+
+        if (r >= 0)
+                return r;
+        if (!log_last_error())
+                (void) log_error_errno(r, "%s failed: %m", command);
+        (void) journal_line(LOG_ERR, log_last_error());
+        return EXIT_LOCAL_FAILURE;
 }

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+/* The command line: main(), one file per command, and what the commands
+ * share (options, exit statuses, the Context). The top of the modules: it
+ * may use every other, and none may include it (HACKING.md). */
+
 /* Exit statuses of docs/design.md §2, shared by every command. */
 enum {
         EXIT_COLLECT = 0,
@@ -46,9 +50,19 @@ typedef struct Command {
         int (*run)(int argc, char *argv[]);
 } Command;
 
+/* The whole command line (argv[0] is the program): the top-level options,
+ * then the command argv[1] names. Returns the process's exit status. */
+int cli_run(int argc, char *argv[]);
+
+/* The one place where a local failure becomes exit status 3 (HACKING.md,
+ * "Errors"): r itself when it is an exit status (>= 0); else
+ * EXIT_LOCAL_FAILURE, with one line on stderr and in the journal: the error
+ * the failing code logged since cli_run() started the command or, when it
+ * logged none, one that names the command and the error. */
+int cli_exit_status(const char *command, int r);
+
 /* Each returns an exit status of docs/design.md §2, or a negative errno for a
- * local failure, which main() turns into exit status 3 (HACKING.md, "Errors").
- * argv[0] is the command name. */
+ * local failure (cli_exit_status()). argv[0] is the command name. */
 int cmd_check(int argc, char *argv[]);
 int cmd_report(int argc, char *argv[]);
 int cmd_preview(int argc, char *argv[]);

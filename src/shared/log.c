@@ -7,8 +7,8 @@
 #include "shared/log.h"
 
 static int max_level = LOG_INFO;
-/* The last line logged at LOG_ERR or above, for main() to journal when the
- * run fails (HACKING.md, "Errors"). */
+/* The last line logged at LOG_ERR or above, for cli_exit_status() to journal
+ * when the run fails (HACKING.md, "Errors"). */
 static char last_error[2048];
 
 void log_set_max_level(int level) {
@@ -28,6 +28,10 @@ void log_parse_environment(void) {
 
 const char *log_last_error(void) {
         return last_error[0] ? last_error : NULL;
+}
+
+void log_clear_last_error(void) {
+        last_error[0] = 0;
 }
 
 int log_internal(int level, int error, const char *format, ...) {

@@ -19,9 +19,11 @@ void log_parse_environment(void);
  * Returns error (a negative errno, or 0), so that callers can write
  * "return log_error_errno(r, ...)". errno is preserved. */
 int log_internal(int level, int error, const char *format, ...) _printf_(3, 4);
-/* The last message logged at LOG_ERR or above (without the program name), or
- * NULL: what main() journals when a command fails. */
+/* The last message logged at LOG_ERR or above since log_clear_last_error()
+ * (without the program name), or NULL: what cli_exit_status() journals when
+ * a command fails. */
 const char *log_last_error(void);
+void log_clear_last_error(void);
 
 #include <syslog.h>
 #define log_full_errno(level, error, ...) log_internal(level, error, __VA_ARGS__)
