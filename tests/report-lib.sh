@@ -53,7 +53,7 @@ t() {
         _t_run=$((_t_run + 1))
         : >"$T_OUT"
         : >"$T_ERR"
-        if (T_NAME=$name && "$@"); then
+        if (case_begin && T_NAME=$name && "$@"); then
                 echo "ok - $name"
         else
                 echo "not ok - $name"
@@ -67,7 +67,7 @@ t_todo() {
         local name=$1 reason=$2
         shift 2
         _t_run=$((_t_run + 1))
-        if (T_NAME=$name && "$@"); then
+        if (case_begin && T_NAME=$name && "$@"); then
                 echo "ok - $name # TODO $reason (passes now: make it a plain case)"
         else
                 echo "not ok - $name # TODO $reason"
@@ -246,12 +246,14 @@ status_json() {
         cp "$T_OUT" "$1"
 }
 
-# A user for the duration of the script (root only): add_user NAME HOME.
+# A user for the duration of the case (or of the script, outside a case; root
+# only): add_user NAME HOME.
 # Retried, because other tests may hold the passwd lock for a moment.
 add_user() {
         local i
         for i in 1 2 3 4 5 6 7 8 9 10; do
-                if useradd -M -d "$2" -s /usr/sbin/nologin -U "$1" 2>"$TEST_TMP/useradd.err"; then
+                if useradd -M -d "$2" -s /usr/sbin/nologin -U -c "ray-usage-stats test ${RUS_CHECK_ID:-}" "$1" \
+                        2>"$TEST_TMP/useradd.err"; then
                         at_exit _rus_del_user "$1"
                         return 0
                 fi
