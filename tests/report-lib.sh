@@ -347,12 +347,12 @@ EOF
 }
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
-# Ray's 27 report keys, in UsageStatsToReport's order (a Python list).
-RAY_KEYS='["schema_version", "source", "collect_timestamp_ms", "total_success", "total_failed", "seq_number",
-"ray_version", "python_version", "session_id", "git_commit", "os", "session_start_timestamp_ms", "cloud_provider",
-"min_workers", "max_workers", "head_node_instance_type", "worker_node_instance_types", "total_num_cpus",
-"total_num_gpus", "total_memory_gb", "total_object_store_memory_gb", "library_usages", "extra_usage_tags",
-"total_num_nodes", "total_num_running_jobs", "libc_version", "hardware_usages"]'
+# The 27 report keys in report order (a Python list), from the table that
+# builds the report, as `fields --json` prints it; src/report/test-report.c
+# holds the one copy of Ray's own list and checks the table against it.
+RAY_KEYS=$("$RUS_BINARY" fields --json |
+        python3 -c 'import json, sys; print(json.dumps([f["name"] for f in json.load(sys.stdin)]))') &&
+        [ -n "$RAY_KEYS" ] || fail "ray-usage-stats fields --json gave no key list"
 
 # shellcheck disable=SC2034
 # The fields that come from the dashboard (null when it does not answer).
