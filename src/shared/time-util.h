@@ -8,6 +8,7 @@ typedef uint64_t usec_t;
 
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_INFINITY UINT64_MAX
 
 /* The time on clock in µs, as systemd's now(): CLOCK_MONOTONIC for deadlines
  * and durations, CLOCK_REALTIME for what a report or the journal records. */
