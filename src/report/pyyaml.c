@@ -63,6 +63,7 @@ struct PyObj {
         size_t n_bytes;
         int64_t when;           /* PY_DATE: days; PY_DATETIME: microseconds, UTC when aware */
         bool aware;
+        bool shared_nan;        /* SafeConstructor.nan_value: every ".nan" is this one object */
         size_t *flat;           /* a mapping's pairs after merge keys, before de-duplication */
         size_t n_flat;
         size_t *items;          /* dict/set: key, value in turn, one per key; list/pairs: the items */
@@ -514,7 +515,7 @@ static int py_float(const char *s, size_t len, double *ret) {
 }
 
 /* SafeConstructor.construct_yaml_float(). */
-static int construct_float(const char *text, size_t len, double *ret) {
+static int construct_float(const char *text, size_t len, double *ret, bool *ret_shared_nan) {
         _cleanup_free_ char *v = NULL;
         const char *s;
         size_t n = 0;
@@ -538,8 +539,10 @@ static int construct_float(const char *text, size_t len, double *ret) {
 
         if (n == 4 && memcmp(s, ".inf", 4) == 0)
                 *ret = sign * INFINITY;
-        else if (n == 4 && memcmp(s, ".nan", 4) == 0)
+        else if (n == 4 && memcmp(s, ".nan", 4) == 0) {
                 *ret = NAN;
+                *ret_shared_nan = true;
+        }
         else if (memchr(s, ':', n)) {
                 const char *end = s + n, *colon;
 
@@ -1008,17 +1011,16 @@ static int rewrite_version(char **text, size_t *size, size_t chars) {
         return 0;
 }
 
-/* PyYAML's scanner takes no tab between tokens (only spaces), none inside a
- * plain scalar, a directive or a block scalar's header; libyaml takes them
- * as blanks. Tabs are fine in quoted scalars, block scalar content and
- * comments. Walks libyaml's tokens and refuses a tab anywhere else. */
-static int check_tabs(PyDoc *d, const char *text, size_t size) {
+/* Walks libyaml's tokens for what PyYAML's scanner refuses and libyaml's
+ * takes. Tabs: PyYAML takes none between tokens (only spaces), none inside a
+ * plain scalar, a directive or a block scalar's header; they are fine in
+ * quoted scalars, block scalar content and comments. Tags: PyYAML's tag
+ * goes on through ",", "[" and "]", where libyaml's ends. */
+static int check_scanner(PyDoc *d, const char *text, size_t size) {
         yaml_parser_t parser;
         size_t pos = 0, chars = 0; /* where the previous token ended, in bytes and characters */
         int r = 0;
 
-        if (!memchr(text, '\t', size))
-                return 0;
         if (!yaml_parser_initialize(&parser))
                 return -ENOMEM;
         yaml_parser_set_input_string(&parser, (const unsigned char *) text, size);
@@ -1070,6 +1072,9 @@ static int check_tabs(PyDoc *d, const char *text, size_t size) {
                                 r = -EBADMSG;
                 } else if (r == 0 && (t.type == YAML_VERSION_DIRECTIVE_TOKEN || t.type == YAML_TAG_DIRECTIVE_TOKEN) &&
                            memchr(text + start, '\t', end - start))
+                        r = -EBADMSG;
+                else if (r == 0 && t.type == YAML_TAG_TOKEN && end < size && strchr(",[]", text[end]) && text[end])
+                        /* PyYAML reads these into the tag ("!!null," is no tag it knows). */
                         r = -EBADMSG;
 
                 chars = t.end_mark.index;
@@ -1267,7 +1272,7 @@ int pyyaml_equal(PyDoc *d, PyObj *a, PyObj *b, bool identity) {
         assert(a);
         assert(b);
 
-        if (identity && a == b)
+        if (identity && (a == b || (a->shared_nan && b->shared_nan)))
                 return 1;
         na = a->type == PY_BOOL || a->type == PY_INT || a->type == PY_FLOAT;
         nb = b->type == PY_BOOL || b->type == PY_INT || b->type == PY_FLOAT;
@@ -1401,7 +1406,7 @@ static int build_scalar(PyDoc *d, PyObj *o, Tag tag) {
                 return construct_int(d, o->text, o->len, &o->big);
         case TAG_FLOAT:
                 o->type = PY_FLOAT;
-                return construct_float(o->text, o->len, &o->f);
+                return construct_float(o->text, o->len, &o->f, &o->shared_nan);
         case TAG_STR:
                 o->type = PY_STR;
                 return 0;
@@ -1574,7 +1579,7 @@ int pyyaml_load(const char *text, size_t size, PyDoc **ret) {
         if (r < 0)
                 return r;
 
-        r = check_tabs(d, copy, size);
+        r = check_scanner(d, copy, size);
         if (r < 0)
                 return r;
         if (d->has_root) {

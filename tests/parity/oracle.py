@@ -210,6 +210,10 @@ def dashboard(kind, raw):
                     if key in ("CPU", "GPU", "memory", "object_store_memory"):
                         if isinstance(value, bool) or not isinstance(value, (int, float)):
                             return out, departures
+                        if isinstance(value, int) and not -2**63 <= value < 2**64:
+                            # Departure: json-c holds integers within 64 bits.
+                            departures.add("json-int-cap")
+                            value = min(max(value, -2**63), 2**64 - 1)
                         value = float(value)
                         if not math.isfinite(value):
                             return out, departures
