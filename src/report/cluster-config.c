@@ -247,10 +247,9 @@ int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret) {
         return 0;
 }
 
-int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, ClusterConfig *ret) {
+int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, const char *cloud, ClusterConfig *ret) {
         _cleanup_(cluster_config_done) ClusterConfig c = CLUSTER_CONFIG_NULL;
-        const char *probe_env;
-        int r;
+        _cleanup_free_ char *provider = NULL;
 
         assert(ret);
 
@@ -259,36 +258,34 @@ int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, Clus
 
         /* No bootstrap YAML: a manually started cluster, or one on Kubernetes. */
         if (getenv("KUBERNETES_SERVICE_HOST")) {
-                c.cloud_provider = json_object_new_string(getenv("RAY_USAGE_STATS_KUBERAY_IN_USE") ? "kuberay" : "kubernetes");
-                if (!c.cloud_provider)
+                provider = strdup(getenv("RAY_USAGE_STATS_KUBERAY_IN_USE") ? "kuberay" : "kubernetes");
+                if (!provider)
                         return -ENOMEM;
         }
 
-        probe_env = getenv("RAY_USAGE_STATS_CLOUD_PROBE");
-        if (!streq_ptr(probe_env, "0")) {
-                _cleanup_free_ char *cloud = NULL;
+        if (cloud) {
+                char *s;
 
-                r = cloud_probe(&cloud);
-                if (r < 0)
-                        return r;
-
-                if (c.cloud_provider) {
-                        char *s;
-
-                        /* Ray writes f"_${probe}": the "$" is a template slip in Ray, kept
-                         * on purpose so that our reports read exactly like Ray's
-                         * ("kuberay_$gcp"). */
-                        if (asprintf(&s, "%s_$%s", json_object_get_string(c.cloud_provider), cloud) < 0)
+                /* Ray writes f"_${probe}": the "$" is a template slip in Ray, kept
+                 * on purpose so that our reports read exactly like Ray's
+                 * ("kuberay_$gcp"). */
+                if (provider) {
+                        if (asprintf(&s, "%s_$%s", provider, cloud) < 0)
                                 return -ENOMEM;
-                        free(cloud);
-                        cloud = s;
-                        json_object_put(c.cloud_provider);
+                } else {
+                        s = strdup(cloud);
+                        if (!s)
+                                return -ENOMEM;
                 }
-                c.cloud_provider = json_object_new_string(cloud);
+                free(provider);
+                provider = s;
+        }
+
+        if (provider) {
+                c.cloud_provider = json_object_new_string(provider);
                 if (!c.cloud_provider)
                         return -ENOMEM;
         }
-
         *ret = c;
         c = CLUSTER_CONFIG_NULL;
         return 0;
