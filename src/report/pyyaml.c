@@ -1154,6 +1154,9 @@ static int flatten(PyDoc *d, PyObj *o, unsigned depth) {
                 }
                 if (value->kind == YAML_MAPPING_NODE) {
                         r = flatten(d, value, depth + 1);
+                        /* Charged before the copy, so that the budget also bounds memory. */
+                        if (r >= 0)
+                                r = pyyaml_spend(d, value->n_flat / 2);
                         for (size_t j = 0; r >= 0 && j < value->n_flat; j++)
                                 r = push_index(&merged, &n_merged, &allocated, value->flat[j]);
                 } else if (value->kind == YAML_SEQUENCE_NODE) {
@@ -1166,13 +1169,12 @@ static int flatten(PyDoc *d, PyObj *o, unsigned depth) {
                         for (size_t j = value->n_children; r >= 0 && j > 0; j--) {
                                 PyObj *sub = node(d, value->children[j - 1]);
 
+                                r = pyyaml_spend(d, sub->n_flat / 2);
                                 for (size_t m = 0; r >= 0 && m < sub->n_flat; m++)
                                         r = push_index(&merged, &n_merged, &allocated, sub->flat[m]);
                         }
                 } else
                         r = -EBADMSG;
-                if (r >= 0)
-                        r = pyyaml_spend(d, n_merged / 16);
         }
         for (size_t i = 0; r >= 0 && i < n_own; i++)
                 r = push_index(&merged, &n_merged, &allocated, own[i]);
