@@ -440,7 +440,8 @@ static int big_to_decimal(PyDoc *d, const Big *b, char **ret) {
         l = malloc((n ?: 1) * sizeof(uint32_t));
         if (!s || !l)
                 return -ENOMEM;
-        memcpy(l, b->limb, n * sizeof(uint32_t));
+        if (n > 0)
+                memcpy(l, b->limb, n * sizeof(uint32_t));
         do {
                 uint64_t rem = 0;
 
@@ -1447,7 +1448,8 @@ static int construct(PyDoc *d, PyObj *o, unsigned depth) {
                 o->items = malloc((o->n_children ?: 1) * sizeof(size_t));
                 if (!o->items)
                         return -ENOMEM;
-                memcpy(o->items, o->children, o->n_children * sizeof(size_t));
+                if (o->n_children > 0)
+                        memcpy(o->items, o->children, o->n_children * sizeof(size_t));
                 o->n_items = o->n_children;
                 for (size_t i = 0; i < o->n_children; i++) {
                         r = construct(d, node(d, o->children[i]), depth + 1);
