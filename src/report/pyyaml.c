@@ -1016,10 +1016,14 @@ static int rewrite_version(char **text, size_t *size, size_t chars) {
  * takes. Tabs: PyYAML takes none between tokens (only spaces), none inside a
  * plain scalar, a directive or a block scalar's header; they are fine in
  * quoted scalars, block scalar content and comments. Tags: PyYAML's tag
- * goes on through ",", "[" and "]", where libyaml's ends. */
-static int check_scanner(PyDoc *d, const char *text, size_t size) {
+ * goes on through ",", "[" and "]", where libyaml's ends. Plain scalars in
+ * flow collections: PyYAML's end at "?". A byte order mark between tokens
+ * past the first byte is text to PyYAML and skipped by libyaml: it is
+ * replaced by placeholder (3 bytes) and *ret_rewritten set. */
+static int check_scanner(PyDoc *d, char *text, size_t size, const char *placeholder, bool *ret_rewritten) {
         yaml_parser_t parser;
         size_t pos = 0, chars = 0; /* where the previous token ended, in bytes and characters */
+        unsigned flow_level = 0;
         int r = 0;
 
         if (!yaml_parser_initialize(&parser))
@@ -1048,7 +1052,14 @@ static int check_scanner(PyDoc *d, const char *text, size_t size) {
 
                 /* The gap before the token: blanks, line breaks and comments. */
                 for (size_t i = pos; i < start && r == 0; i++) {
-                        if (text[i] == '#')
+                        if (!comment && i > 0 && i + 2 < size && memcmp(text + i, "\xef\xbb\xbf", 3) == 0) {
+                                /* libyaml skips a byte order mark at the start of any line,
+                                 * PyYAML only at the start of the stream: elsewhere it is
+                                 * text. Stand-in bytes make it text to libyaml as well
+                                 * (this part of the input is already read). */
+                                memcpy(text + i, placeholder, 3);
+                                *ret_rewritten = true;
+                        } else if (text[i] == '#')
                                 comment = true;
                         else if (text[i] == '\n' || text[i] == '\r')
                                 comment = false;
@@ -1071,6 +1082,11 @@ static int check_scanner(PyDoc *d, const char *text, size_t size) {
                                 stop = start;
                         if (memchr(text + start, '\t', stop - start))
                                 r = -EBADMSG;
+                        /* Inside [] and {}, PyYAML ends a plain scalar at "?" and reads a
+                         * key indicator there, libyaml reads on. */
+                        if (style == YAML_PLAIN_SCALAR_STYLE && flow_level > 0 &&
+                            memchr(text + start, '?', end - start))
+                                r = -EBADMSG;
                 } else if (r == 0 && (t.type == YAML_VERSION_DIRECTIVE_TOKEN || t.type == YAML_TAG_DIRECTIVE_TOKEN) &&
                            memchr(text + start, '\t', end - start))
                         r = -EBADMSG;
@@ -1078,6 +1094,11 @@ static int check_scanner(PyDoc *d, const char *text, size_t size) {
                         /* PyYAML reads these into the tag ("!!null," is no tag it knows). */
                         r = -EBADMSG;
 
+                if (t.type == YAML_FLOW_SEQUENCE_START_TOKEN || t.type == YAML_FLOW_MAPPING_START_TOKEN)
+                        flow_level++;
+                else if ((t.type == YAML_FLOW_SEQUENCE_END_TOKEN || t.type == YAML_FLOW_MAPPING_END_TOKEN) &&
+                         flow_level > 0)
+                        flow_level--;
                 chars = t.end_mark.index;
                 pos = end;
                 yaml_token_delete(&t);
@@ -1549,6 +1570,8 @@ static void doc_reset(PyDoc *d) {
 int pyyaml_load(const char *text, size_t size, PyDoc **ret) {
         _cleanup_(pyyaml_freep) PyDoc *d = NULL;
         _cleanup_free_ char *copy = NULL;
+        char placeholder[3];
+        bool rewritten = false;
         int r;
 
         assert(text || size == 0);
@@ -1583,9 +1606,31 @@ int pyyaml_load(const char *text, size_t size, PyDoc **ret) {
         if (r < 0)
                 return r;
 
-        r = check_scanner(d, copy, size);
+        /* A private-use character the text does not contain stands in for
+         * misplaced byte order marks, and is turned back into one in scalars. */
+        for (uint32_t c = 0xe000; c < 0xf900; c++) {
+                placeholder[0] = (char) (0xe0 | c >> 12);
+                placeholder[1] = (char) (0x80 | ((c >> 6) & 0x3f));
+                placeholder[2] = (char) (0x80 | (c & 0x3f));
+                if (!memmem(copy, size, placeholder, 3))
+                        break;
+        }
+        r = check_scanner(d, copy, size, placeholder, &rewritten);
         if (r < 0)
                 return r;
+        if (rewritten) {
+                ParseError err = {};
+
+                doc_reset(d);
+                r = compose(d, copy, size, &err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < d->n_nodes; i++)
+                        for (char *p = d->nodes[i].text;
+                             p && (p = memmem(p, d->nodes[i].len - (size_t) (p - d->nodes[i].text), placeholder, 3));
+                             p += 3)
+                                memcpy(p, "\xef\xbb\xbf", 3);
+        }
         if (d->has_root) {
                 r = construct(d, node(d, d->root), 0);
                 if (r < 0)

@@ -168,6 +168,25 @@ def yaml_cases(rng):
     # Random structure.
     for _ in range(300):
         yield "random", "yaml", random_doc(rng).encode()
+    # Syntax noise on the examples: where libyaml's scanner and PyYAML's differ.
+    texts = [t for _, t in exs]
+    for _ in range(400):
+        yield "syntax-noise", "yaml", syntax_noise(rng, rng.choice(texts)).encode()
+
+
+NOISE = [":", " :", ": ", "?", "? ", "-", "- ", "#", " #", "\t", " \t", "'", '"', "[", "]", "{", "}", ",", "&a ",
+         "*a", "!", "!!str ", "|", ">", "%", "@", "`", "\n", "\n  ", "  ", "---\n", "...\n", "\\", "\r\n",
+         "\ufeff", "\u00a0", "\u2028", "\x85", "<<: ", "=", "~"]
+
+
+def syntax_noise(rng, text):
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(text) + 1)
+        if rng.random() < 0.3 and at < len(text):
+            text = text[:at] + text[at + rng.randint(1, 3):]
+        else:
+            text = text[:at] + rng.choice(NOISE) + text[at:]
+    return text
 
 
 def random_value(rng, depth, anchors):
