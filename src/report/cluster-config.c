@@ -238,7 +238,7 @@ int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret) {
                         log_debug("Ignoring the cluster config: reading it takes more than %u node visits",
                                   PYYAML_BUDGET);
                 else
-                        log_debug_errno(r, "Ignoring the cluster config");
+                        log_debug_errno(r, "Ignoring the cluster config: %m");
                 return 0;
         }
 

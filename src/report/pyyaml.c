@@ -4,6 +4,7 @@
 #include <yaml.h>
 
 #include "report/pyyaml.h"
+#include "shared/alloc-util.h"
 #include "shared/json-util.h"
 #include "shared/macro.h"
 
@@ -759,15 +760,8 @@ typedef struct Anchor {
 } Anchor;
 
 static int push_index(size_t **a, size_t *n, size_t *allocated, size_t v) {
-        if (*n == *allocated) {
-                size_t m = *allocated ? *allocated * 2 : 8;
-                size_t *b = reallocarray(*a, m, sizeof(size_t));
-
-                if (!b)
-                        return -ENOMEM;
-                *a = b;
-                *allocated = m;
-        }
+        if (GREEDY_REALLOC(*a, *allocated, *n + 1) < 0)
+                return -ENOMEM;
         (*a)[(*n)++] = v;
         return 0;
 }
@@ -775,15 +769,8 @@ static int push_index(size_t **a, size_t *n, size_t *allocated, size_t v) {
 static int new_node(PyDoc *d, yaml_node_type_t kind, const yaml_char_t *tag, bool plain_implicit, size_t *ret) {
         PyObj *o;
 
-        if (d->n_nodes == d->allocated) {
-                size_t m = d->allocated ? d->allocated * 2 : 64;
-                PyObj *a = reallocarray(d->nodes, m, sizeof(PyObj));
-
-                if (!a)
-                        return -ENOMEM;
-                d->nodes = a;
-                d->allocated = m;
-        }
+        if (GREEDY_REALLOC(d->nodes, d->allocated, d->n_nodes + 1) < 0)
+                return -ENOMEM;
         o = &d->nodes[d->n_nodes];
         *o = (PyObj) { .kind = kind, .plain_implicit = plain_implicit };
         if (tag && !streq((const char *) tag, "!")) {
@@ -804,8 +791,8 @@ static int attach(PyDoc *d, Open *stack, size_t depth, size_t index) {
         return push_index(&stack[depth - 1].kids, &stack[depth - 1].n, &stack[depth - 1].allocated, index);
 }
 
-static int anchor_add(PyDoc *d, Anchor **anchors, size_t *n, const yaml_char_t *name, size_t index) {
-        Anchor *a;
+static int anchor_add(PyDoc *d, Anchor **anchors, size_t *n, size_t *allocated, const yaml_char_t *name,
+                      size_t index) {
         int r;
 
         if (!name)
@@ -816,12 +803,10 @@ static int anchor_add(PyDoc *d, Anchor **anchors, size_t *n, const yaml_char_t *
         for (size_t i = 0; i < *n; i++)
                 if (streq((*anchors)[i].name, (const char *) name))
                         return -EBADMSG; /* ComposerError: found duplicate anchor */
-        a = reallocarray(*anchors, *n + 1, sizeof(Anchor));
-        if (!a)
+        if (GREEDY_REALLOC(*anchors, *allocated, *n + 1) < 0)
                 return -ENOMEM;
-        *anchors = a;
-        a[*n] = (Anchor) { .name = strdup((const char *) name), .node = index };
-        if (!a[*n].name)
+        (*anchors)[*n] = (Anchor) { .name = strdup((const char *) name), .node = index };
+        if (!(*anchors)[*n].name)
                 return -ENOMEM;
         (*n)++;
         return 0;
@@ -836,7 +821,7 @@ typedef struct ParseError {
 static int compose(PyDoc *d, const char *text, size_t size, ParseError *err) {
         Open stack[MAX_DEPTH] = {};
         Anchor *anchors = NULL;
-        size_t depth = 0, n_anchors = 0;
+        size_t depth = 0, n_anchors = 0, anchors_allocated = 0;
         unsigned documents = 0;
         yaml_parser_t parser;
         int r = 0;
@@ -883,7 +868,7 @@ static int compose(PyDoc *d, const char *text, size_t size, ParseError *err) {
                                 r = -ENOMEM;
                                 break;
                         }
-                        r = anchor_add(d, &anchors, &n_anchors, e.data.scalar.anchor, index);
+                        r = anchor_add(d, &anchors, &n_anchors, &anchors_allocated, e.data.scalar.anchor, index);
                         if (r >= 0)
                                 r = attach(d, stack, depth, index);
                         break;
@@ -900,7 +885,7 @@ static int compose(PyDoc *d, const char *text, size_t size, ParseError *err) {
                         if (r < 0)
                                 break;
                         /* Registered before the children: "&a [*a]" is a recursive list. */
-                        r = anchor_add(d, &anchors, &n_anchors,
+                        r = anchor_add(d, &anchors, &n_anchors, &anchors_allocated,
                                        seq ? e.data.sequence_start.anchor : e.data.mapping_start.anchor, index);
                         if (r >= 0)
                                 r = attach(d, stack, depth, index);
