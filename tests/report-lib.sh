@@ -19,7 +19,9 @@
 #
 # Each case runs in a subshell (its environment changes stay there) and
 # prints "ok - NAME" or "not ok - NAME"; the script exits 1 when one failed.
-# Fake heads are started outside the cases, so that lib.sh stops them.
+# Fake heads are started outside the cases, so that lib.sh stops them. The
+# live Ray heads (GCS processes) are back as they were after each case: those
+# it started end, those it stopped run again.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -50,28 +52,33 @@ _t_failed=0
 t() {
         local name=$1
         shift
+        local gcs
         _t_run=$((_t_run + 1))
         : >"$T_OUT"
         : >"$T_ERR"
+        gcs=$(save_gcs)
         if (T_NAME=$name && "$@"); then
                 echo "ok - $name"
         else
                 echo "not ok - $name"
                 _t_failed=$((_t_failed + 1))
         fi
+        restore_gcs "$gcs"
 }
 
 # t_todo NAME REASON COMMAND...: a case that shows a known, reported bug;
 # its failure does not fail the script (TAP's "# TODO").
 t_todo() {
-        local name=$1 reason=$2
+        local name=$1 reason=$2 gcs
         shift 2
         _t_run=$((_t_run + 1))
+        gcs=$(save_gcs)
         if (T_NAME=$name && "$@"); then
                 echo "ok - $name # TODO $reason (passes now: make it a plain case)"
         else
                 echo "not ok - $name # TODO $reason"
         fi
+        restore_gcs "$gcs"
 }
 
 # t_skip NAME REASON: a case that cannot run here.
