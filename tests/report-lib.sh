@@ -296,8 +296,9 @@ rus_two_users() {
 }
 
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
+# (Not from $$: every test is PID 1 of its own namespace.)
 unique_user() {
-        printf '%s%04x%04x' "$1" "$$" "$RANDOM" | cut -c1-32
+        printf '%s%08x' "$1" "$SRANDOM" | cut -c1-32
 }
 
 # --- JSON checks -----------------------------------------------------------
