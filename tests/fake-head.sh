@@ -96,4 +96,24 @@ session=$(make_session "$RAY_TMPDIR/ray")
 [ "$(stat -c %a "$session/logs")" = 777 ] || fail "logs/ mode"
 grep -q "Dashboard head http address: 127.0.0.1:$FAKE_HEAD_PORT\$" "$session/logs/dashboard.log" ||
         fail "dashboard.log does not name the fake head"
+
+# Its live head: one process named gcs_server with Ray's two arguments, of
+# the caller, the only one this test sees (a PID namespace of its own);
+# making the session again keeps it; "ray stop" ends it and leaves the rest.
+gcs_pids() {
+        local p
+        for p in /proc/[0-9]*; do
+                [ "$(cat "$p/comm" 2>/dev/null)" = gcs_server ] && echo "${p#/proc/}"
+        done
+}
+pids=$(gcs_pids)
+[ "$(echo "$pids" | wc -w)" = 1 ] || fail "expected one gcs_server process, found: ${pids:-none}"
+tr '\0' '\n' <"/proc/$pids/cmdline" | grep -qxF -- "--log_dir=$session/logs" || fail "no --log_dir=$session/logs"
+tr '\0' '\n' <"/proc/$pids/cmdline" | grep -qxF -- "--session-name=$RUS_SESSION_NAME" || fail "no --session-name"
+[ "$(stat -c %u "/proc/$pids")" = "$(id -u)" ] || fail "the gcs_server is not the caller's"
+make_session "$RAY_TMPDIR/ray" >/dev/null
+[ "$(gcs_pids)" = "$pids" ] || fail "making the session again made another head: $(gcs_pids | xargs)"
+stop_gcs "$session"
+[ -z "$(gcs_pids)" ] || fail "stop_gcs left a gcs_server: $(gcs_pids)"
+[ -d "$session/logs" ] && [ -L "$RAY_TMPDIR/ray/session_latest" ] || fail "ray stop took the session away"
 exit 0

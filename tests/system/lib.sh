@@ -364,7 +364,8 @@ sys_make_session() { # [USER]
         c_user "$user" sh -ec "
                 umask 000
                 mkdir -p /tmp/ray /tmp/ray/$name/logs /tmp/ray/$name/sockets
-                chmod 0777 /tmp/ray /tmp/ray/$name /tmp/ray/$name/logs /tmp/ray/$name/sockets
+                if [ -O /tmp/ray ]; then chmod 0777 /tmp/ray; fi
+                chmod 0777 /tmp/ray/$name /tmp/ray/$name/logs /tmp/ray/$name/sockets
                 umask 022
                 printf '%s\n' \
                         '2025-11-26 14:05:03,123 INFO head.py:160 -- Dashboard head grpc address: 0.0.0.0:40163' \

@@ -1099,16 +1099,47 @@ fleet_member() { # NAME PORT CLOSED_PORT
 
 # --- live heads: what each unit can see (issue 18) -----------------------------
 #
-# A live head is a process (docs/design.md §4.1): these scenarios remove
-# session_latest, so that only the processes say where the sessions are, and
-# need the process discovery of issue 18 (before it, session_latest alone
-# decided). Both units keep ProtectProc=invisible: the /proc it mounts has no
-# gid= option, so its gid is 0; the generic unit's root, in group 0, sees
-# every user's processes, and a per-user unit sees its own user's. These fail
-# if a change of a unit hides another user's head from the generic unit, or
-# the user's own head from the per-user unit.
+# A live head is a process (docs/design.md §4.1). Both units keep
+# ProtectProc=invisible: the /proc it mounts has no gid= option, so its gid is
+# 0; the generic unit's root, in group 0, sees every user's processes, and a
+# per-user unit must see its own user's. Each scenario first lists, from
+# inside the unit's own sandbox (an ExecCondition= before the unit's check),
+# the gcs_server processes it can see: that part needs nothing of the
+# program, and fails if a change of a unit hides another user's head from the
+# generic unit, or the user's own head from the per-user unit. Then, with
+# session_latest removed so that only the processes say where the sessions
+# are, the program must find the same heads: that part needs the process
+# discovery of issue 18 (before it, session_latest alone decided).
 
 SCENARIOS+=(generic-sees-every-head instance-sees-own-head no-live-head)
+
+PROC_PROBE=/usr/local/libexec/rus-proc-probe
+
+# A drop-in for UNIT_NAME (in DROPIN_DIR) whose first ExecCondition= lists the
+# gcs_server processes the unit's sandbox shows, with their owners' uids, one
+# "PROBE gcs_server uid N" journal line each, then "PROBE end"; the unit's own
+# check follows.
+proc_probe_dropin() { # DIR UNIT_NAME
+        local check
+        check=$(c systemctl cat "$2" | sed -n 's/^ExecCondition=//p' | tail -n 1)
+        [ -n "$check" ] || { sys_log "$2 has no ExecCondition="; return 1; }
+        c mkdir -p "${PROC_PROBE%/*}" "$1" || return 1
+        c sh -c "cat >$PROC_PROBE && chmod 0755 $PROC_PROBE" <<'EOF_PROBE' || return 1
+#!/bin/sh
+# The gcs_server processes this sandbox can see, with their owners' uids.
+for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = gcs_server ] && echo "PROBE gcs_server uid $(stat -c %u "$p")"
+done
+echo "PROBE end"
+EOF_PROBE
+        printf '[Service]\nExecCondition=\nExecCondition=%s\nExecCondition=%s\n' "$PROC_PROBE" "$check" |
+                c sh -c "cat >$1/50-proc-probe.conf" && c systemctl daemon-reload
+}
+
+# The uids of the probe's lines among JSON lines of UNIT, sorted, one a line.
+probe_uids() { # JSONLINES
+        unit_messages "$1" "${PROC_PROBE##*/}" | sed -n 's/^PROBE gcs_server uid //p' | sort -n
+}
 
 # The session directories of the REPORT_SENT entries of UNIT after CURSOR,
 # sorted, one a line, once COUNT of them are in the journal (or 15 s passed).
@@ -1129,22 +1160,35 @@ for l in sys.stdin:
         printf '%s\n' "$out"
 }
 
-# The generic unit, as root, finds the heads of two users, each a gcs_server
-# running as its user: one run, two reports, each session's usage_stats.json
-# its owner's. The control: a drop-in that takes the unit out of group 0
-# (Group=nogroup; no CAP_SYS_PTRACE either) hides both, and the run is
-# skipped as with no head at all.
+# The generic unit, as root, sees the heads of two users, each a gcs_server
+# running as its user; the program finds both: one run, two reports, each
+# session's usage_stats.json its owner's. The control: a drop-in that takes
+# the unit out of group 0 (Group=nogroup; it has no CAP_SYS_PTRACE either)
+# hides both, and the run is skipped as with no head at all.
 scenario_generic_sees_every_head() {
-        local a b cur off rc out
+        local rc
         other_user || return 1
+        generic_sees_every_head
+        rc=$?
+        c rm -f "$PROC_PROBE"
+        return $rc
+}
+
+generic_sees_every_head() {
+        local a b cur off rc out
         expect_eq ProtectProc "$(sys_unit_show ProtectProc)" invisible || return 1
         a=$(sys_make_session) || return 1
         b=$(sys_make_session "$OTHER_USER") || return 1
         c rm -f /tmp/ray/session_latest
+        proc_probe_dropin "$DROPIN_DIR" "$UNIT" || return 1
         cur=$(sys_journal_cursor)
         off=$(sys_record_lines)
         start_unit
         rc=$?
+        out=$(sys_journal_after "$cur" "PROBE end")
+        expect_eq "uids of the gcs_server processes the unit sees" "$(probe_uids "$out" | xargs)" \
+                "$(c id -u "$RAY_USER") $(c id -u "$OTHER_USER")" || return 1
+        sys_log "the unit sees both users' gcs_server processes"
         expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs received (two heads)" "$(sys_requests_after "$off" POST | grep -c .)" 2 || return 1
         expect_eq "sessions reported" "$(reports_sent "$cur" 2)" "$(printf '%s\n%s\n' "$a" "$b" | sort)" || return 1
@@ -1157,38 +1201,47 @@ scenario_generic_sees_every_head() {
         off=$(sys_record_lines)
         start_unit
         rc=$?
+        out=$(sys_journal_after "$cur" "PROBE end" "[Nn]o live Ray head")
+        expect_eq "gcs_server processes the unit sees outside group 0" "$(probe_uids "$out" | xargs)" "" || return 1
         expect_run "$cur" "$rc" exec-condition || return 1
         expect_no_requests "$off" || return 1
-        out=$(sys_journal_after "$cur" "[Nn]o live Ray head")
         unit_messages "$out" | grep -qi "no live Ray head" ||
                 { sys_log "outside group 0, the unit's journal does not say 'no live Ray head':"
                   unit_messages "$out" | sed 's/^/      /'; return 1; }
-        sys_log "control: with Group=nogroup the unit sees no head"
+        sys_log "control: outside group 0 the unit sees no head"
 }
 
-# ray-usage-stats@$RAY_USER (User=, no capability, PrivateUsers=yes) finds
-# its user's head among the heads of two users: one report, of its user's
-# session, journalled with its uid; the other user's head is not its to
-# report (and not visible to it).
+# ray-usage-stats@$RAY_USER (User=, no capability) sees its user's head, and
+# not the other user's; the program finds it: one report, of its user's
+# session, journalled with its uid.
 scenario_instance_sees_own_head() {
+        local rc
         other_user || return 1
         instance_scenario instance_sees_own_head
+        rc=$?
+        c rm -f "$PROC_PROBE"
+        return $rc
 }
 
 instance_sees_own_head() {
-        local a uid out
-        expect_eq "ProtectProc of $INSTANCE.service" \
-                "$(c systemctl show -P ProtectProc "$INSTANCE.service")" invisible || return 1
+        local a uid out cur rc UNIT=$INSTANCE.service
+        expect_eq "ProtectProc of $UNIT" "$(sys_unit_show ProtectProc)" invisible || return 1
         a=$(sys_make_session) || return 1
         sys_make_session "$OTHER_USER" >/dev/null || return 1
         c rm -f /tmp/ray/session_latest
         uid=$(c id -u "$RAY_USER")
-        run_named "$INSTANCE.service" success || return 1
+        proc_probe_dropin "$INSTANCE_DROPIN_DIR" "$UNIT" || return 1
+        cur=$(sys_journal_cursor)
+        run_named "$UNIT" success
+        rc=$?
+        out=$(sys_journal_after "$cur" "PROBE end")
+        expect_eq "uids of the gcs_server processes $UNIT sees" "$(probe_uids "$out" | xargs)" "$uid" || return 1
+        sys_log "the unit sees its user's gcs_server process, not the other user's"
+        [ "$rc" = 0 ] || return 1
         expect_eq "POSTs received" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1 || return 1
-        expect_eq "sessions reported" "$(UNIT=$INSTANCE.service reports_sent "$RUN_CURSOR" 1)" "$a" || return 1
+        expect_eq "sessions reported" "$(reports_sent "$RUN_CURSOR" 1)" "$a" || return 1
         out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
-        expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$INSTANCE.service" _UID="$uid" \
-                RAY_USAGE_STATS_SESSION_DIR="$a"
+        expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$UNIT" _UID="$uid" RAY_USAGE_STATS_SESSION_DIR="$a"
 }
 
 # "ray stop": the GCS has ended; the session directory and session_latest
