@@ -1136,6 +1136,14 @@ EOF_PROBE
                 c sh -c "cat >$1/50-proc-probe.conf" && c systemctl daemon-reload
 }
 
+# The unit's journal lines among JSONLINES say that there is no live Ray head.
+expect_no_live_head() { # JSONLINES
+        unit_messages "$1" | grep -qi "no live Ray head" && return 0
+        sys_log "the journal of $UNIT does not say 'no live Ray head':"
+        unit_messages "$1" | sed 's/^/      /'
+        return 1
+}
+
 # The uids of the probe's lines among JSON lines of UNIT, sorted, one a line.
 probe_uids() { # JSONLINES
         unit_messages "$1" "${PROC_PROBE##*/}" | sed -n 's/^PROBE gcs_server uid //p' | sort -n
@@ -1205,9 +1213,7 @@ generic_sees_every_head() {
         expect_eq "gcs_server processes the unit sees outside group 0" "$(probe_uids "$out" | xargs)" "" || return 1
         expect_run "$cur" "$rc" exec-condition || return 1
         expect_no_requests "$off" || return 1
-        unit_messages "$out" | grep -qi "no live Ray head" ||
-                { sys_log "outside group 0, the unit's journal does not say 'no live Ray head':"
-                  unit_messages "$out" | sed 's/^/      /'; return 1; }
+        expect_no_live_head "$out" || return 1
         sys_log "control: outside group 0 the unit sees no head"
 }
 
@@ -1260,9 +1266,7 @@ scenario_no_live_head() {
         rc=$?
         expect_run "$cur" "$rc" exec-condition || return 1
         out=$(sys_journal_after "$cur" "[Nn]o live Ray head")
-        unit_messages "$out" | grep -qi "no live Ray head" ||
-                { sys_log "the unit's journal does not say 'no live Ray head':"
-                  unit_messages "$out" | sed 's/^/      /'; return 1; }
+        expect_no_live_head "$out" || return 1
         sys_log "$(unit_messages "$out" | grep -i "no live Ray head" | head -n 1)"
         expect_no_requests "$off" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
