@@ -228,8 +228,6 @@ t "session_latest to a session_* entry that is a link to another directory: no s
 
 # --- a session of another user, the service running as root --------------------
 
-stop_gcs "$SESSION" # "ray stop" of root's head: the Ray user's is the only live one from here on
-
 RAYTMP=$TEST_TMP/raytmp
 mkdir -p "$RAYTMP"
 RAYSESSION=$RAYTMP/ray/$RUS_SESSION_NAME
