@@ -5,9 +5,11 @@
 # `ray-usage-stats check` (collection enabled, one live head: a fake GCS of
 # tests/lib.sh) is measured with only the script's few processes, then with
 # N/4, N/2 and N idle processes more (bench/procs.c; N = 10,000, or 5,000
-# where the machine cannot hold that many, which is said), beside two
-# yardsticks at each size: `pgrep -x gcs_server` (what a script would run to
-# find the same processes) and `ps -e`. It runs in a PID namespace of its own
+# where the machine cannot hold that many, which is said), beside three
+# yardsticks at each size: bench/walk.c (the least such a pass can cost: one
+# readdir of /proc, one open, read and close of each comm), `pgrep -x
+# gcs_server` (what a script would run to find the same processes) and
+# `ps -e`. It runs in a PID namespace of its own
 # (tests/lib.sh), so the processes walked are exactly the ones made here; the
 # journal socket is hidden there, so that a run costs no journald time and
 # leaves no entry.
@@ -45,6 +47,8 @@ make_session "$RAY_TMPDIR/ray" >/dev/null
 "$RUS_BINARY" check >/dev/null 2>"$TEST_TMP/err" ||
         fail "check does not exit 0 (collect) with one live head: $(cat "$TEST_TMP/err")"
 cc -O2 -o "$TEST_TMP/procs" "$here/procs.c" || fail "cannot compile bench/procs.c"
+cc -O2 -o "$TEST_TMP/walk" "$here/walk.c" || fail "cannot compile bench/walk.c"
+[ "$("$TEST_TMP/walk")" = 1 ] || fail "bench/walk.c does not find the one gcs_server"
 
 # --- how many processes this machine can take --------------------------------
 
@@ -118,19 +122,21 @@ nprocs() {
 
 # --- measuring -----------------------------------------------------------------
 
-declare -A check_ms=() pgrep_ms=() ps_ms=() count=()
+declare -A check_ms=() walk_ms=() pgrep_ms=() ps_ms=() count=()
 # measure LABEL: check and the yardsticks at the current size.
 measure() {
         local out
         count[$1]=$(nprocs)
-        out=$(python3 "$here/measure.py" "$runs" "pgrep=pgrep -x gcs_server" "ps=ps -e" \
+        out=$(python3 "$here/measure.py" "$runs" "walk=$TEST_TMP/walk" "pgrep=pgrep -x gcs_server" "ps=ps -e" \
                 "check=$RUS_BINARY check") || fail "measure.py failed"
         printf '%s\n' "$out" | awk '$1 == "check" && $6 != "0" { exit 1 }' ||
                 fail "check did not exit 0 at ${count[$1]} processes: $out"
+        walk_ms[$1]=$(printf '%s\n' "$out" | awk '$1 == "walk" { print $4 }')
         pgrep_ms[$1]=$(printf '%s\n' "$out" | awk '$1 == "pgrep" { print $4 }')
         ps_ms[$1]=$(printf '%s\n' "$out" | awk '$1 == "ps" { print $4 }')
         check_ms[$1]=$(printf '%s\n' "$out" | awk '$1 == "check" { print $4 }')
-        info "${count[$1]} processes: CPU ms: check ${check_ms[$1]}, pgrep ${pgrep_ms[$1]}, ps -e ${ps_ms[$1]}"
+        info "${count[$1]} processes: CPU ms: check ${check_ms[$1]}, walk ${walk_ms[$1]}, pgrep ${pgrep_ms[$1]}," \
+                "ps -e ${ps_ms[$1]}"
 }
 
 measure base
@@ -150,14 +156,17 @@ n, target = int(sys.argv[1]), int(sys.argv[2])
 sizes = ["base", "quarter", "half", "full"]
 count = {"base": ${count[base]}, "quarter": ${count[quarter]}, "half": ${count[half]}, "full": ${count[full]}}
 check = {"base": ${check_ms[base]}, "quarter": ${check_ms[quarter]}, "half": ${check_ms[half]}, "full": ${check_ms[full]}}
+walk = {"base": ${walk_ms[base]}, "quarter": ${walk_ms[quarter]}, "half": ${walk_ms[half]}, "full": ${walk_ms[full]}}
 pgrep = {"base": ${pgrep_ms[base]}, "quarter": ${pgrep_ms[quarter]}, "half": ${pgrep_ms[half]}, "full": ${pgrep_ms[full]}}
 ps = {"base": ${ps_ms[base]}, "quarter": ${ps_ms[quarter]}, "half": ${ps_ms[half]}, "full": ${ps_ms[full]}}
 disc = {k: check[k] - check["base"] for k in check}
-print("| processes | check CPU ms | discovery CPU ms | check/baseline | pgrep CPU ms | check/pgrep | ps -e CPU ms | check/ps -e |")
-print("|---|---|---|---|---|---|---|---|")
+print("| processes | check CPU ms | discovery CPU ms | check/baseline | walk CPU ms | discovery/walk | "
+      "pgrep CPU ms | check/pgrep | ps -e CPU ms | check/ps -e |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for k in sizes:
-    print(f"| {count[k]:,} | {check[k]:.2f} | {disc[k]:.2f} | {check[k] / check['base']:.2f} | {pgrep[k]:.2f} | "
-          f"{check[k] / pgrep[k]:.2f} | {ps[k]:.2f} | {check[k] / ps[k]:.3f} |")
+    dw = f"{disc[k] / walk[k]:.2f}" if k != "base" else "-"
+    print(f"| {count[k]:,} | {check[k]:.2f} | {disc[k]:.2f} | {check[k] / check['base']:.2f} | {walk[k]:.2f} | {dw} | "
+          f"{pgrep[k]:.2f} | {check[k] / pgrep[k]:.2f} | {ps[k]:.2f} | {check[k] / ps[k]:.3f} |")
 bad = 0
 print()
 print(f"processes made: {n:,}" + ("" if n == target else f" (not {target:,}: this machine cannot hold them)"))
