@@ -317,6 +317,25 @@ timer_on() {
 }
 show() { echo "--- $SYSCONF:"; cat "$SYSCONF" 2>&1; echo "--- debconf:"; debconf-show ray-usage-stats; }
 no_timer_links() { ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats'; }
+# A live Ray head of root, as discovery finds it: a process named gcs_server
+# with Ray's --log_dir=<session>/logs and --session-name=<name> (bash through
+# a link of that name, sleeping in a loop so that it stays the process), and
+# the session directory as Ray lays it out, session_latest too. ray_stop ends
+# it and removes the session.
+GCS_SESSION=/tmp/ray/session_2025-11-26_12-00-00_123456_4242
+ray_start() {
+        mkdir -p "$GCS_SESSION/logs" /usr/local/libexec/rus-test &&
+        ln -sfn "${GCS_SESSION##*/}" /tmp/ray/session_latest &&
+        ln -sfn /bin/bash /usr/local/libexec/rus-test/gcs_server &&
+        systemd-run --quiet --collect --unit=rus-pkg-gcs -p Type=exec /usr/local/libexec/rus-test/gcs_server \
+                -c 'while :; do sleep 3600; done' --gcs_server_port=0 \
+                --log_dir="$GCS_SESSION/logs" --session-name="${GCS_SESSION##*/}" &&
+        [ "$(cat /proc/$(systemctl show -P MainPID rus-pkg-gcs)/comm)" = gcs_server ]
+}
+ray_stop() {
+        systemctl stop rus-pkg-gcs 2>/dev/null
+        rm -rf /tmp/ray /usr/local/libexec/rus-test
+}
 EOF
 }
 
@@ -367,6 +386,7 @@ sc_install_no() {
         check "$sysconf is mode 0644" "[ \"\$(stat -c %a $sysconf)\" = 644 ]"
         check "the timer is enabled and active" "timer_on"
         check "the service was not started by the installation" "never_started"
+        check "a live Ray head of root" "ray_start"
         check "systemctl start ray-usage-stats.service succeeds" "systemctl start ray-usage-stats.service"
         check "the run was skipped by ExecCondition=" "
                 r=\$(systemctl show -p Result --value ray-usage-stats.service); echo Result=\$r
@@ -374,6 +394,7 @@ sc_install_no() {
         check "the journal records the decision: disabled" "
                 journalctl -o export MESSAGE_ID=6833ce7bf3874c538289cf1a2b19792a RAY_USAGE_STATS_DECISION=disabled |
                 grep -q '^RAY_USAGE_STATS_DECIDED_BY=env' || { journalctl -u ray-usage-stats.service --no-pager | tail -n 15; false; }"
+        check "ray stop" "ray_stop"
 }
 
 sc_reconfigure() {
