@@ -530,7 +530,7 @@ sc_rpm_erase_instances() {
 # shows it, instead of being skipped as "condition not met" (status=217/USER
 # of ExecCondition=). Asked at the terminal, debconf asks again.
 sc_missing_ray_user() {
-        check "purge the previous installation" "apt-get purge -y ray-usage-stats"
+        check "purge any previous installation" "apt-get purge -y ray-usage-stats; true"
         check "preseed yes and the Ray user nosuchuser, apt-get install: postinst warns" "$units_lib
                 ! id nosuchuser 2>/dev/null && preseed true && preseed_user nosuchuser &&
                 apt-get install -y ./$deb_name > /root/missing.log 2>&1 &&
@@ -545,7 +545,7 @@ sc_missing_ray_user() {
                 useradd nosuchuser && systemctl start ray-usage-stats@nosuchuser.service &&
                 ! systemctl is-failed --quiet ray-usage-stats-user@nosuchuser.service; rc=\$?; userdel nosuchuser; exit \$rc"
         check "at the terminal, a missing user is asked again (then raypkg)" "$units_lib
-                printf 'yes\\nnosuchuser\\n\\n$PKG_RAY_USER\\n' |
+                printf 'yes\\nnosuchuser\\n$PKG_RAY_USER\\n' |
                         DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null > /root/ask.log &&
                 grep -q 'No such user: nosuchuser' /root/ask.log && on_instance || { cat /root/ask.log; false; }"
         check "purge" "apt-get purge -y ray-usage-stats && ! systemctl --failed --no-legend | grep ray-usage-stats"
