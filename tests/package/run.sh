@@ -530,7 +530,8 @@ sc_rpm_erase_instances() {
 # shows it, instead of being skipped as "condition not met" (status=217/USER
 # of ExecCondition=). Asked at the terminal, debconf asks again.
 sc_missing_ray_user() {
-        check "purge any previous installation" "apt-get purge -y ray-usage-stats; true"
+        check "purge any previous installation; useradd $PKG_RAY_USER" "apt-get purge -y ray-usage-stats
+                id $PKG_RAY_USER >/dev/null 2>&1 || useradd --create-home $PKG_RAY_USER"
         check "preseed yes and the Ray user nosuchuser, apt-get install: postinst warns" "$units_lib
                 ! id nosuchuser 2>/dev/null && preseed true && preseed_user nosuchuser &&
                 apt-get install -y ./$deb_name > /root/missing.log 2>&1 &&
