@@ -570,8 +570,9 @@ sc_dropins_carried() {
                 grep -q 'RAY_USAGE_STATS_ENABLED=0'"
         check "its run is skipped as disabled, decided by env" "
                 systemctl start ray-usage-stats@$PKG_RAY_USER.service &&
+                run=\$(systemctl show -p InvocationID --value ray-usage-stats@$PKG_RAY_USER.service) &&
                 for i in \$(seq 10); do
-                        journalctl -o export _SYSTEMD_UNIT=ray-usage-stats@$PKG_RAY_USER.service \
+                        journalctl -o export _SYSTEMD_INVOCATION_ID=\$run \
                                 MESSAGE_ID=6833ce7bf3874c538289cf1a2b19792a RAY_USAGE_STATS_DECISION=disabled |
                                 grep -q '^RAY_USAGE_STATS_DECIDED_BY=env' && break
                         [ \$i = 10 ] && { journalctl -u ray-usage-stats@$PKG_RAY_USER.service --no-pager | tail -n 15; false; }
