@@ -38,27 +38,30 @@ unbalanced_quotes() {
         sed -e 's/\x01/‘/g' -e 's/\x02/’/g' -e 's/\x03/“/g' -e 's/\x04/”/g'
 }
 
+# Appends TEXT, if any, to the page's problems.
+add() { # TEXT
+        [ -z "$1" ] || problems="$problems${problems:+
+}$1"
+}
+
 fail=0
 for page in "$srcdir"/man/*.[1-9]; do
         name=$(basename "$page")
-        problems=$(mandoc -T lint -W warning "$page" 2>&1)
+        problems=
+        add "$(mandoc -T lint -W warning "$page" 2>&1)"
         # groff's warnings of lines it cannot break (the wide table rows) are
         # layout, not mistakes in the source.
-        warnings=$(groff -mdoc -T utf8 -w w -W break "$page" 2>&1 >/dev/null)
-        [ -n "$warnings" ] && problems="$problems${problems:+
-}$warnings"
+        add "$(groff -mdoc -T utf8 -w w -W break "$page" 2>&1 >/dev/null)"
         for renderer in mandoc groff; do
                 case $renderer in
                 mandoc) out=$(mandoc -T utf8 "$page" 2>/dev/null | col -bx) ;;
                 groff) out=$(groff -mdoc -T utf8 "$page" 2>/dev/null | col -bx) ;;
                 esac
-                quotes=$(printf '%s\n' "$out" | unbalanced_quotes)
-                [ -n "$quotes" ] && problems="$problems${problems:+
-}$renderer: $quotes"
+                add "$(printf '%s\n' "$out" | unbalanced_quotes | sed "s|^|$renderer: |")"
                 frame=$(printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | sed -n '1p;$p')
-                printf '%s\n' "$frame" | grep -qw BSD &&
-                        problems="$problems${problems:+
-}$renderer: header or footer names BSD (.Dt/.Os): $(printf '%s' "$frame" | tr -s ' \t\n' ' ')"
+                if printf '%s\n' "$frame" | grep -qw BSD; then
+                        add "$renderer: header or footer names BSD (.Dt/.Os): $(printf '%s' "$frame" | tr -s ' \t\n' ' ')"
+                fi
         done
         if [ -n "$problems" ]; then
                 printf 'FAIL: %s\n%s\n' "$name" "$problems"
