@@ -146,7 +146,8 @@ _rus_heads=0
 start_fake_head() {
         local n dir port_file log i args=("$@") run=(python3)
         _rus_heads=$((_rus_heads + 1))
-        n=$_rus_heads
+        # Unique in a case too: its subshell counts from the script's number.
+        n=$_rus_heads.$BASHPID
         dir=$TEST_TMP
         if [ -n "${FAKE_HEAD_USER:-}" ]; then
                 dir=$TEST_TMP/fake-head-$n.d
