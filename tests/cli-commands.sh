@@ -291,6 +291,16 @@ case_system_new() {
 t "disable --system creates the machine-wide file (0644) with the opt-out; enable --system removes it" \
         case_system_new
 
+case_system_missing() {
+        fresh
+        rm -f "$SYSCONF"
+        expect 0 "does not exist: there is no machine-wide opt-out; nothing changed" enable --system
+        need "no 'sets no machine-wide opt-out' for a file that does not exist" \
+                bash -c "! grep -q 'sets no machine-wide' '$T_OUT' '$T_ERR'"
+        need "the file is not created" [ ! -e "$SYSCONF" ]
+}
+t "enable --system without the machine-wide file says that it does not exist" case_system_missing
+
 case_system_keep() {
         fresh
         printf '# Machine-wide settings\nRAY_USAGE_STATS_REPORT_URL=http://127.0.0.1:1/x\nexport FOO="bar baz"\n\nRAY_USAGE_STATS_ENABLED=1\n# end\n' \

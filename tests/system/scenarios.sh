@@ -868,6 +868,43 @@ instance_foreign_session() {
 }
 
 
+# A per-user unit for a user that does not exist (a typo): the run fails where
+# "systemctl --failed" shows it (the unit that checks the user), and systemctl
+# status of the service says why, instead of a silent "condition not met"
+# (status=217/USER of ExecCondition=). Once the user exists, it runs.
+SCENARIOS+=(instance-missing-user)
+MISSING_USER=rus-nosuchuser
+
+scenario_instance_missing_user() {
+        ! c id "$MISSING_USER" >/dev/null 2>&1 || { sys_log "user $MISSING_USER exists"; return 1; }
+        instance_scenario instance_missing_user
+        local rc=$?
+        c sh -c "userdel $MISSING_USER 2>/dev/null
+                 systemctl reset-failed 'ray-usage-stats@$MISSING_USER.service' \
+                        'ray-usage-stats-user@$MISSING_USER.service' 2>/dev/null
+                 rm -rf /var/lib/ray-usage-stats/$MISSING_USER
+                 true"
+        return $rc
+}
+
+instance_missing_user() {
+        local unit=ray-usage-stats@$MISSING_USER.service check=ray-usage-stats-user@$MISSING_USER.service out
+        if c systemctl start "$unit" >/dev/null 2>&1; then
+                sys_log "systemctl start $unit succeeded for a user that does not exist"
+                return 1
+        fi
+        out=$(c systemctl --failed --no-legend --plain 2>&1)
+        sys_log "systemctl --failed: $out"
+        printf '%s\n' "$out" | grep -q "^$check " || return 1
+        out=$(c systemctl status --no-pager "$unit" 2>&1)
+        printf '%s\n' "$out" | grep -q 'Dependency failed' ||
+                { sys_log "systemctl status $unit does not say 'Dependency failed':"; sys_log "$out"; return 1; }
+        c useradd --no-create-home "$MISSING_USER" || { sys_log "useradd $MISSING_USER failed"; return 1; }
+        run_named "$unit" exec-condition || return 1
+        ! c systemctl is-failed --quiet "$check" || { sys_log "$check still failed with the user there"; return 1; }
+}
+
+
 # Both timers enabled, in either order: per run of both services, one report
 # (by the instance); the generic unit's check says no session and names the
 # instance's timer, and status shows the instance's counters. With the
