@@ -79,12 +79,14 @@ at_exit() {
 # stop") run again.
 case_begin() {
         _rus_case_base=${#_rus_cleanups[@]}
+        _rus_case_gcs=$(save_gcs)
         trap _rus_case_end EXIT
-        at_exit restore_gcs "$(save_gcs)"
 }
 
+# The heads go first: userdel refuses a user whose gcs_server still runs.
 _rus_case_end() {
         local status=$? i
+        restore_gcs "$_rus_case_gcs"
         for ((i = ${#_rus_cleanups[@]} - 1; i >= _rus_case_base; i--)); do
                 eval "${_rus_cleanups[i]}" || true
         done
@@ -93,10 +95,10 @@ _rus_case_end() {
 
 _rus_run_cleanups() {
         local status=$? i
+        [ -n "${TEST_TMP:-}" ] && stop_gcs
         for ((i = ${#_rus_cleanups[@]} - 1; i >= 0; i--)); do
                 eval "${_rus_cleanups[i]}" || true
         done
-        [ -n "${TEST_TMP:-}" ] && stop_gcs
         [ -n "${TEST_TMP:-}" ] && rm -rf -- "$TEST_TMP"
         exit "$status"
 }
