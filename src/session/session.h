@@ -24,6 +24,7 @@ typedef struct Session {
         int fd;         /* O_DIRECTORY|O_NOFOLLOW fd of the session directory */
         uid_t uid;      /* its owner: the Ray user */
         gid_t gid;
+        pid_t pid;      /* its GCS process (session/discover.h) */
 } Session;
 
 typedef struct SessionOwners {
