@@ -54,7 +54,7 @@ int gcs_cmdline_session(const char *cmdline, size_t size, char **ret_dir, char *
                 return -EINVAL;
 
         l = strlen(log_dir);
-        if (log_dir[0] != '/' || l < strlen("/logs") || !streq(log_dir + l - strlen("/logs"), "/logs") ||
+        if (log_dir[0] != '/' || l <= strlen("/logs") || !streq(log_dir + l - strlen("/logs"), "/logs") ||
             l - strlen("/logs") >= PATH_MAX)
                 return -EINVAL;
         dir = strndup(log_dir, l - strlen("/logs"));
