@@ -70,6 +70,11 @@ reset() {
         export RAY_TMPDIR=$TEST_TMP/a-tmp
 }
 
+# The counters file of session NAME (named after the session, and its user where kept so).
+state_file() { # NAME
+        find "$RAY_USAGE_STATS_STATE_DIR" -maxdepth 1 -name "$1*.json" ! -name '*.corrupt' -print -quit
+}
+
 posts() {
         _rus_requests POST "" "${HEAD_REC[main]}" | wc -l
 }
@@ -140,13 +145,13 @@ case_two_heads_two_reports() {
                 need "and M's" [ "$(stat -c %U "$M_TMP/$NAME_M/usage_stats.json")" = "$M" ]
         rus report
         need "two more" [ "$(posts)" -eq 4 ]
-        need "two sets of counters" [ -f "$RAY_USAGE_STATS_STATE_DIR/$NAME_A.json" ] &&
-                need "M's" [ -f "$RAY_USAGE_STATS_STATE_DIR/$NAME_M.json" ]
+        need "two sets of counters" [ -n "$(state_file "$NAME_A")" ] &&
+                need "M's" [ -n "$(state_file "$NAME_M")" ]
         pycheck '
 for j in J:
     eq(j["seq_number"], 2, "seq_number of each head after two runs")
     eq(j["total_success"], 2, "total_success")
-' "$RAY_USAGE_STATS_STATE_DIR/$NAME_A.json" "$RAY_USAGE_STATS_STATE_DIR/$NAME_M.json"
+' "$(state_file "$NAME_A")" "$(state_file "$NAME_M")"
         status_json "$TEST_TMP/status.json"
         pycheck "
 heads = J0['heads']

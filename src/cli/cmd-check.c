@@ -3,19 +3,28 @@
 #include "cli/context.h"
 
 int cmd_check(int argc, char *argv[]) {
-        _cleanup_(context_done) Context c = {};
-        int r;
+        _cleanup_(head_scan_done) HeadScan heads = {};
+        int r, status = EXIT_NO_SESSION;
 
         r = cli_parse(argc, argv,
                       "check\n\n"
-                      "Decide whether usage stats would be collected now, and say why.\n"
-                      "Exit status: 0 collect, 1 disabled, 2 no Ray head session, 255 invalid setting.",
+                      "Decide whether usage stats would be collected now, and say why, for each live Ray head.\n"
+                      "Exit status: 0 a head is to be collected, 1 disabled for every head, 2 no live Ray head,\n"
+                      "255 invalid setting.",
                       NULL, 0, NULL, EXIT_LOCAL_FAILURE);
         if (r != CLI_CONTINUE)
                 return r;
 
-        if (context_load(&c) < 0)
+        if (context_find_heads("check", true, &heads) < 0)
                 return EXIT_LOCAL_FAILURE;
 
-        return context_verdict(&c, "check");
+        /* No live head: the invoking user's settings decide between disabled and "no head" (§3.1). */
+        for (size_t i = 0; i < context_runs(&heads); i++) {
+                _cleanup_(context_done) Context c = {};
+                Session *s = i < heads.n_heads ? TAKE_PTR(heads.heads[i]) : NULL;
+
+                r = context_load(&c, s) < 0 ? EXIT_LOCAL_FAILURE : context_verdict(&c, "check");
+                status = i == 0 ? r : exit_status_merge(status, r, false);
+        }
+        return status;
 }

@@ -4,15 +4,17 @@
 #include "shared/log.h"
 
 int cmd_record_library(int argc, char *argv[]) {
+        _cleanup_(head_scan_done) HeadScan heads = {};
         _cleanup_(context_done) Context c = {};
+        Session *newest = NULL;
         const char *name;
         int r;
 
         r = cli_parse(argc, argv,
                       "record-library NAME\n\n"
-                      "Record that library NAME ([A-Za-z0-9._-], 1-64 characters) was used in the current\n"
-                      "Ray session; it is reported in library_usages. Writes nothing when collection is\n"
-                      "disabled.",
+                      "Record that library NAME ([A-Za-z0-9._-], 1-64 characters) was used in your newest\n"
+                      "live Ray head session; it is reported in library_usages. Writes nothing when\n"
+                      "collection is disabled.",
                       NULL, 1, &name, EXIT_LOCAL_FAILURE);
         if (r != CLI_CONTINUE)
                 return r;
@@ -22,7 +24,14 @@ int cmd_record_library(int argc, char *argv[]) {
                 return EXIT_LOCAL_FAILURE;
         }
 
-        if (context_load(&c) < 0)
+        /* The invoking user's newest head (§4.1): a library used by this user belongs to their cluster. */
+        if (context_find_heads("record-library", false, &heads) < 0)
+                return EXIT_LOCAL_FAILURE;
+        for (size_t i = 0; i < heads.n_heads && !newest; i++)
+                if (heads.heads[i]->uid == getuid())
+                        newest = TAKE_PTR(heads.heads[i]);
+
+        if (context_load(&c, newest) < 0)
                 return EXIT_LOCAL_FAILURE;
         r = context_verdict(&c, "record-library");
         if (r != EXIT_COLLECT)

@@ -33,7 +33,7 @@ static void load_dashboard_access(const Context *c, RayUserFiles *f) {
         if (r < 0)
                 log_debug_errno(r, "Ignoring %s/logs/dashboard.log", c->session->path);
 
-        r = dashboard_load_token(c->home, &f->token);
+        r = dashboard_load_token(c->env_token_allowed, c->home, &f->token);
         if (r < 0)
                 log_warning_errno(r, "Failed to read the Ray auth token; asking the dashboard without one");
 }
