@@ -20,22 +20,6 @@
 
 set -u
 
-# Discovery looks at every process of the machine (a live head is a gcs_server
-# process): each test runs in a PID namespace of its own, with its own /proc,
-# so that it sees the heads it starts and not those of a test running beside
-# it. As root directly; otherwise in a user namespace that maps only the
-# caller (no privilege inside), where the kernel allows one. SIGTERM to
-# unshare reaches the test, whose exit cleanup then runs.
-if [ -z "${RUS_IN_PIDNS:-}" ] && command -v unshare >/dev/null; then
-        export RUS_IN_PIDNS=1
-        if [ "$(id -u)" = 0 ]; then
-                exec unshare --pid --fork --mount-proc --kill-child=TERM -- /bin/bash "$0" "$@"
-        elif unshare --user --map-current-user --pid --fork --mount-proc true 2>/dev/null; then
-                exec unshare --user --map-current-user --pid --fork --mount-proc --kill-child=TERM -- \
-                        /bin/bash "$0" "$@"
-        fi
-fi
-
 RUS_SRCDIR=${RUS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 RUS_BINARY=${RUS_BINARY:-${RUS_BUILDDIR:-$RUS_SRCDIR}/ray-usage-stats}
 TESTS_DIR=$RUS_SRCDIR/tests

@@ -289,10 +289,8 @@ rus_two_users() {
 }
 
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
-# ($$ is 1 in every test's own PID namespace: the temporary directory's name
-# tells runs apart.)
 unique_user() {
-        printf '%s%s%04x' "$1" "$(printf %s "$TEST_TMP" | md5sum | cut -c1-6)" "$RANDOM" | cut -c1-32
+        printf '%s%04x%04x' "$1" "$$" "$RANDOM" | cut -c1-32
 }
 
 # --- JSON checks -----------------------------------------------------------
