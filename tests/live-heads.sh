@@ -48,8 +48,8 @@ opt_in() { # USER HOME
         as_user "$1" sh -c 'echo "{}" >"$1"' sh "$TEST_TMP/$2/.ray/config.json"
 }
 
-# head USER DIR NAME: a live head of USER: its session DIR/NAME and its GCS.
-head() {
+# live_head USER DIR NAME: a live head of USER: its session DIR/NAME and its GCS.
+live_head() {
         local RUS_SESSION_NAME=$3
         make_session "$2" "$1" >/dev/null
 }
@@ -57,7 +57,6 @@ head() {
 # A fresh case: no GCS, no session, no counters, no records; both users opted in.
 reset() {
         stop_gcs
-        : >"$TEST_TMP/gcs.pids"
         rm -rf "$A_TMP" "$M_TMP" "$RAY_USAGE_STATS_STATE_DIR" "$TEST_TMP/data"
         rm -f /etc/systemd/system/timers.target.wants/*
         opt_in "$A" rayhome
@@ -81,7 +80,7 @@ posts() {
 
 case_ray_stop() {
         reset
-        head "$A" "$A_TMP" "$NAME_A"
+        live_head "$A" "$A_TMP" "$NAME_A"
         rus check
         need "check: a live head is collected (exit 0)" [ "$RC" -eq 0 ]
         # "ray stop": the GCS ends; the session directory and session_latest stay behind.
@@ -106,7 +105,7 @@ t "ray stop: the directory stays, nothing is sent, no connection is made" case_r
 case_own_temp_dir() {
         reset
         # ray start --head --temp-dir=/data/ray: nothing in RAY_TMPDIR names it.
-        head "$A" "$TEST_TMP/data/ray" "$NAME_A"
+        live_head "$A" "$TEST_TMP/data/ray" "$NAME_A"
         rus report
         need "exit 0" [ "$RC" -eq 0 ]
         need "one report" [ "$(posts)" -eq 1 ]
@@ -116,8 +115,8 @@ t "a head with its own --temp-dir is found like any other" case_own_temp_dir
 
 case_two_users_one_opted_out() {
         reset
-        head "$A" "$A_TMP" "$NAME_A"
-        head "$M" "$M_TMP" "$NAME_M"
+        live_head "$A" "$A_TMP" "$NAME_A"
+        live_head "$M" "$M_TMP" "$NAME_M"
         opt_out "$A" rayhome
         rus check
         need "check: one head is to be collected (exit 0)" [ "$RC" -eq 0 ]
@@ -136,8 +135,8 @@ t "two heads of two users, one opted out: exactly one report, each decided by it
 
 case_two_heads_two_reports() {
         reset
-        head "$A" "$A_TMP" "$NAME_A"
-        head "$M" "$M_TMP" "$NAME_M"
+        live_head "$A" "$A_TMP" "$NAME_A"
+        live_head "$M" "$M_TMP" "$NAME_M"
         rus report
         need "exit 0" [ "$RC" -eq 0 ]
         need "two reports" [ "$(posts)" -eq 2 ]
@@ -166,7 +165,7 @@ t "two heads: two reports, two sets of counters, both in status" case_two_heads_
 case_foreign_directory() {
         reset
         # A's session stays from an earlier run; M starts a GCS that names it.
-        head "$A" "$A_TMP" "$NAME_A"
+        live_head "$A" "$A_TMP" "$NAME_A"
         stop_gcs
         start_gcs "$A_TMP/$NAME_A" "$M"
         rus report
@@ -180,7 +179,7 @@ t "a GCS of user M naming user A's directory is ignored, and journaled" case_for
 
 case_repointed_link() {
         reset
-        head "$A" "$A_TMP" "$NAME_A"
+        live_head "$A" "$A_TMP" "$NAME_A"
         opt_out "$A" rayhome
         # Problem 2: M points session_latest at a session directory of their own (no GCS of theirs runs).
         as_user "$M" mkdir -m 0777 "$A_TMP/$NAME_M" "$A_TMP/$NAME_M/logs"
@@ -200,7 +199,7 @@ case_admin_token() {
         # Problem 3: the administrator's token in the unit's environment; M runs a GCS of their own
         # whose dashboard.log names M's listener (in the temp directory that RAY_TMPDIR names, whose
         # session_latest, M's now, the old code followed).
-        FAKE_HEAD_PORT=${HEAD_PORT[mdash]} head "$M" "$A_TMP" "$NAME_M"
+        FAKE_HEAD_PORT=${HEAD_PORT[mdash]} live_head "$M" "$A_TMP" "$NAME_M"
         as_user "$M" sh -c 'echo "$2" >"$1"; chmod 0600 "$1"' sh "$TEST_TMP/evilhome/.ray/auth_token" "$M_TOKEN"
         export RAY_AUTH_TOKEN=$ADMIN_TOKEN
         unset RAY_USAGE_STATS_DASHBOARD_URL
@@ -217,7 +216,7 @@ t "the administrator's token never goes to another user's head, only that user's
 case_admin_token_root_head() {
         reset
         # Control: a head of root (the user the program runs as) gets the configured token.
-        FAKE_HEAD_PORT=${HEAD_PORT[rootdash]} head root "$A_TMP" "$NAME_A"
+        FAKE_HEAD_PORT=${HEAD_PORT[rootdash]} live_head root "$A_TMP" "$NAME_A"
         export RAY_AUTH_TOKEN=$ADMIN_TOKEN
         unset RAY_USAGE_STATS_DASHBOARD_URL
         rus report
@@ -228,8 +227,8 @@ t "control: the configured token goes to a head of the user the program runs as"
 
 case_per_user_unit() {
         reset
-        head "$A" "$A_TMP" "$NAME_A"
-        head "$M" "$M_TMP" "$NAME_M"
+        live_head "$A" "$A_TMP" "$NAME_A"
+        live_head "$M" "$M_TMP" "$NAME_M"
         # ray-usage-stats@A: the same job as A, without privilege: A's head only.
         export RAY_USAGE_STATS_STATE_DIR=$TEST_TMP/a-state
         mkdir -p "$RAY_USAGE_STATS_STATE_DIR"
@@ -256,8 +255,8 @@ t "per-user unit with two users' heads: each head reported once, by its own unit
 
 case_record_library() {
         reset
-        head "$A" "$A_TMP" "$NAME_A"
-        head "$A" "$TEST_TMP/data/ray" "$NAME_M"
+        live_head "$A" "$A_TMP" "$NAME_A"
+        live_head "$A" "$TEST_TMP/data/ray" "$NAME_M"
         rus_as "$A" record-library mylib
         need "exit 0" [ "$RC" -eq 0 ]
         need "the newest head of A is marked" [ -f "$TEST_TMP/data/ray/$NAME_M/_ray_lib_usage-mylib.txt" ]
