@@ -92,12 +92,17 @@ int context_find_heads(const char *command, bool leave_to_instances, HeadScan *r
                 bool keep;
 
                 /* Without root, nothing is read as another user: their heads are theirs to report. */
-                if (geteuid() != 0)
+                if (geteuid() != 0) {
+                        char name[64];
+
                         keep = s->uid == geteuid();
-                else
+                        if (!keep)
+                                log_notice("The live Ray head %s belongs to uid %u (%s), not to this user: run as "
+                                           "root or as that user to act on it.", s->path, (unsigned) s->uid,
+                                           user_name(s->uid, name, sizeof name));
+                } else
                         keep = !leave_to_instances || !left_to_instance(s, command);
                 if (!keep) {
-                        log_debug("Leaving the Ray head session %s of uid %u alone.", s->path, (unsigned) s->uid);
                         session_free(s);
                         continue;
                 }

@@ -140,8 +140,9 @@ static int add_foreign(HeadScan *scan, pid_t pid, uid_t uid, uid_t dir_uid, cons
 static int add_head(HeadScan *scan, Session *s) {
         Session **a;
 
+        /* The state is kept per (Ray user, session name): one head each. */
         for (size_t i = 0; i < scan->n_heads; i++)
-                if (streq(scan->heads[i]->name, s->name)) {
+                if (scan->heads[i]->uid == s->uid && streq(scan->heads[i]->name, s->name)) {
                         log_debug("GCS %d names session %s again, already found (GCS %d), ignoring it.",
                                   (int) s->pid, s->path, (int) scan->heads[i]->pid);
                         session_free(s);

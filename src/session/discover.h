@@ -39,8 +39,9 @@ int gcs_cmdline_session(const char *cmdline, size_t size, char **ret_dir, char *
  * (/proc, or a fake tree in tests): comm first, the command line (64 KiB at
  * most) and status only of gcs_server processes. A GCS in a nested PID
  * namespace (more than one pid on its NSpid: line) is a container's and is
- * skipped. Processes that vanish or cannot be read are skipped. Heads with
- * the same session name are one head (the state is kept per name). Fails
+ * skipped. Processes that vanish or cannot be read are skipped. GCS
+ * processes of one user naming sessions of the same name are one head (the
+ * state is kept per Ray user and session name). Fails
  * only when proc_fd cannot be listed or memory runs out. */
 int heads_discover(int proc_fd, HeadScan *ret);
 void head_scan_done(HeadScan *s);

@@ -181,6 +181,29 @@ static void test_two_heads_newest_first(void **state) {
         assert_string_equal(scan.heads[1]->name, NAME_A);
 }
 
+/* Two users' sessions of the same name (another user can pick any name): two heads. */
+static void test_same_name_two_users(void **state) {
+        _cleanup_(head_scan_done) HeadScan scan = {};
+        char log_dir[PATH_MAX + 16];
+
+        if (geteuid() != 0) {
+                print_message("Skipping: giving a directory to another user needs root.\n");
+                skip();
+        }
+        make_session_dir(NAME_A);
+        fake_gcs(100, 0, NAME_A);
+        assert_int_equal(mkdir(at("other"), 0755), 0);
+        assert_int_equal(mkdir(at("other/" NAME_A), 0755), 0);
+        assert_int_equal(chown(at("other/" NAME_A), 65534, 65534), 0);
+        snprintf(log_dir, sizeof log_dir, "--log_dir=%s/other/" NAME_A "/logs", base);
+        fake_process(200, "gcs_server", 65534, NULL,
+                     (const char *const[]) { "gcs_server", log_dir, "--session-name=" NAME_A, NULL });
+
+        discover(&scan);
+        assert_int_equal(scan.n_heads, 2);
+        assert_int_equal(scan.heads[0]->uid + scan.heads[1]->uid, 65534);
+}
+
 static void test_foreign_directory(void **state) {
         _cleanup_(head_scan_done) HeadScan scan = {};
         char path[PATH_MAX];
@@ -374,6 +397,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_one_head, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_head, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_two_heads_newest_first, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_same_name_two_users, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_foreign_directory, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_nested_namespace, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_not_a_real_directory, setup, teardown),
