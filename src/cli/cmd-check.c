@@ -20,7 +20,7 @@ int cmd_check(int argc, char *argv[]) {
 
         /* No live head: the invoking user's settings decide between disabled and "no head" (§3.1). */
         for (size_t i = 0; i < context_runs(&heads); i++) {
-                _cleanup_(context_done) Context c = {};
+                _cleanup_(context_done) Context c = CONTEXT_NULL;
                 Session *s = i < heads.n_heads ? TAKE_PTR(heads.heads[i]) : NULL;
 
                 r = context_load(&c, s) < 0 ? EXIT_LOCAL_FAILURE : context_verdict(&c, "check");

@@ -5,7 +5,7 @@
 
 int cmd_record_library(int argc, char *argv[]) {
         _cleanup_(head_scan_done) HeadScan heads = {};
-        _cleanup_(context_done) Context c = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
         Session *newest = NULL;
         const char *name;
         int r;

@@ -329,7 +329,7 @@ int cmd_status(int argc, char *argv[]) {
         if (!heads)
                 return log_oom(), EXIT_LOCAL_FAILURE;
         for (size_t i = 0; i < n; i++)
-                heads[i].context.worker = WORKER_NULL;
+                heads[i].context = CONTEXT_NULL;
         for (size_t i = 0; i < n; i++) {
                 r = head_status_load(&heads[i], i < scan.n_heads ? TAKE_PTR(scan.heads[i]) : NULL);
                 if (r < 0)

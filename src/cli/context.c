@@ -123,10 +123,6 @@ int context_load(Context *c, Session *session) {
         *c = (Context) { .session = session, .ray_uid = getuid(), .worker = WORKER_NULL };
         if (session)
                 c->ray_uid = session->uid;
-        /* §4.2: a token from this program's environment is an administrator's setting for the heads of
-         * the user it runs as (or root's), not for a head that another user started. */
-        c->env_token_allowed = c->ray_uid == getuid() || c->ray_uid == 0;
-
         r = user_home(c->ray_uid, true, &c->home);
         if (r < 0)
                 log_debug_errno(r, "No home directory for uid %u", (unsigned) c->ray_uid);
@@ -136,7 +132,14 @@ int context_load(Context *c, Session *session) {
                 return log_error_errno(r, "Failed to determine the config file path");
 
         /* The config file is the Ray user's: it is read by the worker, as that user. */
-        r = worker_start(&c->worker, c);
+        c->worker_input = (WorkerInput) {
+                /* §4.2: a token from this program's environment is an administrator's setting for the
+                 * heads of the user it runs as (or root's), not for a head that another user started. */
+                .collect = { .session = c->session, .home = c->home, .uid = c->ray_uid,
+                             .use_env_token = c->ray_uid == getuid() || c->ray_uid == 0 },
+                .config_path = c->config_path,
+        };
+        r = worker_start(&c->worker, &c->worker_input);
         if (r < 0)
                 return r;
         r = worker_decide(&c->worker, &c->decision, &c->invalid_setting);
@@ -153,7 +156,7 @@ void context_done(Context *c) {
         free(c->home);
         free(c->config_path);
         free(c->invalid_setting);
-        *c = (Context) {};
+        *c = CONTEXT_NULL;
 }
 
 int exit_status_merge(int a, int b, bool failure_first) {

@@ -3,23 +3,23 @@
 
 #include <sys/types.h>
 
-#include "cli/worker.h"
 #include "decision/decision.h"
 #include "session/discover.h"
 #include "session/session.h"
+#include "worker/worker.h"
 
 /* What every command that looks at a Ray head needs first: the head's session
  * (docs/design.md §4.1), the Ray user it belongs to, that user's config file,
- * the worker that acts as that user (cli/worker.h), and the decision of §3.1
+ * the worker that acts as that user (worker/worker.h), and the decision of §3.1
  * with that user's settings. Every live head is its own session: a command
  * loads one Context per head, one after the other. Loading makes no network
  * connection. */
 typedef struct Context {
         Session *session;          /* NULL when there is no live head: the invoking user's decision */
         uid_t ray_uid;             /* the session's owner, else the invoking user */
-        bool env_token_allowed;    /* §4.2: the program's own token may go to this head */
         char *home;                /* the Ray user's home directory, or NULL */
         char *config_path;
+        WorkerInput worker_input;  /* points into the above */
         Worker worker;
         Decision decision;
         char *invalid_setting;     /* set when a setting is invalid: the decision is void */
@@ -39,6 +39,9 @@ int context_find_heads(const char *command, bool leave_to_instances, HeadScan *r
 static inline size_t context_runs(const HeadScan *heads) {
         return heads->n_heads > 0 ? heads->n_heads : 1;
 }
+
+/* An unloaded Context: context_done() on it closes nothing (not fd 0). */
+#define CONTEXT_NULL ((Context) { .worker = WORKER_NULL })
 
 /* Fills *c for session (taken, even on failure; NULL: no live head, the
  * invoking user's settings). Returns 0, or a negative errno for local failures
