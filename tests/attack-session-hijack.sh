@@ -47,6 +47,13 @@ evil() {
         as_user "$EVIL" "$@"
 }
 
+# Nothing was asked, sent, written or counted.
+nothing_done() {
+        need "nothing asked or sent" [ "$(record_lines)" -eq 0 ]
+        need "no usage_stats.json anywhere" [ -z "$(find "$RAYDIR" -name usage_stats.json -print -quit)" ]
+        need "no counters" [ -z "$(stored_state)" ]
+}
+
 # unchanged: the Ray user's opt-out decides (check and report 1); nothing asked, sent or written.
 unchanged() {
         rus check
@@ -54,9 +61,7 @@ unchanged() {
         need "decided by config" grep -q "decided by config" "$T_ERR"
         rus report
         need "report: disabled (exit 1)" [ "$RC" -eq 1 ]
-        need "nothing asked or sent" [ "$(record_lines)" -eq 0 ]
-        need "no usage_stats.json anywhere" [ -z "$(find "$RAYDIR" -name usage_stats.json -print -quit)" ]
-        need "no counters" [ -z "$(stored_state)" ]
+        nothing_done
 }
 
 # refused GCS_UID GCS_USER DIR_UID DIR_USER: the head's GCS names a directory of another owner: no live
@@ -68,9 +73,7 @@ refused() {
         need "and the directory's" grep -q "uid $3 ($4)" "$T_ERR"
         rus report
         need "report: no session (exit 2)" [ "$RC" -eq 2 ]
-        need "nothing asked or sent" [ "$(record_lines)" -eq 0 ]
-        need "no usage_stats.json anywhere" [ -z "$(find "$RAYDIR" -name usage_stats.json -print -quit)" ]
-        need "no counters" [ -z "$(stored_state)" ]
+        nothing_done
 }
 
 case_control() {

@@ -235,19 +235,13 @@ static int newest_first(const void *a, const void *b) {
 int heads_discover(int proc_fd, HeadScan *ret) {
         _cleanup_(head_scan_done) HeadScan scan = {};
         DIR *d;
-        int fd, r = 0;
+        int r;
 
         assert(ret);
 
-        fd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                (void) close(fd);
+        r = opendir_at(proc_fd, &d);
+        if (r < 0)
                 return r;
-        }
 
         for (;;) {
                 struct dirent *de;

@@ -233,20 +233,14 @@ static char *library_from_marker(const char *filename) {
 int session_library_usages(Session *s, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         DIR *d;
-        int fd, r = 0;
+        int r;
 
         assert(s);
         assert(ret);
 
-        fd = openat(s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                (void) close(fd);
+        r = opendir_at(s->fd, &d);
+        if (r < 0)
                 return r;
-        }
 
         for (;;) {
                 _cleanup_free_ char *name = NULL;
