@@ -89,6 +89,9 @@ case_ray_stop() {
         rus check
         need "check: no live head (exit 2)" [ "$RC" -eq 2 ]
         need "it says there is no live Ray head" grep -q "no live Ray head" "$T_ERR"
+        status_json "$TEST_TMP/status.json"
+        pycheck 'eq(J0["heads"], [], "status lists no head"); eq(J0["session_dir"], None, "session_dir")' \
+                "$TEST_TMP/status.json"
         if have_strace; then
                 rus_traced report
                 need "no connection of any kind" [ -z "$(inet_connects)" ]

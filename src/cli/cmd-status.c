@@ -223,7 +223,8 @@ static int print_json(const HeadStatus *heads, size_t n_heads, const char *endpo
         o = head_json(&heads[0], endpoint);
         if (!o)
                 return log_oom();
-        for (size_t i = 0; i < n_heads; i++) {
+        /* With no live head, heads[0] holds only the invoking user's decision: "heads" is []. */
+        for (size_t i = 0; heads[0].context.session && i < n_heads; i++) {
                 json_object *h = head_json(&heads[i], endpoint);
 
                 if (!h || json_object_array_add(list, h) < 0)
