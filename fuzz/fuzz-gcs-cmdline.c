@@ -5,8 +5,9 @@
 /* The command line of a process named gcs_server: whoever starts it chooses
  * every byte (any local user can run a program through a link of that name).
  * What gcs_cmdline_session() accepts must be exactly one argument
- * "--log_dir=<dir>/logs" and one "--session-name=<name>", <dir> absolute and
- * ending in "/<name>", <name> a session name of Ray's naming. */
+ * "--log_dir=<dir>/logs" and one "--session-name=<name>", <dir> absolute,
+ * without control characters and ending in "/<name>", <name> a session name
+ * of Ray's naming. */
 
 int LLVMFuzzerInitialize(int *argc _unused_, char ***argv _unused_) {
         fuzz_log_setup();
@@ -36,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         fuzz_assert(size > 0 && text[size - 1] == 0);
         fuzz_assert(dir[0] == '/');
+        for (const char *c = dir; *c; c++)
+                fuzz_assert((unsigned char) *c >= 0x20 && *c != 0x7f);
         fuzz_assert(streq(strrchr(dir, '/') + 1, name));
         fuzz_assert(session_start_time_ms(name, &ms) == 0);
         fuzz_assert(asprintf(&log_arg, "--log_dir=%s/logs", dir) > 0);

@@ -21,14 +21,20 @@ static void journal_foreign(const HeadScan *scan, const char *command) {
         for (size_t i = 0; i < scan->n_foreign; i++) {
                 const ForeignHead *f = &scan->foreign[i];
                 char pid[32], uid[32], dir_uid[32], name_a[64], name_b[64];
+                _cleanup_free_ char *text = NULL;
 
                 snprintf(pid, sizeof pid, "%d", (int) f->pid);
                 snprintf(uid, sizeof uid, "%u", (unsigned) f->uid);
                 snprintf(dir_uid, sizeof dir_uid, "%u", (unsigned) f->dir_uid);
+                if (asprintf(&text, "Ignoring gcs_server %s of uid %s (%s): the session directory it names, %s, "
+                             "belongs to uid %s (%s); not a Ray head of anyone.", pid, uid,
+                             user_name(f->uid, name_a, sizeof name_a), f->path, dir_uid,
+                             user_name(f->dir_uid, name_b, sizeof name_b)) < 0) {
+                        log_oom();
+                        return;
+                }
                 if (!command) {
-                        log_notice("Ignoring gcs_server %s of uid %s (%s): %s belongs to uid %s (%s).", pid, uid,
-                                   user_name(f->uid, name_a, sizeof name_a), f->path, dir_uid,
-                                   user_name(f->dir_uid, name_b, sizeof name_b));
+                        log_notice("%s", text);
                         continue;
                 }
                 journal_event(LOG_WARNING, MESSAGE_ID_NO_SESSION,
@@ -39,10 +45,7 @@ static void journal_foreign(const HeadScan *scan, const char *command) {
                                       { "SESSION_DIR_UID", dir_uid },
                                       { "COMMAND", command },
                                       {} },
-                              "Ignoring gcs_server %s of uid %s (%s): the session directory it names, %s, belongs "
-                              "to uid %s (%s); not a Ray head of anyone.", pid, uid,
-                              user_name(f->uid, name_a, sizeof name_a), f->path, dir_uid,
-                              user_name(f->dir_uid, name_b, sizeof name_b));
+                              "%s", text);
         }
 }
 

@@ -57,6 +57,10 @@ int gcs_cmdline_session(const char *cmdline, size_t size, char **ret_dir, char *
         if (log_dir[0] != '/' || l <= strlen("/logs") || !streq(log_dir + l - strlen("/logs"), "/logs") ||
             l - strlen("/logs") >= PATH_MAX)
                 return -EINVAL;
+        /* The path reaches the journal and terminals: a control character is no path Ray makes. */
+        for (const char *c = log_dir; *c; c++)
+                if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                        return -EINVAL;
         dir = strndup(log_dir, l - strlen("/logs"));
         if (!dir)
                 return -ENOMEM;

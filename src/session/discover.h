@@ -31,7 +31,8 @@ typedef struct HeadScan {
 /* Pure: from a GCS's command line (arguments separated by NUL, as
  * /proc/PID/cmdline), the session directory of "--log_dir=<dir>/logs" and the
  * name of "--session-name=<name>": <dir> absolute, its last component <name>,
- * <name> with Ray's naming (session_start_time_ms()). Each argument given once.
+ * <name> with Ray's naming (session_start_time_ms()), no control character
+ * anywhere. Each argument given once.
  * -EINVAL for anything else. */
 int gcs_cmdline_session(const char *cmdline, size_t size, char **ret_dir, char **ret_name);
 

@@ -321,6 +321,7 @@ static void test_cmdline_parse(void **state) {
         static const char no_nul[] = "gcs\0--log_dir=/tmp/ray/" NAME_A "/logs\0--session-name=" NAME_A;
         static const char root_dir[] = "--log_dir=/" NAME_A "/logs\0--session-name=" NAME_A "\0";
         static const char latest[] = "--log_dir=/tmp/ray/session_latest/logs\0--session-name=session_latest\0";
+        static const char escape[] = "--log_dir=/tmp/\033]0;x\a/" NAME_A "/logs\0--session-name=" NAME_A "\0";
         static const char no_dir[] = "--log_dir=/logs\0--session-name=" NAME_A "\0";
         char *dir = NULL, *name = NULL;
 
@@ -337,6 +338,8 @@ static void test_cmdline_parse(void **state) {
         assert_int_equal(gcs_cmdline_session(no_nul, sizeof no_nul - 1, &dir, &name), -EINVAL);
         assert_int_equal(gcs_cmdline_session(latest, sizeof latest - 1, &dir, &name), -EINVAL);
         assert_int_equal(gcs_cmdline_session("", 0, &dir, &name), -EINVAL);
+        /* A path with a control character (it would reach a terminal): refused. */
+        assert_int_equal(gcs_cmdline_session(escape, sizeof escape - 1, &dir, &name), -EINVAL);
         /* A fuzz find: no directory at all before "/logs". */
         assert_int_equal(gcs_cmdline_session(no_dir, sizeof no_dir - 1, &dir, &name), -EINVAL);
 }
