@@ -242,10 +242,13 @@ int context_verdict(const Context *c, const char *command) {
                 return journal_invalid(command, bad_url);
 
         if (!c->session) {
+                /* record-library, and a run without root, look only at the invoking user's heads. */
+                bool own = geteuid() != 0 || streq(command, "record-library");
+
                 journal_event(LOG_INFO, MESSAGE_ID_NO_SESSION,
                               (JournalField[]) { { "COMMAND", command }, {} },
                               "There is no live Ray head%s (no gcs_server process of a Ray session); nothing "
-                              "to do.", geteuid() == 0 ? " on this machine" : " of this user");
+                              "to do.", own ? " of this user" : " on this machine");
                 return EXIT_NO_SESSION;
         }
         return EXIT_COLLECT;
