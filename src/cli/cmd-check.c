@@ -11,19 +11,22 @@ int cmd_check(int argc, char *argv[]) {
                       "Decide whether usage stats would be collected now, and say why, for each live Ray head.\n"
                       "Exit status: 0 a head is to be collected, 1 disabled for every head, 2 no live Ray head,\n"
                       "255 invalid setting.",
-                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      NULL, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (context_find_heads("check", true, &heads) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = context_find_heads("check", true, &heads);
+        if (r < 0)
+                return r;
 
-        /* No live head: the invoking user's settings decide between disabled and "no head" (§3.1). */
+        /* No live head: the invoking user's settings decide between disabled and "no head"
+         * (docs/design.md §3.1). */
         for (size_t i = 0; i < context_runs(&heads); i++) {
                 _cleanup_(context_done) Context c = CONTEXT_NULL;
-                Session *s = i < heads.n_heads ? TAKE_PTR(heads.heads[i]) : NULL;
 
-                r = context_load(&c, s) < 0 ? EXIT_LOCAL_FAILURE : context_verdict(&c, "check");
+                r = context_load(&c, i < heads.n_heads ? TAKE_PTR(heads.heads[i]) : NULL);
+                if (r >= 0)
+                        r = context_verdict(&c, "check");
                 status = i == 0 ? r : exit_status_merge(status, r, false);
         }
         return status;

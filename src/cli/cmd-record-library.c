@@ -15,32 +15,33 @@ int cmd_record_library(int argc, char *argv[]) {
                       "Record that library NAME ([A-Za-z0-9._-], 1-64 characters) was used in your newest\n"
                       "live Ray head session; it is reported in library_usages. Writes nothing when\n"
                       "collection is disabled.",
-                      NULL, 1, &name, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      NULL, 1, &name);
+        if (r <= 0)
                 return r;
 
         if (!library_name_is_valid(name)) {
                 log_error("Invalid library name '%s': use 1-64 characters of A-Z a-z 0-9 . _ -", name);
-                return EXIT_LOCAL_FAILURE;
+                return -EINVAL;
         }
 
-        /* The invoking user's newest head (§4.1): a library used by this user belongs to their cluster. */
-        if (context_find_heads("record-library", false, &heads) < 0)
-                return EXIT_LOCAL_FAILURE;
+        /* The invoking user's newest head (docs/design.md §4.1): a library used by this user belongs to their cluster. */
+        r = context_find_heads("record-library", false, &heads);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < heads.n_heads && !newest; i++)
                 if (heads.heads[i]->uid == getuid())
                         newest = TAKE_PTR(heads.heads[i]);
 
-        if (context_load(&c, newest) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = context_load(&c, newest);
+        if (r < 0)
+                return r;
         r = context_verdict(&c, "record-library");
         if (r != EXIT_COLLECT)
                 return r;
 
         r = worker_record_library(&c.worker, name);
         if (r < 0)
-                return log_error_errno(r, "Failed to record library '%s' in %s", name, c.session->path),
-                       EXIT_LOCAL_FAILURE;
+                return log_error_errno(r, "Failed to record library '%s' in %s: %m", name, c.session->path);
         printf("Recorded library usage '%s' in %s\n", name, c.session->path);
         return 0;
 }

@@ -45,7 +45,7 @@ static bool state_dir_overridden(void) {
 
 /* A user running status wants the service's counters when it has none of its
  * own: those of the unit that reports for the session, the owner's per-user
- * unit (instance_dir) when its timer is enabled (SPEC 8), else the generic one. */
+ * unit (instance_dir) when its timer is enabled (docs/design.md §8), else the generic one. */
 static int load_state(const Context *c, const char *instance_dir, State *st) {
         _cleanup_free_ char *dir = NULL;
         bool overridden = state_dir_overridden();
@@ -63,7 +63,7 @@ static int load_state(const Context *c, const char *instance_dir, State *st) {
         return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
 }
 
-/* The notice of a changed field list (SPEC 11), kept until the next report;
+/* The notice of a changed field list (docs/design.md §11), kept until the next report;
  * a user without one of their own sees the service's, as for the counters. */
 static void load_field_notice(FieldNotice *n) {
         _cleanup_free_ char *dir = NULL;
@@ -98,7 +98,7 @@ static json_object *last_report_json(int64_t time_ms, int success, const char *e
         return last;
 }
 
-/* SPEC 6: each additional endpoint's own counters in this session. */
+/* docs/design.md §6: each additional endpoint's own counters in this session. */
 static json_object *endpoints_json(const State *st) {
         json_object *a = json_object_new_array();
 
@@ -167,7 +167,7 @@ static int head_status_load(HeadStatus *h, Session *s) {
                         return log_oom();
                 r = load_state(&h->context, instance_dir, &h->state);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to read the counters of %s", s->name);
+                        log_warning_errno(r, "Failed to read the counters of %s: %m", s->name);
                 /* §2: null, not zero, before the session's first report. */
                 h->have_state = r >= 0 && (h->state.seq_number > 0 || h->state.last_time_ms > 0 || h->state.pending);
         }
@@ -319,16 +319,17 @@ int cmd_status(int argc, char *argv[]) {
                       "and what decided it, the config file, its counters and last report, and the timer's\n"
                       "next run. Makes no network connection.\n\n"
                       "  --json    print one JSON object (its keys describe the newest head; \"heads\" lists all)",
-                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (context_find_heads(NULL, false, &scan) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = context_find_heads(NULL, false, &scan);
+        if (r < 0)
+                return r;
         n = context_runs(&scan);
         heads = calloc(n, sizeof(HeadStatus));
         if (!heads)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
         for (size_t i = 0; i < n; i++)
                 heads[i].context = CONTEXT_NULL;
         for (size_t i = 0; i < n; i++) {
@@ -347,5 +348,5 @@ int cmd_status(int argc, char *argv[]) {
                 print_human(heads, n, endpoint, &notice);
         for (size_t i = 0; i < n; i++)
                 head_status_done(&heads[i]);
-        return r < 0 ? EXIT_LOCAL_FAILURE : 0;
+        return r < 0 ? r : 0;
 }

@@ -16,7 +16,7 @@
 #include "upload/upload.h"
 
 /* Journals the GCS processes that name a directory of another owner:
- * nobody but the Ray user can make a live head of theirs (§4.2). */
+ * nobody but the Ray user can make a live head of theirs (docs/design.md §4.2). */
 static void journal_foreign(const HeadScan *scan, const char *command) {
         for (size_t i = 0; i < scan->n_foreign; i++) {
                 const ForeignHead *f = &scan->foreign[i];
@@ -49,8 +49,9 @@ static void journal_foreign(const HeadScan *scan, const char *command) {
         }
 }
 
-/* The Ray user's own unit reports for that user's heads (§8): a root run
- * leaves the head to it, so that one session is never reported twice. */
+/* The Ray user's own unit reports for that user's heads (docs/design.md §8):
+ * a root run leaves the head to it, so that one session is never reported
+ * twice. */
 static bool left_to_instance(const Session *s, const char *command) {
         _cleanup_free_ char *timer = NULL;
         int r;
@@ -59,7 +60,7 @@ static bool left_to_instance(const Session *s, const char *command) {
                 return false;
         r = instance_enabled_for_uid(s->uid, NULL, &timer);
         if (r < 0)
-                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here",
+                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here: %m",
                                   (unsigned) s->uid);
         if (r <= 0)
                 return false;
@@ -84,10 +85,10 @@ int context_find_heads(const char *command, bool leave_to_instances, HeadScan *r
 
         proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (proc_fd < 0)
-                return log_error_errno(negative_errno(), "Failed to open /proc");
+                return log_error_errno(negative_errno(), "Failed to open /proc: %m");
         r = heads_discover(proc_fd, &scan);
         if (r < 0)
-                return log_error_errno(r, "Failed to look for live Ray heads in /proc");
+                return log_error_errno(r, "Failed to look for live Ray heads in /proc: %m");
         journal_foreign(&scan, command);
 
         for (size_t i = 0; i < scan.n_heads; i++) {
@@ -128,16 +129,17 @@ int context_load(Context *c, Session *session) {
                 c->ray_uid = session->uid;
         r = user_home(c->ray_uid, true, &c->home);
         if (r < 0)
-                log_debug_errno(r, "No home directory for uid %u", (unsigned) c->ray_uid);
+                log_debug_errno(r, "No home directory for uid %u: %m", (unsigned) c->ray_uid);
 
         r = config_path(c->home, &c->config_path);
         if (r < 0)
-                return log_error_errno(r, "Failed to determine the config file path");
+                return log_error_errno(r, "Failed to determine the config file path: %m");
 
         /* The config file is the Ray user's: it is read by the worker, as that user. */
         c->worker_input = (WorkerInput) {
-                /* §4.2: a token from this program's environment is an administrator's setting for the
-                 * heads of the user it runs as (or root's), not for a head that another user started. */
+                /* docs/design.md §4.2: a token from this program's environment is an administrator's
+                 * setting for the heads of the user it runs as (or root's), not for a head that another
+                 * user started. */
                 .collect = { .session = c->session, .home = c->home, .uid = c->ray_uid,
                              .use_env_token = c->ray_uid == getuid() || c->ray_uid == 0 },
                 .config_path = c->config_path,
@@ -147,7 +149,7 @@ int context_load(Context *c, Session *session) {
                 return r;
         r = worker_decide(&c->worker, &c->decision, &c->invalid_setting);
         if (r < 0 && r != -EINVAL)
-                return log_error_errno(r, "Failed to evaluate the usage stats decision");
+                return log_error_errno(r, "Failed to evaluate the usage stats decision: %m");
         return 0;
 }
 
@@ -168,12 +170,16 @@ int exit_status_merge(int a, int b, bool failure_first) {
         static const int report_order[] = { EXIT_LOCAL_FAILURE, EXIT_COLLECT, EXIT_INVALID_SETTING, EXIT_DISABLED,
                                              EXIT_NO_SESSION };
         const int *order = failure_first ? report_order : check_order;
+        /* A negative errno is a local failure, kept as it is for cli_exit_status(); a, the earlier, wins. */
+        int ka = a < 0 ? EXIT_LOCAL_FAILURE : a, kb = b < 0 ? EXIT_LOCAL_FAILURE : b;
 
-        for (size_t i = 0; i < ELEMENTSOF(check_order); i++)
-                if (a == order[i] || b == order[i])
-                        return order[i];
-        /* Any other status is a local failure's. */
-        return EXIT_LOCAL_FAILURE;
+        for (size_t i = 0; i < ELEMENTSOF(check_order); i++) {
+                if (ka == order[i])
+                        return a;
+                if (kb == order[i])
+                        return b;
+        }
+        return a;
 }
 
 /* A URL setting that cannot be used, as a message, or NULL. */
@@ -193,7 +199,7 @@ static char *invalid_url_setting(void) {
                         return NULL;
                 return msg;
         }
-        /* SPEC 6: the additional endpoints are checked like the report URL. */
+        /* docs/design.md §6: the additional endpoints are checked like the report URL. */
         if (upload_additional_urls(&additional, &msg) == -EINVAL)
                 return msg;
         return NULL;

@@ -10,8 +10,8 @@
 
 /* What every command that looks at a Ray head needs first: the head's session
  * (docs/design.md §4.1), the Ray user it belongs to, that user's config file,
- * the worker that acts as that user (worker/worker.h), and the decision of §3.1
- * with that user's settings. Every live head is its own session: a command
+ * the worker that acts as that user (worker/worker.h), and the decision of
+ * docs/design.md §3.1 with that user's settings. Every live head is its own session: a command
  * loads one Context per head, one after the other. Loading makes no network
  * connection. */
 typedef struct Context {
@@ -30,8 +30,8 @@ typedef struct Context {
  * another user without root). Each GCS that names a directory of another
  * owner is journaled under command (only logged when command is NULL: status
  * writes nothing). With leave_to_instances, a root run leaves the heads of a
- * user whose per-user unit is enabled to that unit (§8), and journals that.
- * Fails only for a local failure (logged). */
+ * user whose per-user unit is enabled to that unit (docs/design.md §8), and
+ * journals that. Fails only for a local failure (logged). */
 int context_find_heads(const char *command, bool leave_to_instances, HeadScan *ret);
 
 /* How many contexts a command loads for heads: one per head, or one without
@@ -51,11 +51,14 @@ int context_load(Context *c, Session *session);
 void context_done(Context *c);
 
 /* Journals the outcome of the decision for the head (or for "no live head")
- * and returns the exit status of §2 for it: EXIT_INVALID_SETTING,
- * EXIT_DISABLED, EXIT_NO_SESSION (no head), or EXIT_COLLECT. */
+ * and returns the exit status of docs/design.md §2 for it:
+ * EXIT_INVALID_SETTING, EXIT_DISABLED, EXIT_NO_SESSION (no head), or
+ * EXIT_COLLECT. */
 int context_verdict(const Context *c, const char *command);
 
-/* One run's exit status from its heads' (§2, §4.1): for check, one head to be
- * collected is enough (then a local failure, an invalid setting, disabled, no
- * head); for report, a local failure comes first, so that it is seen. */
+/* One run's exit status from its heads' (docs/design.md §2, §4.1), each an
+ * exit status or a negative errno (a local failure, returned as it is): for
+ * check, one head to be collected is enough (then a local failure, an invalid
+ * setting, disabled, no head); for report, a local failure comes first, so
+ * that it is seen. */
 int exit_status_merge(int a, int b, bool failure_first);

@@ -11,7 +11,7 @@
 #define GCS_COMM "gcs_server"
 #define LOG_DIR_ARG "--log_dir="
 #define SESSION_NAME_ARG "--session-name="
-/* Ray's GCS command line is a few kilobytes; the bound is the docs' (§4.1). */
+/* Ray's GCS command line is a few kilobytes; the bound is the docs' (docs/design.md §4.1). */
 #define CMDLINE_MAX (64U * 1024U)
 #define STATUS_MAX (16U * 1024U)
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,6 +11,7 @@
 #include <cmocka.h>
 
 #include "session/discover.h"
+#include "shared/tests.h"
 
 /* Discovery against fake /proc trees (kmod-testsuite style: the code reads
  * whatever directory fd it is given), and once against the real /proc with
@@ -20,15 +20,11 @@
 #define NAME_A "session_2025-11-26_12-00-00_123456_4242"
 #define NAME_B "session_2025-12-01_08-30-00_000001_77"
 
-static char base[] = "/tmp/test-discover-XXXXXX";
+static char *base;
 static int proc_fd = -1;
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
-        return remove(p);
-}
-
 static const char *at(const char *rel) {
-        static char buf[4][PATH_MAX + sizeof(base)];
+        static char buf[4][2 * PATH_MAX];
         static unsigned i;
 
         i = (i + 1) % 4;
@@ -37,7 +33,7 @@ static const char *at(const char *rel) {
 }
 
 static int setup(void **state) {
-        assert_non_null(mkdtemp(base));
+        base = test_tmpdir("test-discover");
         assert_int_equal(mkdir(at("proc"), 0755), 0);
         assert_int_equal(mkdir(at("ray"), 0777), 0);
         proc_fd = open(at("proc"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -47,8 +43,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         (void) close(proc_fd);
-        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(base, "/tmp/test-discover-XXXXXX");
+        rm_rf_and_freep(&base);
         return 0;
 }
 
