@@ -56,6 +56,7 @@ SHELL_TESTS = \
 	tests/attack-yaml-bomb.sh \
 	tests/attack-settings-link.sh \
 	tests/attack-session-hijack.sh \
+	tests/live-heads.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \
