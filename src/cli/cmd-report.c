@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "journal/journal.h"
 #include "shared/fileio.h"
+#include "shared/escape.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
@@ -25,7 +26,7 @@ static int save_usage_file(Context *c, bool success, const char *error) {
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
 
-        printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
+        (void) printf_escaped("Wrote %s/%s", c->session->path, USAGE_STATS_FILE);
         return 0;
 }
 

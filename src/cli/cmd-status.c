@@ -8,6 +8,7 @@
 #include "cli/context.h"
 #include "http/http.h"
 #include "session/instance.h"
+#include "shared/escape.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -123,10 +124,11 @@ static void print_endpoints(const State *st) {
                 char last[64];
 
                 format_time(last, sizeof last, e->last_time_ms);
-                printf("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s\n",
-                       i == 0 ? "Additional:   " : "              ", e->url, e->total_success, e->total_failed,
-                       last, e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
-                       e->last_success == 0 ? e->last_error ?: "unknown error" : "");
+                printf_escaped("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s",
+                               i == 0 ? "Additional:   " : "              ", e->url, e->total_success,
+                               e->total_failed, last,
+                               e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
+                               e->last_success == 0 ? e->last_error ?: "unknown error" : "");
         }
 }
 
@@ -189,34 +191,34 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
         format_time(next, sizeof next, (int64_t) (next_usec / 1000));
 
         if (c->invalid_setting)
-                printf("Decision:      invalid setting: %s\n", c->invalid_setting);
+                printf_escaped("Decision:      invalid setting: %s", c->invalid_setting);
         else
-                printf("Decision:      %s (decided by %s)\n", c->decision.enabled ? "enabled" : "disabled",
-                       decided_by_to_string(c->decision.decided_by));
-        printf("Config file:   %s\n", c->config_path);
-        printf("Endpoint:      %s\n", endpoint);
-        printf("Ray session:   %s\n", c->session ? c->session->path : "none");
+                printf_escaped("Decision:      %s (decided by %s)", c->decision.enabled ? "enabled" : "disabled",
+                               decided_by_to_string(c->decision.decided_by));
+        printf_escaped("Config file:   %s", c->config_path);
+        printf_escaped("Endpoint:      %s", endpoint);
+        printf_escaped("Ray session:   %s", c->session ? c->session->path : "none");
         if (have_state) {
-                printf("Session id:    %s\n", st->session_id ?: "none reported yet");
+                printf_escaped("Session id:    %s", st->session_id ?: "none reported yet");
                 printf("Counters:      seq_number %" PRIu64 ", total_success %" PRIu64 ", total_failed %" PRIu64 "\n",
                        st->seq_number, st->total_success, st->total_failed);
                 if (st->last_success < 0)
                         printf("Last report:   never\n");
                 else if (st->last_success)
-                        printf("Last report:   %s, sent\n", last);
+                        printf_escaped("Last report:   %s, sent", last);
                 else
-                        printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
+                        printf_escaped("Last report:   %s, failed: %s", last, st->last_error ?: "unknown error");
                 print_endpoints(st);
         } else if (c->session)
                 printf("Last report:   none in this session yet\n");
-        printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");
+        printf_escaped("Next run:      %s", next_usec > 0 ? next : "unknown (timer not active)");
         if (notice->time_ms > 0) {
                 _cleanup_free_ char *added = strv_join(notice->added, ", "), *removed = strv_join(notice->removed, ", ");
 
                 format_time(last, sizeof last, notice->time_ms);
-                printf("Field change:  the report of %s changed the fields sent: added: %s; removed: %s\n"
-                       "               (see 'ray-usage-stats fields'; shown until the next report)\n",
-                       last, added && *added ? added : "none", removed && *removed ? removed : "none");
+                printf_escaped("Field change:  the report of %s changed the fields sent: added: %s; removed: %s", last,
+                               added && *added ? added : "none", removed && *removed ? removed : "none");
+                printf("               (see 'ray-usage-stats fields'; shown until the next report)\n");
         }
 }
 

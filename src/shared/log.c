@@ -4,6 +4,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "shared/escape.h"
 #include "shared/log.h"
 
 static int max_level = LOG_INFO;
@@ -24,20 +25,20 @@ void log_parse_environment(void) {
 }
 
 int log_internal(int level, int error, const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
         va_list ap;
-        int saved = errno;
+        int saved = errno, r;
 
         if (level > max_level)
                 return error;
 
-        fputs(program_invocation_short_name, stderr);
-        fputs(": ", stderr);
         va_start(ap, format);
-        vfprintf(stderr, format, ap);
+        r = vasprintf(&message, format, ap);
         va_end(ap);
-        if (error < 0)
-                fprintf(stderr, ": %s", strerror(-error));
-        fputc('\n', stderr);
+        /* Messages name paths and quote what others wrote: escaped, whole. */
+        if (r < 0 || fprintf_escaped(stderr, "%s: %s%s%s", program_invocation_short_name, message,
+                                     error < 0 ? ": " : "", error < 0 ? strerror(-error) : "") < 0)
+                fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
 
         errno = saved;
         return error;
