@@ -56,6 +56,8 @@ SHELL_TESTS = \
 	tests/attack-yaml-bomb.sh \
 	tests/attack-settings-link.sh \
 	tests/attack-session-hijack.sh \
+	tests/attack-forged-journal.sh \
+	tests/attack-terminal-escapes.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \

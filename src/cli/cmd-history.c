@@ -181,11 +181,13 @@ int cmd_history(int argc, char *argv[]) {
                 return r;
         if (!all)
                 untrusted = report_attempts_drop_untrusted(a, &n);
-        if (untrusted > 0)
-                log_warning("%zu journal entr%s claimed to be report attempts of ray-usage-stats but journald says "
-                            "another program or user wrote %s: not counted ('history --all' lists %s).",
-                            untrusted, untrusted == 1 ? "y" : "ies", untrusted == 1 ? "it" : "them",
-                            untrusted == 1 ? "it" : "them");
+        if (untrusted == 1)
+                log_warning("1 journal entry that claims to be a report attempt of ray-usage-stats was written by "
+                            "another program or user (says journald): not counted; 'history --all' lists it.");
+        else if (untrusted > 1)
+                log_warning("%zu journal entries that claim to be report attempts of ray-usage-stats were written "
+                            "by another program or user (says journald): not counted; 'history --all' lists them.",
+                            untrusted);
 
         first = lines && first < n ? n - first : 0;
         if (!json && !payload) {
