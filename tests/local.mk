@@ -55,6 +55,7 @@ SHELL_TESTS = \
 	tests/attack-hostile-answers.sh \
 	tests/attack-yaml-bomb.sh \
 	tests/attack-settings-link.sh \
+	tests/attack-settings-path.sh \
 	tests/attack-session-hijack.sh \
 	tests/attack-forged-journal.sh \
 	tests/attack-terminal-escapes.sh \
