@@ -59,6 +59,7 @@ SHELL_TESTS = \
 	tests/attack-session-hijack.sh \
 	tests/attack-forged-journal.sh \
 	tests/attack-terminal-escapes.sh \
+	tests/attack-state-takeover.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \

@@ -62,7 +62,7 @@ static bool upload_enabled(void) {
 /* Sends the report, keeps the counters exact and leaves the audit record.
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
-static int send_report(Context *c, const char *state_dir, State *st, CollectedReport *col) {
+static int send_report(Context *c, const char *state_dir, const char *key, State *st, CollectedReport *col) {
         _cleanup_free_ char *shown_url = NULL;
         _cleanup_strv_free_ char **extra = NULL;
         UploadResult *results;
@@ -87,7 +87,7 @@ static int send_report(Context *c, const char *state_dir, State *st, CollectedRe
                 return log_oom();
 
         /* Nothing is sent unless the reservation is on disk; state_save() says what failed. */
-        r = state_save(state_dir, c->session->name, st);
+        r = state_save(state_dir, key, st);
         if (r < 0)
                 return EXIT_LOCAL_FAILURE;
 
@@ -103,7 +103,7 @@ static int send_report(Context *c, const char *state_dir, State *st, CollectedRe
                 log_oom();
         else {
                 additional_endpoints_finish(c, st, col, seq, extra, results + 1);
-                r = state_save(state_dir, c->session->name, st);
+                r = state_save(state_dir, key, st);
         }
         saved = r >= 0;
 
@@ -134,7 +134,7 @@ static int run(int argc, char *argv[], bool preview) {
         _cleanup_(context_done) Context c = {};
         _cleanup_(collected_report_done) CollectedReport col = {};
         _cleanup_(state_done) State st = {};
-        _cleanup_free_ char *state_dir = NULL, *dashboard_url = NULL;
+        _cleanup_free_ char *state_dir = NULL, *key = NULL, *dashboard_url = NULL;
         _cleanup_close_ int lock_fd = -1;
         bool fresh_id = false, opted_out;
         int r;
@@ -170,13 +170,19 @@ static int run(int argc, char *argv[], bool preview) {
         r = state_directory(&state_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the state directory"), EXIT_LOCAL_FAILURE;
+        if (state_key(c.session->uid, c.session->name, &key) < 0)
+                return log_oom(), EXIT_LOCAL_FAILURE;
         if (!preview) {
                 /* state_lock() and state_load() say what failed. */
-                r = state_lock(state_dir, c.session->name, &lock_fd);
+                r = state_lock(state_dir, key, &lock_fd);
                 if (r < 0)
                         return EXIT_LOCAL_FAILURE;
+                r = state_migrate(state_dir, c.session->name, key, c.session->fd);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to carry over the counters of %s from %s", c.session->name,
+                                          state_dir);
         }
-        r = state_load(state_dir, c.session->name, &st);
+        r = state_load(state_dir, key, &st);
         if (r == -ENOMEM)
                 log_oom();
         if (r < 0)
@@ -205,13 +211,13 @@ static int run(int argc, char *argv[], bool preview) {
         journal_failed_calls(dashboard_url, col.failed_calls);
 
         if (upload_enabled()) {
-                r = send_report(&c, state_dir, &st, &col);
+                r = send_report(&c, state_dir, key, &st, &col);
                 return r < 0 ? EXIT_LOCAL_FAILURE : r;
         }
 
         if (fresh_id) {
                 /* Keep the session id stable across local-mode runs; the counters stay as they are. */
-                r = state_save(state_dir, c.session->name, &st);
+                r = state_save(state_dir, key, &st);
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the session id in %s", state_dir);
         }

@@ -47,20 +47,23 @@ static bool state_dir_overridden(void) {
  * own: those of the unit that reports for the session, the owner's per-user
  * unit (instance_dir) when its timer is enabled (SPEC 8), else the generic one. */
 static int load_state(const Context *c, const char *instance_dir, State *st) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *key = NULL;
         bool overridden = state_dir_overridden();
         int r;
 
+        r = state_key(c->session->uid, c->session->name, &key);
+        if (r < 0)
+                return r;
         if (instance_dir && !overridden)
-                return state_load_readonly(instance_dir, c->session->name, st);
+                return state_load_readonly(instance_dir, key, st);
         r = state_directory(&dir);
         if (r < 0)
                 return r;
-        r = state_load_readonly(dir, c->session->name, st);
+        r = state_load_readonly(dir, key, st);
         if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 || overridden)
                 return r;
         state_done(st);
-        return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
+        return state_load_readonly(STATE_SYSTEM_DIR, key, st);
 }
 
 /* The notice of a changed field list (SPEC 11), kept until the next report;

@@ -3,9 +3,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-/* Per-session counters (SPEC 6), one JSON file "<dir>/<session_name>.json"
- * beside a lock file "<dir>/<session_name>.lock".
+/* Per-session counters (SPEC 6), one JSON file "<dir>/<key>.json" beside a
+ * lock file "<dir>/<key>.lock", where key is state_key(): the functions below
+ * name a session's state by that key (their session_name argument).
  *
  * The attempt protocol, which makes every run that may have reached the
  * endpoint count exactly once and never reuses a seq_number:
@@ -52,6 +54,21 @@ typedef struct State {
         StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
         size_t n_endpoints;
 } State;
+
+/* "<session_name>@<uid>": counters and the fallback session_id belong to the
+ * Ray user's session of that name (docs/design.md §4.2), never to a name
+ * alone, which anyone can give a directory in Ray's 0777 temp root. -EINVAL
+ * for an empty name or one with "/" or "@". */
+int state_key(uid_t uid, const char *session_name, char **ret);
+
+/* Upgrade from versions that kept "<dir>/<session_name>.json": moves that
+ * file to key's name when it was last written after the session directory
+ * (session_fd) came to be (its birth time, else its last change, which
+ * nobody can set back), so that it is this directory's state; a directory
+ * made later under the same name starts afresh, and the old file stays for
+ * deletion-request. Never replaces key's own file. Call with key's lock
+ * held. Returns 1 when moved, 0 when not, or a negative errno. */
+int state_migrate(const char *dir, const char *session_name, const char *key, int session_fd);
 
 /* Frees the strings and resets *s to the empty state. */
 void state_done(State *s);
