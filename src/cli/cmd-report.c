@@ -204,7 +204,8 @@ static int run(int argc, char *argv[], bool preview) {
         if (r < 0)
                 return EXIT_LOCAL_FAILURE;
         if (preview) {
-                printf("%s\n", col.body);
+                /* JSON of printable ASCII, unchanged by escaping; but it came from the worker. */
+                printf_escaped("%s", col.body);
                 return 0;
         }
 

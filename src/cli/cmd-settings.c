@@ -8,6 +8,7 @@
 #include "journal/journal.h"
 #include "prompt/prompt.h"
 #include "session/user.h"
+#include "shared/escape.h"
 #include "shared/log.h"
 
 #define EXIT_WRITE_FAILED 1
@@ -120,12 +121,13 @@ static int set_system(const char *command, bool enabled) {
         }
 
         if (r == 0)
-                printf(enabled ? "%s sets no machine-wide opt-out; nothing changed.\n" :
-                                 "%s already sets RAY_USAGE_STATS_ENABLED=0; nothing changed.\n", path);
+                printf_escaped(enabled ? "%s sets no machine-wide opt-out; nothing changed." :
+                                         "%s already sets RAY_USAGE_STATS_ENABLED=0; nothing changed.", path);
         else {
                 journal_change(command, enabled, "system", path);
-                printf(enabled ? "Removed the machine-wide opt-out (RAY_USAGE_STATS_ENABLED=0) from %s.\n" :
-                                 "Usage stats disabled for this machine: %s sets RAY_USAGE_STATS_ENABLED=0.\n", path);
+                printf_escaped(enabled ? "Removed the machine-wide opt-out (RAY_USAGE_STATS_ENABLED=0) from %s." :
+                                         "Usage stats disabled for this machine: %s sets RAY_USAGE_STATS_ENABLED=0.",
+                               path);
                 printf(NEXT_RUN_NOTE);
         }
 
