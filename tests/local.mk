@@ -60,6 +60,7 @@ SHELL_TESTS = \
 	tests/attack-forged-journal.sh \
 	tests/attack-terminal-escapes.sh \
 	tests/attack-state-takeover.sh \
+	tests/attack-worker.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \
