@@ -89,13 +89,19 @@ t "a forged 'sent' entry does not reach the deletion request" case_deletion_requ
 case_root_other_program() {
         journal_with_forgery
         start_capture head-a
-        logger --journald="$TEST_TMP/forged.txt" || need "logger --journald as root" false
-        sleep 0.5
+        # Still running when the journal reads its metadata: a root sender that
+        # has exited by then is root's, whichever program it was.
+        python3 - "$TEST_TMP/forged.txt" <<'EOF' || need "python3 sent the entry as root" false
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(open(sys.argv[1], "rb").read(), "/run/systemd/journal/socket")
+time.sleep(1)
+EOF
         capture_journal "$TEST_TMP/b.journal"
         rus history --file="$TEST_TMP/b.journal"
-        need "root's own logger is no report of the service either" [ "$(grep -c "$FORGED" "$T_OUT")" -eq 0 ]
+        need "root's own other program is no report of the service either" [ "$(grep -c "$FORGED" "$T_OUT")" -eq 0 ]
         need "and is counted apart" grep -q "1 journal entry that claims" "$T_ERR"
 }
-t "the same entry sent by root with logger (not the service) is not counted either" case_root_other_program
+t "the same entry sent by root from another program (python3) is not counted either" case_root_other_program
 
 t_end

@@ -3,7 +3,7 @@
 #include "cli/context.h"
 
 int cmd_check(int argc, char *argv[]) {
-        _cleanup_(context_done) Context c = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
         int r;
 
         r = cli_parse(argc, argv,

@@ -190,6 +190,10 @@ static bool written_by_service(const ReportAttempt *a, const char *unit, const c
                 return false;
         instance = unit ? startswith(unit, PROGRAM "@") : NULL;
         if (uid == 0) {
+                /* journald reads these from /proc when the entry arrives: a sender
+                 * that has exited by then has none of them, and was root. */
+                if (!unit && !a->comm && !exe)
+                        return true;
                 slash = exe ? strrchr(exe, '/') : NULL;
                 return streq_ptr(unit, PROGRAM ".service") || (instance && endswith(instance, ".service")) ||
                        streq_ptr(a->comm, PROGRAM) || streq_ptr(slash ? slash + 1 : exe, PROGRAM);

@@ -83,6 +83,9 @@ static int make_journal(const char *path) {
                 /* a user's own run of the program: its name is no proof */
                 entry_by(f, "_UID=1000\n_COMM=ray-usage-stats\n_EXE=/usr/bin/ray-usage-stats\n", 9000000,
                          "head-b", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "forged", "2", "{}", NULL);
+                /* root that had exited when journald looked (no _COMM, _EXE, _SYSTEMD_UNIT) */
+                entry_by(f, "_UID=0\n", 9500000, "head-b", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "s4", "0", "{}",
+                         NULL);
                 assert_int_equal(pclose(f), 0);
                 return 0;
         }
@@ -121,7 +124,7 @@ static void test_all_attempts_in_order(void **state) {
 
         snprintf(path, sizeof path, "%s/remote-a.journal", tmpdir);
         read_or_skip(&(JournalSource) { .file = path }, &(AttemptFilter) {}, &a, &n);
-        assert_int_equal(n, 8);
+        assert_int_equal(n, 9);
 
         assert_true(a[0].time_usec == 2000000);
         assert_int_equal(a[0].result, ATTEMPT_SENT);
@@ -151,10 +154,12 @@ static void test_all_attempts_in_order(void **state) {
         assert_false(a[5].trusted);
         assert_true(a[6].trusted);
         assert_false(a[7].trusted);
+        assert_true(a[8].trusted);
 
         assert_int_equal(report_attempts_drop_untrusted(a, &n), 3);
-        assert_int_equal(n, 5);
+        assert_int_equal(n, 6);
         assert_string_equal(a[4].session_id, "s3");
+        assert_string_equal(a[5].session_id, "s4");
         report_attempts_free(a, n);
 }
 

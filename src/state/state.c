@@ -110,33 +110,19 @@ static int state_dir_open(const char *dir, bool create) {
         return fd < 0 ? negative_errno() : fd;
 }
 
-/* When the session directory came to be: its birth time where the file
- * system keeps one, else its last change (which is never earlier). */
-static int dir_born(int fd, struct timespec *ret) {
-        struct statx sx;
-
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BTIME | STATX_CTIME, &sx) < 0)
-                return negative_errno();
-        if (sx.stx_mask & STATX_BTIME && sx.stx_btime.tv_sec > 0)
-                *ret = (struct timespec) { sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec };
-        else
-                *ret = (struct timespec) { sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
-        return 0;
-}
-
 static bool timespec_before(const struct timespec *a, const struct timespec *b) {
         return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-int state_migrate(const char *dir, const char *session_name, const char *key, int session_fd) {
+int state_migrate(const char *dir, const char *session_name, const char *key, const struct timespec *born) {
         _cleanup_free_ char *legacy = NULL, *keyed = NULL;
         _cleanup_close_ int dfd = -1;
-        struct timespec born;
         struct stat st;
         int r;
 
         assert(dir);
         assert(key);
+        assert(born);
 
         r = state_file_name(session_name, ".json", &legacy);
         if (r < 0)
@@ -153,12 +139,9 @@ int state_migrate(const char *dir, const char *session_name, const char *key, in
                 return errno == ENOENT ? 0 : negative_errno();
         if (!S_ISREG(st.st_mode))
                 return 0; /* state_load() of the old name would have called it corrupt; nothing to carry over */
-        r = dir_born(session_fd, &born);
-        if (r < 0)
-                return r;
         /* Written after this directory came to be: this directory's state. A
          * directory made later, of the same name, is someone else's. */
-        if (timespec_before(&st.st_mtim, &born)) {
+        if (timespec_before(&st.st_mtim, born)) {
                 log_notice("State file %s/%s is older than the session directory of that name now: "
                            "left as it is, the session's counters start afresh.", dir, legacy);
                 return 0;

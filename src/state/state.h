@@ -4,8 +4,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
-/* Per-session counters (SPEC 6), one JSON file "<dir>/<key>.json" beside a
+/* The root parent's memory of each session: counters and the fields last
+ * reported (field-list.h). Only the root parent touches it, under the lock;
+ * it must not read the session itself nor journal.
+ *
+ * Per-session counters (SPEC 6), one JSON file "<dir>/<key>.json" beside a
  * lock file "<dir>/<key>.lock", where key is state_key(): the functions below
  * name a session's state by that key (their session_name argument).
  *
@@ -62,13 +67,13 @@ typedef struct State {
 int state_key(uid_t uid, const char *session_name, char **ret);
 
 /* Upgrade from versions that kept "<dir>/<session_name>.json": moves that
- * file to key's name when it was last written after the session directory
- * (session_fd) came to be (its birth time, else its last change, which
- * nobody can set back), so that it is this directory's state; a directory
- * made later under the same name starts afresh, and the old file stays for
- * deletion-request. Never replaces key's own file. Call with key's lock
- * held. Returns 1 when moved, 0 when not, or a negative errno. */
-int state_migrate(const char *dir, const char *session_name, const char *key, int session_fd);
+ * file to key's name when it was last written after born, when the session
+ * directory came to be (session_dir_born()), so that it is this directory's
+ * state; a directory made later under the same name starts afresh, and the
+ * old file stays for deletion-request. Never replaces key's own file. Call
+ * with key's lock held. Returns 1 when moved, 0 when not, or a negative
+ * errno. */
+int state_migrate(const char *dir, const char *session_name, const char *key, const struct timespec *born);
 
 /* Frees the strings and resets *s to the empty state. */
 void state_done(State *s);

@@ -471,32 +471,29 @@ static void test_key(void **state) {
 /* Upgrade: the old "<name>.json" becomes the session's when it was written
  * after the directory came to be, never a later directory's of that name. */
 static void test_migrate(void **state) {
-        char session[300], key[128];
-        _cleanup_close_ int sfd = -1;
+        /* the session directory came to be half an hour ago */
+        struct timespec born = { time(NULL) - 1800, 0 };
+        char key[128];
         int fd;
         State t = {};
 
         snprintf(key, sizeof key, "%s@1000", NAME);
-        snprintf(session, sizeof session, "%s/%s", base, NAME);
         assert_int_equal(state_lock(dir, key, &fd), 0);
 
         /* No old file: nothing to do. */
-        assert_int_equal(mkdir(session, 0755), 0);
-        sfd = open(session, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        assert_true(sfd >= 0);
-        assert_int_equal(state_migrate(dir, NAME, key, sfd), 0);
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
 
         /* Written before this directory came to be: another directory's. */
         write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"old\"}");
         assert_int_equal(utimensat(AT_FDCWD, in_dir(NAME ".json"),
                                    (struct timespec[]) { { 0, UTIME_OMIT }, { time(NULL) - 3600, 0 } }, 0), 0);
-        assert_int_equal(state_migrate(dir, NAME, key, sfd), 0);
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
         assert_int_equal(access(in_dir(NAME ".json"), F_OK), 0);
         assert_int_equal(access(in_dir(NAME "@1000.json"), F_OK), -1);
 
         /* Written since: carried over, once. */
         write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"mine\"}");
-        assert_int_equal(state_migrate(dir, NAME, key, sfd), 1);
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 1);
         assert_int_equal(access(in_dir(NAME ".json"), F_OK), -1);
         assert_int_equal(state_load(dir, key, &t), 0);
         assert_string_equal(t.session_id, "mine");
@@ -505,7 +502,7 @@ static void test_migrate(void **state) {
 
         /* The keyed file is never replaced. */
         write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"later\"}");
-        assert_int_equal(state_migrate(dir, NAME, key, sfd), 0);
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
         assert_int_equal(state_load(dir, key, &t), 0);
         assert_string_equal(t.session_id, "mine");
         state_done(&t);
