@@ -75,7 +75,7 @@ held_drain() {
 # subshell: at_exit would run only at the end of the script).
 end_case() {
         local p
-        for p in ${WORKER:-} ${PARENT:-} ${DRAIN_PID:-} "$@"; do
+        for p in ${WORKER:-} ${PARENT:-} ${DRAIN_PID:-} ${CASE_PID:-}; do
                 kill -KILL "$p" 2>/dev/null
         done
 }
@@ -105,7 +105,8 @@ case_sigstop() {
         start=$(date +%s%N)
         timeout -k 5 60 "$RUS_BINARY" status >"$T_OUT" 2>"$HELD" </dev/null &
         pid=$!
-        trap 'end_case $pid' EXIT
+        CASE_PID=$pid
+        trap end_case EXIT
         wait_held "$pid"
         # The Ray user stops their worker: it answered everything it was asked.
         as_user "$RAYU" kill -STOP "$WORKER" || need "the Ray user may signal their worker" false
@@ -130,7 +131,8 @@ case_no_terminal() {
                 https_proxy=http://proxy-user:proxy-secret@127.0.0.1:9 RAY_AUTH_TOKEN=token-secret \
                 script -qec "exec $RUS_BINARY status 2>$HELD" /dev/null >"$T_OUT" </dev/null &
         pid=$!
-        trap 'end_case $pid' EXIT
+        CASE_PID=$pid
+        trap end_case EXIT
         wait_held "$pid"
         need "root's command has a controlling terminal (the test's pty)" \
                 [ "$(awk '{print $7}' "/proc/$PARENT/stat")" != 0 ]
