@@ -24,12 +24,7 @@ rus_two_users
 RAYU_UID=$(id -u "$RAYU")
 
 start_head main
-RAYTMP=$TEST_TMP/raytmp
-mkdir -p "$RAYTMP"
-chmod 0777 "$RAYTMP"
-export RAY_TMPDIR=$RAYTMP
-RAYDIR=$RAYTMP/ray
-RAYSESSION=$RAYDIR/$RUS_SESSION_NAME
+ray_temp_root
 
 # The Ray user's session; its dashboard gives no cluster id, so that the
 # report's session_id is the fallback one kept in the state.
@@ -51,32 +46,39 @@ take_over() {
         ! declare -F start_gcs >/dev/null || start_gcs "$RAYSESSION" "$EVIL"
 }
 
-# report_is N SEQ TOTAL_SUCCESS: the Nth POST carries these counters; prints its session_id.
+# The Ray user's session and its first report (REPORT_ID its session_id).
+first_report() {
+        ray_session
+        rus report
+        need "the Ray user's first report exits 0" [ "$RC" -eq 0 ]
+        report_is 0 0 0
+}
+
+# report_is N SEQ TOTAL_SUCCESS: the Nth POST carries these counters; sets
+# REPORT_ID to its session_id.
 report_is() {
         post_body "$1" "$TEST_TMP/body.$1" || need "POST number $1 was made" false
-        python3 - "$TEST_TMP/body.$1" "$2" "$3" <<'EOF' || need "POST $1 has seq_number $2, total_success $3" false
+        REPORT_ID=$(python3 - "$TEST_TMP/body.$1" "$2" "$3" <<'EOF'
 import json, sys
 b = json.load(open(sys.argv[1]))
 if (b["seq_number"], b["total_success"]) != (int(sys.argv[2]), int(sys.argv[3])):
     sys.exit("seq_number %s, total_success %s" % (b["seq_number"], b["total_success"]))
 print(b["session_id"])
 EOF
+        ) || need "POST $1 has seq_number $2, total_success $3" false
 }
 
 case_same_name() {
-        ray_session
+        first_report
         rus report
-        need "the Ray user's first report exits 0" [ "$RC" -eq 0 ]
-        rus report
-        need "the second too" [ "$RC" -eq 0 ]
-        local ray_id
-        ray_id=$(report_is 1 1 1)
+        need "the second report exits 0" [ "$RC" -eq 0 ]
+        report_is 1 1 1
+        local ray_id=$REPORT_ID
         take_over
         rus report
         need "the other user's session is reported, as theirs (exit 0)" [ "$RC" -eq 0 ]
-        local evil_id
-        evil_id=$(report_is 2 0 0) # on the old code: seq_number 2, total_success 2
-        need "with a session_id of its own, not the Ray user's ($ray_id)" [ "$evil_id" != "$ray_id" ]
+        report_is 2 0 0 # on the old code: seq_number 2, total_success 2
+        need "with a session_id of its own, not the Ray user's ($ray_id)" [ "$REPORT_ID" != "$ray_id" ]
         need "two state files: one per owner" \
                 [ -f "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$RAYU_UID.json" ] &&
                 [ -f "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$(id -u "$EVIL").json" ]
@@ -92,18 +94,13 @@ downgrade_state() {
 }
 
 case_upgrade() {
-        ray_session
-        rus report
-        need "report exits 0" [ "$RC" -eq 0 ]
-        local ray_id
-        ray_id=$(report_is 0 0 0)
+        first_report
+        local ray_id=$REPORT_ID
         downgrade_state
         rus report
         need "the first report after the upgrade exits 0" [ "$RC" -eq 0 ]
-        local id
-        id=$(report_is 1 1 1)
-        need "the counters continued" [ -n "$id" ]
-        need "with the same session_id" [ "$id" = "$ray_id" ]
+        report_is 1 1 1
+        need "the counters continued, with the same session_id" [ "$REPORT_ID" = "$ray_id" ]
         need "the old file was moved to the new name" \
                 [ ! -e "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json" ] &&
                 [ -f "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$RAYU_UID.json" ]
@@ -111,19 +108,15 @@ case_upgrade() {
 t "upgrade: the state file of an earlier version carries over to its session (counters and session_id)" case_upgrade
 
 case_upgrade_takeover() {
-        ray_session
-        rus report
-        need "report exits 0" [ "$RC" -eq 0 ]
-        local ray_id
-        ray_id=$(report_is 0 0 0)
+        first_report
+        local ray_id=$REPORT_ID
         downgrade_state
         sleep 1 # the other user's directory comes later than the last write of the state
         take_over
         rus report
         need "the other user's session is reported (exit 0)" [ "$RC" -eq 0 ]
-        local evil_id
-        evil_id=$(report_is 1 0 0)
-        need "with a session_id of its own" [ "$evil_id" != "$ray_id" ]
+        report_is 1 0 0
+        need "with a session_id of its own" [ "$REPORT_ID" != "$ray_id" ]
         need "the old file stays for the Ray user's session (deletion-request lists it)" \
                 [ -f "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json" ]
         rus deletion-request

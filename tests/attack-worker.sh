@@ -29,11 +29,7 @@ rus_two_users
 RAYU_UID=$(id -u "$RAYU")
 
 start_head main
-RAYTMP=$TEST_TMP/raytmp
-mkdir -p "$RAYTMP"
-chmod 0777 "$RAYTMP"
-export RAY_TMPDIR=$RAYTMP
-RAYDIR=$RAYTMP/ray
+ray_temp_root
 
 ray_session() {
         fresh
