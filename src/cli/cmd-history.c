@@ -96,15 +96,17 @@ static int print_json(const ReportAttempt *a, const char *endpoint) {
 }
 
 static void print_line(const ReportAttempt *a, const char *endpoint) {
+        _cleanup_free_ char *writer = NULL;
         char time[64];
 
         format_usec(time, sizeof time, a->time_usec, false);
+        if (!a->trusted && asprintf(&writer, "  UNTRUSTED: written by uid %s %s", a->uid ?: "?", a->comm ?: "?") < 0)
+                writer = NULL;
         /* Every field but the time and the size may be anyone's text. */
-        printf_escaped("%-23s %-16s %-36s %5s %-32s %4s %-6s %6zu%s%s%s%s", time, a->hostname ?: "-",
+        printf_escaped("%-23s %-16s %-36s %5s %-32s %4s %-6s %6zu%s", time, a->hostname ?: "-",
                        a->session_id ?: "-", a->seq ?: "-", endpoint, a->http_status ?: "-",
                        attempt_result_to_string(a->result), a->payload_size,
-                       a->trusted ? "" : "  UNTRUSTED: written by uid ", a->trusted ? "" : a->uid ?: "?",
-                       a->trusted ? "" : " ", a->trusted ? "" : a->comm ?: "?");
+                       writer ?: a->trusted ? "" : "  UNTRUSTED");
 }
 
 static int parse_time_option(const char *name, const char *value, uint64_t *ret) {
