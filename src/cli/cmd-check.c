@@ -10,12 +10,13 @@ int cmd_check(int argc, char *argv[]) {
                       "check\n\n"
                       "Decide whether usage stats would be collected now, and say why.\n"
                       "Exit status: 0 collect, 1 disabled, 2 no Ray head session, 255 invalid setting.",
-                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      NULL, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (context_load(&c) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = context_load(&c);
+        if (r < 0)
+                return r;
 
         return context_verdict(&c, "check");
 }

@@ -10,9 +10,10 @@
  * reported (field-list.h). Only the root parent touches it, under the lock;
  * it must not read the session itself nor journal.
  *
- * Per-session counters (SPEC 6), one JSON file "<dir>/<key>.json" beside a
- * lock file "<dir>/<key>.lock", where key is state_key(): the functions below
- * name a session's state by that key (their session_name argument).
+ * Per-session counters (docs/design.md §6), one JSON file "<dir>/<key>.json"
+ * beside a lock file "<dir>/<key>.lock", where key is state_key(): the
+ * functions below name a session's state by that key (their session_name
+ * argument).
  *
  * The attempt protocol, which makes every run that may have reached the
  * endpoint count exactly once and never reuses a seq_number:
@@ -35,7 +36,7 @@
 /* Where the service keeps its state (StateDirectory=ray-usage-stats). */
 #define STATE_SYSTEM_DIR "/var/lib/ray-usage-stats"
 
-/* An additional endpoint's own counters (SPEC 6), kept per session beside
+/* An additional endpoint's own counters (docs/design.md §6), kept per session beside
  * Ray's, which count Ray's endpoint only. */
 typedef struct StateEndpoint {
         char *url;                 /* without user name and password */
@@ -57,7 +58,7 @@ typedef struct State {
         int last_success;          /* -1 never, 0, 1 */
         char *last_error;
         StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
-        size_t n_endpoints;
+        size_t n_endpoints, n_endpoints_allocated;
 } State;
 
 /* "<session_name>@<uid>": counters and the fallback session_id belong to the

@@ -16,7 +16,7 @@
 #include "worker/worker-serve.h"
 #include "worker/worker.h"
 
-/* One collection ends within 30 s (SPEC 4.3); a worker silent for this long is stuck. */
+/* One collection ends within 30 s (docs/design.md §4.3); a worker silent for this long is stuck. */
 #define WORKER_REPLY_TIMEOUT_MS (60 * 1000)
 /* A worker whose channel is closed has nothing left to do but exit. */
 #define WORKER_EXIT_TIMEOUT_MS (5 * 1000)
@@ -123,13 +123,13 @@ static _noreturn_ void child(const WorkerInput *in, int fd, int err) {
 
         fd = make_bare(fd, err, in->collect.session ? in->collect.session->fd : -1);
         if (fd < 0) {
-                log_error_errno(fd, "Failed to detach the Ray user's worker from root's terminal and files");
+                log_error_errno(fd, "Failed to detach the Ray user's worker from root's terminal and files: %m");
                 _exit(EXIT_FAILURE);
         }
 
         r = drop_privileges(in->collect.uid);
         if (r < 0) {
-                log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good",
+                log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good: %m",
                                 (unsigned) in->collect.uid, in->collect.session ? in->collect.session->path : "");
                 _exit(EXIT_FAILURE);
         }
@@ -141,7 +141,7 @@ static _noreturn_ void child(const WorkerInput *in, int fd, int err) {
 
         r = worker_serve(in, fd);
         (void) fflush(stdout);
-        _exit(r);
+        _exit(r < 0 ? EXIT_FAILURE : 0);
 }
 
 int worker_start(Worker *w, const WorkerInput *in) {
@@ -158,13 +158,13 @@ int worker_start(Worker *w, const WorkerInput *in) {
         }
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                return log_error_errno(negative_errno(), "Failed to create the channel to the Ray user's worker");
+                return log_error_errno(negative_errno(), "Failed to create the channel to the Ray user's worker: %m");
         if (pipe2(err, O_CLOEXEC) < 0) {
                 int r = negative_errno();
 
                 (void) close(sv[0]);
                 (void) close(sv[1]);
-                return log_error_errno(r, "Failed to create the pipe for the Ray user's worker's messages");
+                return log_error_errno(r, "Failed to create the pipe for the Ray user's worker's messages: %m");
         }
         /* Whatever stdio holds would be written twice. */
         (void) fflush(stdout);
@@ -177,7 +177,7 @@ int worker_start(Worker *w, const WorkerInput *in) {
                 (void) close(sv[1]);
                 (void) close(err[0]);
                 (void) close(err[1]);
-                return log_error_errno(r, "Failed to start the Ray user's worker");
+                return log_error_errno(r, "Failed to start the Ray user's worker: %m");
         }
         if (pid == 0) {
                 (void) close(sv[0]);
@@ -339,7 +339,7 @@ static int call(Worker *w, json_object *taken, json_object **ret) {
         if (r < 0)
                 /* The child has said why on stderr when it could. */
                 return log_error_errno(r == -ENODATA || r == -EPIPE || r == -ECONNRESET ? -ECHILD : r,
-                                       "No valid answer from the Ray user's worker");
+                                       "No valid answer from the Ray user's worker: %m");
 
         if (channel_get_int(reply, "error", -4095, 0, &error) < 0)
                 return log_error_errno(-EBADMSG, "Invalid answer from the Ray user's worker");
