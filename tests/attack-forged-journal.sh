@@ -65,8 +65,9 @@ case_history() {
         rus history --all
         need "history --all exits 0" [ "$RC" -eq 0 ]
         need "--all lists both" [ "$(tail -n +2 "$T_OUT" | wc -l)" -eq 2 ]
+        # The program's name only when logger still ran when the journal looked.
         need "--all marks the forged one untrusted and names its writer" \
-                grep -qE "$FORGED .* UNTRUSTED: written by uid $EVIL_UID logger$" "$T_OUT"
+                grep -qE "$FORGED .* UNTRUSTED: written by uid $EVIL_UID (logger|\?)$" "$T_OUT"
         need "--all leaves the real one unmarked" [ "$(grep -vc UNTRUSTED "$T_OUT")" -eq 2 ]
         rus history --all --json
         need "--all --json: the forged one has trusted false" \
