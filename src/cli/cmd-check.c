@@ -1,21 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "cli/unit-settings.h"
+#include "shared/log.h"
 
 int cmd_check(int argc, char *argv[]) {
+        _cleanup_(unit_settings_done) UnitSettings settings = {};
         _cleanup_(context_done) Context c = {};
         int r;
 
         r = cli_parse(argc, argv,
                       "check\n\n"
-                      "Decide whether usage stats would be collected now, and say why.\n"
+                      "Decide whether usage stats would be collected now, and say why. Run by a person, it\n"
+                      "decides under the service's settings (its unit's Environment= and EnvironmentFile=,\n"
+                      "drop-ins included, read from systemd).\n"
                       "Exit status: 0 collect, 1 disabled, 2 no Ray head session, 255 invalid setting.",
                       NULL, 0, NULL, EXIT_LOCAL_FAILURE);
         if (r != CLI_CONTINUE)
                 return r;
 
+        if (unit_settings_load(&settings) < 0)
+                return log_oom(), EXIT_LOCAL_FAILURE;
+        if (!settings.from_unit && !settings.inside_unit)
+                log_notice("Settings: %s.", settings.note);
+        if (settings.env.problem)
+                log_warning("The unit would not start: %s.", settings.env.problem);
+
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;
+        if (!c.invalid_setting)
+                c.decision_source = unit_settings_describe(&settings, &c.decision, c.config_path);
 
         return context_verdict(&c, "check");
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "cli/unit-settings.h"
 #include "http/http.h"
 #include "session/instance.h"
 #include "shared/json-util.h"
@@ -134,8 +135,8 @@ static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec,
-                      const FieldNotice *notice) {
+static int print_json(const Context *c, const UnitSettings *settings, const char *endpoint, const State *st,
+                      bool have_state, uint64_t next_usec, const FieldNotice *notice) {
         _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL, *change = NULL;
         _cleanup_free_ char *text = NULL;
         const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
@@ -173,6 +174,15 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         json_object_object_add(o, "additional_endpoints", have_state ? endpoints_json(st) : NULL);
         json_object_object_add(o, "next_run", next_usec > 0 ? json_object_new_int64((int64_t) (next_usec / 1000)) : NULL);
         json_object_object_add(o, "field_change", TAKE_PTR(change));
+        /* Where the settings come from (docs/design.md §2): the unit's, or this command's own environment. */
+        json_object_object_add(o, "settings_unit", settings->from_unit ? json_object_new_string(settings->env.unit) : NULL);
+        json_object_object_add(o, "settings_note", string_or_null(settings->note));
+        json_object_object_add(o, "settings_problem", string_or_null(settings->env.problem));
+        json_object_object_add(o, "decided_by_source", c->invalid_setting ? NULL :
+                               string_or_null(unit_settings_decision_source(settings, &c->decision, c->config_path)));
+        json_object_object_add(o, "decided_by_setting", string_or_null(c->decision_source));
+        json_object_object_add(o, "endpoint_source",
+                               string_or_null(unit_settings_source(settings, "RAY_USAGE_STATS_REPORT_URL")));
 
         r = json_dump_python(o, &text);
         if (r < 0)
@@ -181,20 +191,29 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         return 0;
 }
 
-static void print_human(const Context *c, const char *endpoint, const State *st, bool have_state,
-                        uint64_t next_usec, const FieldNotice *notice) {
+static void print_human(const Context *c, const UnitSettings *settings, const char *endpoint, const State *st,
+                        bool have_state, uint64_t next_usec, const FieldNotice *notice) {
+        const char *endpoint_source = unit_settings_source(settings, "RAY_USAGE_STATS_REPORT_URL");
         char last[64], next[64];
 
         format_time(last, sizeof last, have_state ? st->last_time_ms : 0);
         format_time(next, sizeof next, (int64_t) (next_usec / 1000));
 
+        printf("Settings:      %s\n", settings->note);
+        if (settings->env.problem)
+                printf("Warning:       the unit would not start: %s\n", settings->env.problem);
         if (c->invalid_setting)
                 printf("Decision:      invalid setting: %s\n", c->invalid_setting);
         else
                 printf("Decision:      %s (decided by %s)\n", c->decision.enabled ? "enabled" : "disabled",
                        decided_by_to_string(c->decision.decided_by));
+        if (c->decision_source)
+                printf("Set by:        %s\n", c->decision_source);
         printf("Config file:   %s\n", c->config_path);
-        printf("Endpoint:      %s\n", endpoint);
+        if (endpoint_source)
+                printf("Endpoint:      %s (RAY_USAGE_STATS_REPORT_URL in %s)\n", endpoint, endpoint_source);
+        else
+                printf("Endpoint:      %s (Ray's, the default)\n", endpoint);
         printf("Ray session:   %s\n", c->session ? c->session->path : "none");
         if (have_state) {
                 printf("Session id:    %s\n", st->session_id ?: "none reported yet");
@@ -221,6 +240,7 @@ static void print_human(const Context *c, const char *endpoint, const State *st,
 }
 
 int cmd_status(int argc, char *argv[]) {
+        _cleanup_(unit_settings_done) UnitSettings settings = {};
         _cleanup_(context_done) Context c = {};
         _cleanup_(state_done) State st = {};
         _cleanup_(field_notice_done) FieldNotice notice = {};
@@ -231,7 +251,9 @@ int cmd_status(int argc, char *argv[]) {
 
         r = cli_parse(argc, argv,
                       "status [--json]\n\n"
-                      "Show the effective decision and what decided it, the config file, the endpoint,\n"
+                      "Show the effective decision and what decided it (run by a person: under the\n"
+                      "service's settings, read from systemd, naming the file each comes from), the\n"
+                      "config file, the endpoint,\n"
                       "the Ray session, its counters and last report, and the timer's next run.\n"
                       "Makes no network connection.\n\n"
                       "  --json    print one JSON object",
@@ -239,8 +261,12 @@ int cmd_status(int argc, char *argv[]) {
         if (r != CLI_CONTINUE)
                 return r;
 
+        if (unit_settings_load(&settings) < 0)
+                return log_oom(), EXIT_LOCAL_FAILURE;
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;
+        if (!c.invalid_setting)
+                c.decision_source = unit_settings_describe(&settings, &c.decision, c.config_path);
 
         if (c.session) {
                 _cleanup_free_ char *user = NULL;
@@ -261,7 +287,7 @@ int cmd_status(int argc, char *argv[]) {
                 return log_oom(), EXIT_LOCAL_FAILURE;
 
         if (json)
-                return print_json(&c, endpoint, &st, have_state, next, &notice) < 0 ? EXIT_LOCAL_FAILURE : 0;
-        print_human(&c, endpoint, &st, have_state, next, &notice);
+                return print_json(&c, &settings, endpoint, &st, have_state, next, &notice) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        print_human(&c, &settings, endpoint, &st, have_state, next, &notice);
         return 0;
 }

@@ -103,6 +103,7 @@ void context_done(Context *c) {
         free(c->home);
         free(c->config_path);
         free(c->invalid_setting);
+        free(c->decision_source);
         *c = (Context) {};
 }
 
@@ -183,7 +184,8 @@ int context_verdict(const Context *c, const char *command) {
                               { "SESSION_DIR", c->decision.enabled && c->session ? c->session->path : NULL },
                               { "COMMAND", command },
                               {} },
-                      "Usage stats collection is %s (decided by %s)%s%s.", state, by,
+                      "Usage stats collection is %s (decided by %s)%s%s%s%s.", state, by,
+                      c->decision_source ? "; set by " : "", c->decision_source ?: "",
                       c->decision.enabled && c->session ? "; Ray head session " : "",
                       c->decision.enabled && c->session ? c->session->path : "");
         if (!c->decision.enabled)

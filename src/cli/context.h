@@ -21,6 +21,7 @@ typedef struct Context {
         Worker worker;
         Decision decision;
         char *invalid_setting;     /* set when a setting is invalid: the decision is void */
+        char *decision_source;     /* what decided and the file it is in (cli/unit-settings.h), or NULL */
 } Context;
 
 /* Fills *c. Returns 0, or a negative errno for local failures (out of memory,

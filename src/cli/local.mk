@@ -1,6 +1,7 @@
 libcore_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
 	src/cli/context.c src/cli/context.h \
+	src/cli/unit-settings.c src/cli/unit-settings.h \
 	src/cli/worker.c src/cli/worker.h \
 	src/cli/worker-serve.c
 
