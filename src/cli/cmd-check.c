@@ -31,5 +31,5 @@ int cmd_check(int argc, char *argv[]) {
         if (!c.invalid_setting)
                 c.decision_source = unit_settings_describe(&settings, &c.decision, c.config_path);
 
-        return context_verdict(&c, "check");
+        return context_verdict(&c, "check", true);
 }

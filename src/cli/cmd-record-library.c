@@ -24,7 +24,7 @@ int cmd_record_library(int argc, char *argv[]) {
 
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;
-        r = context_verdict(&c, "record-library");
+        r = context_verdict(&c, "record-library", true);
         if (r != EXIT_COLLECT)
                 return r;
 

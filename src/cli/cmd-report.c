@@ -151,7 +151,7 @@ static int run(int argc, char *argv[], bool preview) {
 
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;
-        r = context_verdict(&c, argv[0]);
+        r = context_verdict(&c, argv[0], false);
         if (r != EXIT_COLLECT)
                 return r;
 

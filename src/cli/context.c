@@ -164,18 +164,10 @@ static bool session_left_to_instance(const Context *c, const char *command) {
         return true;
 }
 
-int context_verdict(const Context *c, const char *command) {
-        _cleanup_free_ char *bad_url = NULL;
-        const char *state, *by;
+static void journal_decision(const Context *c, const char *command) {
+        const char *state = c->decision.enabled ? "enabled" : "disabled";
+        const char *by = decided_by_to_string(c->decision.decided_by);
 
-        assert(c);
-        assert(command);
-
-        if (c->invalid_setting)
-                return journal_invalid(command, c->invalid_setting);
-
-        state = c->decision.enabled ? "enabled" : "disabled";
-        by = decided_by_to_string(c->decision.decided_by);
         journal_event(LOG_INFO, MESSAGE_ID_DECISION,
                       (JournalField[]) {
                               { "DECISION", state },
@@ -188,6 +180,19 @@ int context_verdict(const Context *c, const char *command) {
                       c->decision_source ? "; set by " : "", c->decision_source ?: "",
                       c->decision.enabled && c->session ? "; Ray head session " : "",
                       c->decision.enabled && c->session ? c->session->path : "");
+}
+
+int context_verdict(const Context *c, const char *command, bool journal_enabled) {
+        _cleanup_free_ char *bad_url = NULL;
+
+        assert(c);
+        assert(command);
+
+        if (c->invalid_setting)
+                return journal_invalid(command, c->invalid_setting);
+
+        if (journal_enabled || !c->decision.enabled)
+                journal_decision(c, command);
         if (!c->decision.enabled)
                 return EXIT_DISABLED;
 

@@ -32,5 +32,8 @@ void context_done(Context *c);
 
 /* Journals the outcome of the decision (and of the session lookup when
  * collection is enabled) and returns the exit status of SPEC 2 for it:
- * EXIT_INVALID_SETTING, EXIT_DISABLED, EXIT_NO_SESSION, or EXIT_COLLECT. */
-int context_verdict(const Context *c, const char *command);
+ * EXIT_INVALID_SETTING, EXIT_DISABLED, EXIT_NO_SESSION, or EXIT_COLLECT.
+ * Without journal_enabled, a decision that lets the run go on is not
+ * journalled: the unit's `report` follows its `check` (ExecCondition=), which
+ * has journalled it, and a run keeps one decision entry. */
+int context_verdict(const Context *c, const char *command, bool journal_enabled);
