@@ -8,6 +8,7 @@
 #include "http/http.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/table.h"
 #include "shared/time-parse.h"
 #include "shared/time-util.h"
 
@@ -93,13 +94,13 @@ static int print_json(const ReportAttempt *a, const char *endpoint) {
         return 0;
 }
 
-static void print_line(const ReportAttempt *a, const char *endpoint) {
-        char time[64];
+static int add_line(Table *t, const ReportAttempt *a, const char *endpoint) {
+        char time[64], size[32];
 
         format_usec(time, sizeof time, a->time_usec, false);
-        printf("%-23s %-16s %-36s %5s %-32s %4s %-6s %6zu\n", time, a->hostname ?: "-", a->session_id ?: "-",
-               a->seq ?: "-", endpoint, a->http_status ?: "-", attempt_result_to_string(a->result),
-               a->payload_size);
+        snprintf(size, sizeof size, "%zu", a->payload_size);
+        return table_add(t, (const char *const[]) { time, a->hostname, a->session_id, a->seq, endpoint,
+                                                    a->http_status, attempt_result_to_string(a->result), size });
 }
 
 static int parse_time_option(const char *name, const char *value, uint64_t *ret) {
@@ -114,6 +115,7 @@ static int parse_time_option(const char *name, const char *value, uint64_t *ret)
 }
 
 int cmd_history(int argc, char *argv[]) {
+        _cleanup_(table_done) Table table = {};
         bool json = false, payload = false;
         const char *session = NULL, *since = NULL, *until = NULL, *lines = NULL;
         JournalSource src = {};
@@ -173,14 +175,10 @@ int cmd_history(int argc, char *argv[]) {
                 return r;
 
         first = lines && first < n ? n - first : 0;
-        if (!json && !payload) {
-                if (n == first)
-                        printf("No report attempts recorded.\n");
-                else
-                        printf("%-23s %-16s %-36s %5s %-32s %4s %-6s %6s\n", "TIME", "HOST", "SESSION_ID", "SEQ",
-                               "ENDPOINT", "HTTP", "RESULT", "BYTES");
-        }
         r = 0;
+        if (!json && !payload)
+                r = table_init(&table, 8, (const char *const[]) { "TIME", "HOST", "SESSION_ID", "SEQ", "ENDPOINT",
+                                                                  "HTTP", "RESULT", "BYTES" }, "---r-r-r");
         for (size_t i = first; i < n && r >= 0; i++) {
                 _cleanup_free_ char *endpoint = NULL;
 
@@ -197,9 +195,15 @@ int cmd_history(int argc, char *argv[]) {
                 else if (json)
                         r = print_json(&a[i], endpoint);
                 else
-                        print_line(&a[i], endpoint);
+                        r = add_line(&table, &a[i], endpoint);
         }
         report_attempts_free(a, n);
+        if (r >= 0 && !json && !payload) {
+                if (n == first)
+                        printf("No report attempts recorded.\n");
+                else
+                        r = table_print(&table, stdout);
+        }
         if (r < 0)
                 return log_oom(), EXIT_LOCAL_FAILURE;
         return fflush(stdout) == 0 ? 0 : EXIT_LOCAL_FAILURE;

@@ -4,7 +4,8 @@ libcore_a_SOURCES += \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
 	src/shared/strv.c src/shared/strv.h \
-	src/shared/time-parse.c src/shared/time-parse.h
+	src/shared/time-parse.c src/shared/time-parse.h \
+	src/shared/table.c src/shared/table.h
 
 if HAVE_CMOCKA
 check_PROGRAMS += test-fileio
@@ -24,4 +25,10 @@ TESTS += test-time-parse
 test_time_parse_SOURCES = src/shared/test-time-parse.c
 test_time_parse_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_time_parse_LDADD = $(UNIT_TEST_LIBS)
+
+check_PROGRAMS += test-table
+TESTS += test-table
+test_table_SOURCES = src/shared/test-table.c
+test_table_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_table_LDADD = $(UNIT_TEST_LIBS)
 endif
