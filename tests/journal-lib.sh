@@ -25,6 +25,12 @@ if [ -z "${RUS_IN_JOURNAL_NS:-}" ]; then
         [ -n "$RUS_JOURNAL_REMOTE" ] ||
                 { echo "SKIP: ${0##*/}: systemd-journal-remote not found (package systemd-journal-remote)" >&2; exit 77; }
         export RUS_JOURNAL_REMOTE
+        # RUS_JOURNAL_NETNS=1: a private network namespace too, with only loopback (ray_endpoint_on_loopback).
+        if [ -n "${RUS_JOURNAL_NETNS:-}" ]; then
+                command -v ip >/dev/null || { echo "SKIP: ${0##*/}: ip not found (package iproute2)" >&2; exit 77; }
+                RUS_IN_JOURNAL_NS=1 exec unshare --mount --propagation private --net \
+                        bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+        fi
         RUS_IN_JOURNAL_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
 fi
 
@@ -82,6 +88,30 @@ install_system_journal() {
         id=$(cat /etc/machine-id 2>/dev/null) || need "/etc/machine-id exists" false
         mkdir -p "/var/log/journal/$id"
         cp "$1" "/var/log/journal/$id/system.journal"
+}
+
+# ray_endpoint_on_loopback NAME: Ray's own endpoint, the default URL
+# https://usage-stats.ray.io/, answered by a fake head NAME on 127.0.0.1:443,
+# so that the binary sends "to Ray" exactly as a real run records it. Only in
+# the private namespaces of RUS_JOURNAL_NETNS=1, where no packet can leave
+# loopback: a private /etc/hosts names 127.0.0.1, and the system CA bundle is
+# replaced by the fake head's self-signed certificate. Then use_head NAME and
+# unset RAY_USAGE_STATS_REPORT_URL to report to it.
+ray_endpoint_on_loopback() {
+        local dir=$TEST_TMP/ray-endpoint bundle
+        [ -n "${RUS_JOURNAL_NETNS:-}" ] && [ -z "$(ip -o addr show scope global 2>/dev/null)" ] ||
+                need "ray_endpoint_on_loopback runs only in a private network namespace (RUS_JOURNAL_NETNS=1)" false
+        mkdir -p "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+                -subj /CN=usage-stats.ray.io -addext "subjectAltName=DNS:usage-stats.ray.io" \
+                -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 ||
+                need "openssl made a certificate for usage-stats.ray.io" false
+        printf '127.0.0.1 localhost usage-stats.ray.io\n' >"$dir/hosts"
+        mount --bind "$dir/hosts" /etc/hosts || need "a private /etc/hosts" false
+        for bundle in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do
+                [ -e "$bundle" ] && { mount --bind "$dir/cert.pem" "$bundle" || need "a private $bundle" false; }
+        done
+        start_head "$1" --port 443 --https --cert "$dir/cert.pem" --key "$dir/key.pem"
 }
 
 # Two fake heads of two Ray sessions with different cluster ids: "main"

@@ -97,7 +97,7 @@ static int send_report(Context *c, const char *state_dir, State *st, CollectedRe
         if (!results)
                 return log_oom();
         success = results[0].r >= 0;
-        r = state_finish_attempt(st, success, results[0].error, now_ms());
+        r = state_finish_attempt(st, success, upload_url_is_rays(shown_url), results[0].error, now_ms());
         if (r < 0)
                 log_oom();
         else {
