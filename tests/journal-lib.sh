@@ -15,32 +15,51 @@
 #     rus report
 #     capture_journal "$TEST_TMP/a.journal"
 
+#
+# RUS_JOURNAL_PRIVATE_ONLY=1 (the demo): only the private journal is needed,
+# not journal files: systemd-journal-remote is optional (capture_journal
+# then fails), and without root a user namespace makes the mount namespace
+# (its root mounts, then the script runs on with the caller's own ids).
+
 if [ -z "${RUS_IN_JOURNAL_NS:-}" ]; then
-        [ "$(id -u)" -eq 0 ] || { echo "SKIP: ${0##*/}: needs root (a private mount namespace)" >&2; exit 77; }
+        _rus_ns=(--mount --propagation private)
+        if [ "$(id -u)" -ne 0 ]; then
+                [ -n "${RUS_JOURNAL_PRIVATE_ONLY:-}" ] ||
+                        { echo "SKIP: ${0##*/}: needs root (a private mount namespace)" >&2; exit 77; }
+                # Root of a user namespace mounts, then maps back to the caller's ids (below).
+                _rus_ns=(--user --map-root-user "${_rus_ns[@]}")
+                export RUS_JOURNAL_AS="$(id -u):$(id -g)"
+        fi
         command -v unshare >/dev/null || { echo "SKIP: ${0##*/}: unshare not found" >&2; exit 77; }
         RUS_JOURNAL_REMOTE=
         for _p in /usr/lib/systemd/systemd-journal-remote /lib/systemd/systemd-journal-remote; do
                 [ -x "$_p" ] && RUS_JOURNAL_REMOTE=$_p && break
         done
-        [ -n "$RUS_JOURNAL_REMOTE" ] ||
+        [ -n "$RUS_JOURNAL_REMOTE${RUS_JOURNAL_PRIVATE_ONLY:-}" ] ||
                 { echo "SKIP: ${0##*/}: systemd-journal-remote not found (package systemd-journal-remote)" >&2; exit 77; }
         export RUS_JOURNAL_REMOTE
         # RUS_JOURNAL_NETNS=1: a private network namespace too, with only loopback (ray_endpoint_on_loopback).
         if [ -n "${RUS_JOURNAL_NETNS:-}" ]; then
                 command -v ip >/dev/null || { echo "SKIP: ${0##*/}: ip not found (package iproute2)" >&2; exit 77; }
-                RUS_IN_JOURNAL_NS=1 exec unshare --mount --propagation private --net \
+                RUS_IN_JOURNAL_NS=1 exec unshare "${_rus_ns[@]}" --net \
                         bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
         fi
-        RUS_IN_JOURNAL_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+        RUS_IN_JOURNAL_NS=1 exec unshare "${_rus_ns[@]}" bash "$0" "$@"
 fi
 
 # The machine's own journal directories are hidden too: "this machine's
 # journal" is then only what install_system_journal puts there.
-for _d in /run/systemd /var/log /run/log; do
-        [ -d "$_d" ] || continue
-        mount -t tmpfs -o mode=0755 tmpfs "$_d" || { echo "FAIL: cannot mount a tmpfs on $_d" >&2; exit 1; }
-done
-mkdir -p /run/systemd/journal
+if [ "$RUS_IN_JOURNAL_NS" = 1 ]; then
+        for _d in /run/systemd /var/log /run/log; do
+                [ -d "$_d" ] || continue
+                mount -t tmpfs -o mode=0755 tmpfs "$_d" || { echo "FAIL: cannot mount a tmpfs on $_d" >&2; exit 1; }
+        done
+        mkdir -p /run/systemd/journal
+        if [ -n "${RUS_JOURNAL_AS:-}" ]; then
+                RUS_IN_JOURNAL_NS=2 exec unshare --user --map-user="${RUS_JOURNAL_AS%:*}" \
+                        --map-group="${RUS_JOURNAL_AS#*:}" bash "$0" "$@"
+        fi
+fi
 
 RUS_CAPTURE_PID=
 RUS_CAPTURE_OUT=
