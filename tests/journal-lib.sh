@@ -3,34 +3,37 @@
 #
 # The journal for integration tests, on machines with or without journald:
 # a test that sources this file first re-runs itself in a private mount
-# namespace (root only) where a tmpfs hides /run/systemd, so that what the
-# binary sends to the journal socket reaches tests/journal-capture.py
+# namespace where a tmpfs hides /run/systemd, so that what the binary sends
+# to the journal socket reaches tests/journal-capture.py (or nothing)
 # instead of any real journald. Captured entries become real journal files
 # through systemd-journal-remote, which the binary then reads with
-# sd-journal like any other.
+# sd-journal like any other. lib.sh sources it for every test that has not
+# (RUS_JOURNAL_PRIVATE_ONLY), so that no test writes to the system journal.
 #
 #     . "$(dirname "$0")/journal-lib.sh"      # before report-lib.sh
 #     . "$(dirname "$0")/report-lib.sh"
 #     start_capture head-a
 #     rus report
 #     capture_journal "$TEST_TMP/a.journal"
-
 #
-# RUS_JOURNAL_PRIVATE_ONLY=1 (the demo): only the private journal is needed,
-# not journal files: systemd-journal-remote is optional (capture_journal
-# then fails), and without root a user namespace makes the mount namespace
-# (its root mounts, then the script runs on with the caller's own ids).
+# Without root, a test that needs journal files is skipped. With
+# RUS_JOURNAL_PRIVATE_ONLY=1 (the demo, and lib.sh's default) only the
+# private journal is needed: systemd-journal-remote is optional
+# (capture_journal then fails), and without root the root of a user
+# namespace mounts, then the script runs on with the caller's own ids.
 
 if [ -z "${RUS_IN_JOURNAL_NS:-}" ]; then
+        command -v unshare >/dev/null || { echo "SKIP: ${0##*/}: unshare not found" >&2; exit 77; }
         _rus_ns=(--mount --propagation private)
         if [ "$(id -u)" -ne 0 ]; then
                 [ -n "${RUS_JOURNAL_PRIVATE_ONLY:-}" ] ||
                         { echo "SKIP: ${0##*/}: needs root (a private mount namespace)" >&2; exit 77; }
                 # Root of a user namespace mounts, then maps back to the caller's ids (below).
+                unshare --user --map-root-user --mount true 2>/dev/null ||
+                        { echo "SKIP: ${0##*/}: no private journal: user namespaces are not available" >&2; exit 77; }
                 _rus_ns=(--user --map-root-user "${_rus_ns[@]}")
                 export RUS_JOURNAL_AS="$(id -u):$(id -g)"
         fi
-        command -v unshare >/dev/null || { echo "SKIP: ${0##*/}: unshare not found" >&2; exit 77; }
         RUS_JOURNAL_REMOTE=
         for _p in /usr/lib/systemd/systemd-journal-remote /lib/systemd/systemd-journal-remote; do
                 [ -x "$_p" ] && RUS_JOURNAL_REMOTE=$_p && break
@@ -61,6 +64,7 @@ if [ "$RUS_IN_JOURNAL_NS" = 1 ]; then
         fi
 fi
 
+_rus_journal_lib=1
 RUS_CAPTURE_PID=
 RUS_CAPTURE_OUT=
 
