@@ -28,8 +28,8 @@ int cmd_check(int argc, char *argv[]) {
 
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;
-        if (!c.invalid_setting)
-                c.decision_source = unit_settings_describe(&settings, &c.decision, c.config_path);
+        if (unit_settings_annotate(&settings, &c) < 0)
+                return log_oom(), EXIT_LOCAL_FAILURE;
 
         return context_verdict(&c, "check", true);
 }

@@ -265,8 +265,8 @@ int cmd_status(int argc, char *argv[]) {
                 return log_oom(), EXIT_LOCAL_FAILURE;
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;
-        if (!c.invalid_setting)
-                c.decision_source = unit_settings_describe(&settings, &c.decision, c.config_path);
+        if (unit_settings_annotate(&settings, &c) < 0)
+                return log_oom(), EXIT_LOCAL_FAILURE;
 
         if (c.session) {
                 _cleanup_free_ char *user = NULL;

@@ -109,6 +109,20 @@ const char *unit_settings_source(const UnitSettings *u, const char *name) {
         return NULL;
 }
 
+static int explain_invalid(const UnitSettings *u, char **message) {
+        const UnitSetting *s;
+        char *m;
+
+        if (!u->from_unit || !*message || !startswith(*message, "Invalid " ENABLED_NAME "=") ||
+            !(s = unit_env_get(&u->env, ENABLED_NAME)))
+                return 0;
+        if (asprintf(&m, "%s It is set in %s.", *message, s->source) < 0)
+                return -ENOMEM;
+        free(*message);
+        *message = m;
+        return 0;
+}
+
 static char *describe_variable(const UnitSettings *u, const char *name) {
         _cleanup_free_ char *from_file = NULL, *quoted = NULL;
         const char *value = getenv(name), *source = unit_settings_source(u, name);
@@ -128,38 +142,37 @@ static char *describe_variable(const UnitSettings *u, const char *name) {
         return m;
 }
 
-const char *unit_settings_decision_source(const UnitSettings *u, const Decision *d, const char *config_path) {
-        assert(u);
-        assert(d);
-
-        switch (d->decided_by) {
-        case DECIDED_BY_ENV:
-                return unit_settings_source(u, ENABLED_NAME);
-        case DECIDED_BY_DO_NOT_TRACK:
-                return unit_settings_source(u, DO_NOT_TRACK_NAME);
-        case DECIDED_BY_CONFIG:
-                return config_path;
-        default:
-                return NULL;
-        }
+/* The variable that decided d, or NULL (the config file, the default). */
+static const char *deciding_variable(const Decision *d) {
+        return d->decided_by == DECIDED_BY_ENV ? ENABLED_NAME :
+               d->decided_by == DECIDED_BY_DO_NOT_TRACK ? DO_NOT_TRACK_NAME : NULL;
 }
 
-char *unit_settings_describe(const UnitSettings *u, const Decision *d, const char *config_path) {
-        char *m;
+const char *unit_settings_decision_source(const UnitSettings *u, const Decision *d, const char *config_path) {
+        const char *name;
 
         assert(u);
         assert(d);
 
-        switch (d->decided_by) {
-        case DECIDED_BY_ENV:
-                return describe_variable(u, ENABLED_NAME);
-        case DECIDED_BY_DO_NOT_TRACK:
-                return describe_variable(u, DO_NOT_TRACK_NAME);
-        case DECIDED_BY_CONFIG:
-                if (asprintf(&m, "\"usage_stats\": %s in %s", d->enabled ? "true" : "false", config_path) < 0)
-                        return NULL;
-                return m;
-        default:
-                return NULL;
-        }
+        name = deciding_variable(d);
+        if (name)
+                return unit_settings_source(u, name);
+        return d->decided_by == DECIDED_BY_CONFIG ? config_path : NULL;
+}
+
+int unit_settings_annotate(const UnitSettings *u, Context *c) {
+        assert(u);
+        assert(c);
+
+        if (c->invalid_setting)
+                return explain_invalid(u, &c->invalid_setting);
+        if (deciding_variable(&c->decision))
+                c->decision_source = describe_variable(u, deciding_variable(&c->decision));
+        else if (c->decision.decided_by == DECIDED_BY_CONFIG) {
+                if (asprintf(&c->decision_source, "\"usage_stats\": %s in %s",
+                             c->decision.enabled ? "true" : "false", c->config_path) < 0)
+                        c->decision_source = NULL;
+        } else
+                return 0;
+        return c->decision_source ? 0 : -ENOMEM;
 }

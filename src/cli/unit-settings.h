@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "cli/context.h"
 #include "decision/decision.h"
 #include "systemd/unit-env.h"
 
@@ -31,7 +32,10 @@ const char *unit_settings_source(const UnitSettings *u, const char *name);
 /* The file (or description) of the setting that decided d; NULL for the default. */
 const char *unit_settings_decision_source(const UnitSettings *u, const Decision *d, const char *config_path);
 
-/* What decided d, with the file it is in ("RAY_USAGE_STATS_ENABLED=0 in
- * /etc/systemd/system/ray-usage-stats.service.d/optout.conf"); NULL for the
- * default or when out of memory. */
-char *unit_settings_describe(const UnitSettings *u, const Decision *d, const char *config_path);
+/* After context_load(): c->decision_source says what decided and the file
+ * it is in ("RAY_USAGE_STATS_ENABLED=0 in /etc/systemd/system/
+ * ray-usage-stats.service.d/optout.conf"; NULL for the default), and an
+ * invalid RAY_USAGE_STATS_ENABLED that the unit sets has that file named in
+ * c->invalid_setting, as the machine-wide file already is. Returns 0 or
+ * -ENOMEM. */
+int unit_settings_annotate(const UnitSettings *u, Context *c);
