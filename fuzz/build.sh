@@ -26,7 +26,7 @@ read -r -a pkg_cflags <<<"$(pkg-config --cflags json-c yaml-0.1 libcurl libsyste
 read -r -a libs <<<"$(pkg-config --libs json-c yaml-0.1 libcurl libsystemd) -ldl -lm"
 # shellcheck disable=SC2054 # commas inside one flag
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all)
-cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Wno-unused-parameter
+cflags=(-g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
         -D_GNU_SOURCE -DPACKAGE_VERSION="\"${version:-0}\"" -DPACKAGE_NAME='"ray-usage-stats"'
         -DSYSTEM_CONFIG_PATH='"/etc/default/ray-usage-stats"' -DSYSCONFDIR='"/etc"' -DLOCALSTATEDIR='"/var"'
         -I"$srcdir/src" -I"$srcdir/fuzz" "${pkg_cflags[@]}")

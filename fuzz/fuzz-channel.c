@@ -2,11 +2,11 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
-#include "privsep/channel.h"
 #include "shared/json-util.h"
 #include "shared/strv.h"
+#include "worker/channel.h"
 
-/* The root parent reads what the Ray user's worker answers (src/cli/worker.c)
+/* The root parent reads what the Ray user's worker answers (src/worker/worker.c)
  * with channel_parse() and the typed getters: whatever the bytes, they must
  * refuse or give values within their bounds, and a message that parses must
  * cross a real channel (framing included) unchanged. */

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
+#include "dashboard/dashboard-log.h"
 #include "session/session.h"
 
 /* <session>/logs/dashboard.log is written by the Ray user, in a 0777 tree.

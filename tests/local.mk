@@ -67,6 +67,9 @@ SHELL_TESTS = \
 	tests/concurrency.sh \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
+# Includes flow one way: HACKING.md, "Modules and their includes".
+TESTS += tests/check-includes.sh
+EXTRA_DIST += tests/check-includes.sh
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
 dist_check_DATA += tests/report-lib.sh tests/netns-lib.sh tests/journal-lib.sh tests/journal-capture.py
 dist_check_DATA += tests/faultinject.c

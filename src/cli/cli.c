@@ -130,3 +130,12 @@ int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, s
                 args[i] = argv[optind + (int) i];
         return CLI_CONTINUE;
 }
+
+int cli_exit_status(const char *command, int r) {
+        assert(command);
+
+        if (r >= 0)
+                return r;
+        log_error_errno(r, "%s failed", command);
+        return EXIT_LOCAL_FAILURE;
+}

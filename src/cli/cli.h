@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+/* The command line: main(), one file per command, and what the commands
+ * share (options, exit statuses, the Context). The top of the modules: it
+ * may use every other, and none may include it (HACKING.md). */
+
 /* Exit statuses of SPEC section 2, shared by every command. */
 enum {
         EXIT_COLLECT = 0,
@@ -46,7 +50,16 @@ typedef struct Command {
         int (*run)(int argc, char *argv[]);
 } Command;
 
-/* Each returns the process exit status. argv[0] is the command name. */
+/* The whole command line (argv[0] is the program): the top-level options,
+ * then the command argv[1] names. Returns the process's exit status. */
+int cli_run(int argc, char *argv[]);
+
+/* The exit status for what a command returned: r itself when it is an exit
+ * status (>= 0), else EXIT_LOCAL_FAILURE, after one line that names the
+ * command and the error (a negative errno no one has reported). */
+int cli_exit_status(const char *command, int r);
+
+/* Each returns an exit status, or a negative errno. argv[0] is the command name. */
 int cmd_check(int argc, char *argv[]);
 int cmd_report(int argc, char *argv[]);
 int cmd_preview(int argc, char *argv[]);

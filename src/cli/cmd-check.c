@@ -6,7 +6,7 @@
 
 int cmd_check(int argc, char *argv[]) {
         _cleanup_(unit_settings_done) UnitSettings settings = {};
-        _cleanup_(context_done) Context c = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
         int r;
 
         r = cli_parse(argc, argv,

@@ -4,7 +4,7 @@
 #include "shared/log.h"
 
 int cmd_record_library(int argc, char *argv[]) {
-        _cleanup_(context_done) Context c = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
         const char *name;
         int r;
 

@@ -2,10 +2,10 @@
 #include <inttypes.h>
 #include <syslog.h>
 
+#include "attempt/field-notice.h"
+#include "attempt/report-attempt.h"
 #include "cli/cli.h"
 #include "cli/context.h"
-#include "cli/field-notice.h"
-#include "cli/report-attempt.h"
 #include "http/http.h"
 #include "journal/journal.h"
 #include "shared/fileio.h"
@@ -61,7 +61,7 @@ static bool upload_enabled(void) {
 /* Sends the report, keeps the counters exact and leaves the audit record.
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
-static int send_report(Context *c, const char *state_dir, State *st, CollectedReport *col) {
+static int send_report(Context *c, const char *state_dir, State *st, Collection *col) {
         _cleanup_free_ char *shown_url = NULL;
         _cleanup_strv_free_ char **extra = NULL;
         UploadResult *results;
@@ -101,12 +101,12 @@ static int send_report(Context *c, const char *state_dir, State *st, CollectedRe
         if (r < 0)
                 log_oom();
         else {
-                additional_endpoints_finish(c, st, col, seq, extra, results + 1);
+                additional_endpoints_finish(c->session->path, st, col, seq, extra, results + 1);
                 r = state_save(state_dir, c->session->name, st);
         }
         saved = r >= 0;
 
-        report_attempt_journal(c, col, seq, shown_url, &results[0], false);
+        report_attempt_journal(c->session->path, col, seq, shown_url, &results[0], false);
 
         /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
         r = save_usage_file(c, success, results[0].error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
@@ -114,7 +114,7 @@ static int send_report(Context *c, const char *state_dir, State *st, CollectedRe
         return r;
 }
 
-static int keep_locally(Context *c, CollectedReport *col) {
+static int keep_locally(Context *c, Collection *col) {
         static const char error[] = "Local mode (RAY_USAGE_STATS_UPLOAD=0): the report was not sent";
 
         journal_event(LOG_INFO, MESSAGE_ID_REPORT_LOCAL,
@@ -130,8 +130,8 @@ static int keep_locally(Context *c, CollectedReport *col) {
 }
 
 static int run(int argc, char *argv[], bool preview) {
-        _cleanup_(context_done) Context c = {};
-        _cleanup_(collected_report_done) CollectedReport col = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
+        _cleanup_(collection_done) Collection col = {};
         _cleanup_(state_done) State st = {};
         _cleanup_free_ char *state_dir = NULL, *dashboard_url = NULL;
         _cleanup_close_ int lock_fd = -1;

@@ -241,7 +241,7 @@ static void print_human(const Context *c, const UnitSettings *settings, const ch
 
 int cmd_status(int argc, char *argv[]) {
         _cleanup_(unit_settings_done) UnitSettings settings = {};
-        _cleanup_(context_done) Context c = {};
+        _cleanup_(context_done) Context c = CONTEXT_NULL;
         _cleanup_(state_done) State st = {};
         _cleanup_(field_notice_done) FieldNotice notice = {};
         _cleanup_free_ char *endpoint = NULL, *instance_timer = NULL, *instance_dir = NULL;

@@ -84,7 +84,11 @@ int context_load(Context *c) {
                 return log_error_errno(r, "Failed to determine the config file path");
 
         /* The config file is the Ray user's: it is read by the worker, as that user. */
-        r = worker_start(&c->worker, c);
+        c->worker_input = (WorkerInput) {
+                .collect = { .session = c->session, .home = c->home, .uid = c->ray_uid },
+                .config_path = c->config_path,
+        };
+        r = worker_start(&c->worker, &c->worker_input);
         if (r < 0)
                 return r;
         r = worker_decide(&c->worker, &c->decision, &c->invalid_setting);

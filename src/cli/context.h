@@ -3,13 +3,13 @@
 
 #include <sys/types.h>
 
-#include "cli/worker.h"
 #include "decision/decision.h"
 #include "session/session.h"
+#include "worker/worker.h"
 
 /* What every command that looks at the machine needs first: the Ray session
  * (if any), the Ray user it belongs to, that user's config file, the worker
- * that acts as that user (cli/worker.h), and the decision of SPEC 3.1.
+ * that acts as that user (worker/worker.h), and the decision of SPEC 3.1.
  * Loading it makes no network connection. */
 typedef struct Context {
         char *temp_dir;
@@ -18,11 +18,15 @@ typedef struct Context {
         uid_t ray_uid;             /* the session's owner, else the invoking user */
         char *home;                /* the Ray user's home directory, or NULL */
         char *config_path;
+        WorkerInput worker_input;  /* points into the above */
         Worker worker;
         Decision decision;
         char *invalid_setting;     /* set when a setting is invalid: the decision is void */
         char *decision_source;     /* what decided and the file it is in (cli/unit-settings.h), or NULL */
 } Context;
+
+/* An unloaded Context: context_done() on it closes nothing (not fd 0). */
+#define CONTEXT_NULL ((Context) { .worker = WORKER_NULL })
 
 /* Fills *c. Returns 0, or a negative errno for local failures (out of memory,
  * unresolvable temp directory, no worker); a missing session or an invalid

@@ -1,12 +1,10 @@
+# cli: everything but main() is in libcore.a, so that test-cli runs the
+# command line in-process.
 libcore_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
+	src/cli/commands.c \
 	src/cli/context.c src/cli/context.h \
 	src/cli/unit-settings.c src/cli/unit-settings.h \
-	src/cli/worker.c src/cli/worker.h \
-	src/cli/worker-serve.c
-
-ray_usage_stats_SOURCES += \
-	src/cli/main.c \
 	src/cli/cmd-check.c \
 	src/cli/cmd-report.c \
 	src/cli/cmd-status.c \
@@ -15,6 +13,14 @@ ray_usage_stats_SOURCES += \
 	src/cli/cmd-fields.c \
 	src/cli/cmd-history.c \
 	src/cli/cmd-deletion-request.c \
-	src/cli/read-attempts.c src/cli/read-attempts.h \
-	src/cli/field-notice.c src/cli/field-notice.h \
-	src/cli/report-attempt.c src/cli/report-attempt.h
+	src/cli/read-attempts.c src/cli/read-attempts.h
+
+ray_usage_stats_SOURCES += src/cli/main.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += test-cli
+TESTS += test-cli
+test_cli_SOURCES = src/cli/test-cli.c
+test_cli_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_cli_LDADD = $(UNIT_TEST_LIBS)
+endif

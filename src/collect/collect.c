@@ -3,6 +3,8 @@
 #include <math.h>
 
 #include "collect/collect.h"
+#include "dashboard/dashboard-log.h"
+#include "report/cloud.h"
 #include "report/cluster-config.h"
 #include "report/hardware.h"
 #include "report/report.h"
@@ -26,31 +28,31 @@ typedef struct RayUserFiles {
         char **libraries;
 } RayUserFiles;
 
-static void load_dashboard_access(const Context *c, RayUserFiles *f) {
+static void load_dashboard_access(const CollectInput *in, RayUserFiles *f) {
         int r;
 
-        r = session_dashboard_url(c->session, &f->dashboard_url);
+        r = session_dashboard_url(in->session, &f->dashboard_url);
         if (r < 0)
-                log_debug_errno(r, "Ignoring %s/logs/dashboard.log", c->session->path);
+                log_debug_errno(r, "Ignoring %s/logs/dashboard.log", in->session->path);
 
-        r = dashboard_load_token(c->home, &f->token);
+        r = dashboard_load_token(in->home, &f->token);
         if (r < 0)
                 log_warning_errno(r, "Failed to read the Ray auth token; asking the dashboard without one");
 }
 
-int collector_init(Collector *k, const Context *c) {
+int collector_init(Collector *k, const CollectInput *in) {
         _cleanup_free_ char *token = NULL;
         RayUserFiles f = {};
         const char *url;
         int r;
 
         assert(k);
-        assert(c);
-        assert(c->session);
+        assert(in);
+        assert(in->session);
 
-        *k = (Collector) { .context = c };
+        *k = (Collector) { .input = *in };
 
-        load_dashboard_access(c, &f);
+        load_dashboard_access(in, &f);
         token = f.token;
 
         url = getenv("RAY_USAGE_STATS_DASHBOARD_URL");
@@ -64,7 +66,7 @@ int collector_init(Collector *k, const Context *c) {
         if (!k->dashboard_url)
                 return log_oom();
 
-        r = dashboard_client_new(k->dashboard_url, token, c->ray_uid, &k->dashboard);
+        r = dashboard_client_new(k->dashboard_url, token, in->uid, &k->dashboard);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the dashboard client for %s", k->dashboard_url);
         return 0;
@@ -84,28 +86,37 @@ bool collector_cluster_opted_out(Collector *k) {
         return dashboard_cluster_opted_out(k->dashboard) > 0;
 }
 
-static int load_ray_user_files(const Context *c, RayUserFiles *f) {
+static int load_ray_user_files(const CollectInput *in, RayUserFiles *f) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        r = session_library_usages(c->session, &f->libraries);
+        r = session_library_usages(in->session, &f->libraries);
         if (r < 0)
-                log_warning_errno(r, "Failed to list library usage markers in %s", c->session->path);
+                log_warning_errno(r, "Failed to list library usage markers in %s", in->session->path);
 
-        if (!c->home) {
+        if (!in->home) {
                 f->yaml_missing = true;
                 return 0;
         }
-        if (asprintf(&path, "%s/ray_bootstrap_config.yaml", c->home) < 0)
+        if (asprintf(&path, "%s/ray_bootstrap_config.yaml", in->home) < 0)
                 return log_oom();
         r = read_file_at(AT_FDCWD, path, BOOTSTRAP_YAML_MAX, READ_REGULAR | READ_NOFOLLOW | READ_CHECK_OWNER,
-                         c->ray_uid, &f->yaml, &f->yaml_size);
+                         in->uid, &f->yaml, &f->yaml_size);
         if (r == -ENOENT)
                 f->yaml_missing = true;
         else if (r < 0)
                 /* Ray treats any other problem with the file as "all fields unknown". */
                 log_notice("Ignoring %s: %s", path, strerror(-r));
         return 0;
+}
+
+/* Ray asks the clouds' metadata services only when there is no bootstrap
+ * YAML, and not with RAY_USAGE_STATS_CLOUD_PROBE=0. */
+static int probe_cloud(bool yaml_missing, char **ret) {
+        *ret = NULL;
+        if (!yaml_missing || streq_ptr(getenv("RAY_USAGE_STATS_CLOUD_PROBE"), "0"))
+                return 0;
+        return cloud_probe(ret);
 }
 
 static double gib_or_nan(double bytes) {
@@ -115,11 +126,11 @@ static double gib_or_nan(double bytes) {
 int collector_run(Collector *k, const Counters *counters, const char *fallback_session_id, Collection *ret) {
         _cleanup_(dashboard_figures_done) DashboardFigures fig = {};
         _cleanup_(cluster_config_done) ClusterConfig cluster = CLUSTER_CONFIG_NULL;
-        _cleanup_free_ char *cpu_model = NULL, *libc = NULL, *session_id = NULL, *body = NULL;
+        _cleanup_free_ char *cloud = NULL, *cpu_model = NULL, *libc = NULL, *session_id = NULL, *body = NULL;
         _cleanup_(strv_freep) char **hardware = NULL;
         _cleanup_json_ json_object *tags = NULL, *report = NULL;
         RayUserFiles f = {};
-        const Context *c;
+        const CollectInput *in;
         int64_t start_ms = -1;
         int r;
 
@@ -127,17 +138,20 @@ int collector_run(Collector *k, const Counters *counters, const char *fallback_s
         assert(counters);
         assert(ret);
 
-        c = k->context;
+        in = &k->input;
 
         r = dashboard_collect(k->dashboard, &fig);
         if (r < 0)
                 return log_error_errno(r, "Failed to query the Ray dashboard at %s", k->dashboard_url);
 
-        r = load_ray_user_files(c, &f);
+        r = load_ray_user_files(in, &f);
         if (r < 0)
                 goto finish;
 
-        r = cluster_config_detect(f.yaml ?: "", f.yaml_size, f.yaml_missing, &cluster);
+        r = probe_cloud(f.yaml_missing, &cloud);
+        if (r < 0)
+                goto finish;
+        r = cluster_config_detect(f.yaml ?: "", f.yaml_size, f.yaml_missing, cloud, &cluster);
         if (r < 0)
                 goto finish;
 
@@ -157,7 +171,7 @@ int collector_run(Collector *k, const Counters *counters, const char *fallback_s
         if (r < 0)
                 goto finish;
 
-        if (session_start_time_ms(c->session->name, &start_ms) < 0)
+        if (session_start_time_ms(in->session->name, &start_ms) < 0)
                 start_ms = -1;
 
         session_id = strdup(fig.cluster_id ?: fallback_session_id);

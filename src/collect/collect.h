@@ -3,30 +3,45 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#include "cli/context.h"
 #include "dashboard/dashboard.h"
+#include "session/session.h"
 
 /* One collection: everything a report is made of, gathered from the Ray
  * head's dashboard, the session directory, the Ray user's files, the cloud
- * and this machine, then built into the 27-field report. */
+ * and this machine, then built into the 27-field report. Runs as the Ray
+ * user (worker/worker.h); it must not touch the state, the journal or the
+ * upload, which are the root parent's. */
+
+/* What a collection reads: nothing else of the command that runs it. */
+typedef struct CollectInput {
+        Session *session;  /* the Ray head's session */
+        const char *home;  /* the Ray user's home directory, or NULL */
+        uid_t uid;         /* the Ray user */
+} CollectInput;
 
 typedef struct Collector {
-        const Context *context;
+        CollectInput input;
         char *dashboard_url;
         DashboardClient *dashboard;
 } Collector;
 
+typedef struct Counters {
+        uint64_t seq_number, total_success, total_failed;
+} Counters;
+
+/* One built report, on both sides of the worker's channel. */
 typedef struct Collection {
-        json_object *report;  /* the UsageStatsToReport object */
+        json_object *report;  /* the UsageStatsToReport object; the worker's side only, NULL in the parent */
         char *body;           /* its serialisation: exactly the bytes POSTed */
         char *session_id;     /* as reported */
         char **failed_calls;  /* dashboard calls that failed, or NULL */
 } Collection;
 
 /* Finds the dashboard (SPEC 4.3) and loads the token. No network connection
- * yet. Like everything here, runs as the Ray user (cli/worker.h). */
-int collector_init(Collector *k, const Context *c);
+ * yet. */
+int collector_init(Collector *k, const CollectInput *in);
 void collector_done(Collector *k);
 
 /* SPEC 3.5: true when the running head says the cluster itself opted out. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "http/http.h"
-#include "report/cluster-config.h"
+#include "report/cloud.h"
 #include "shared/env-util.h"
 #include "shared/log.h"
 #include "shared/macro.h"

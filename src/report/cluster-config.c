@@ -835,10 +835,8 @@ int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret) {
         return 0;
 }
 
-int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, ClusterConfig *ret) {
+int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, const char *cloud, ClusterConfig *ret) {
         _cleanup_(cluster_config_done) ClusterConfig c = CLUSTER_CONFIG_NULL;
-        const char *probe_env;
-        int r;
 
         assert(ret);
 
@@ -852,17 +850,12 @@ int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, Clus
                         return -ENOMEM;
         }
 
-        probe_env = getenv("RAY_USAGE_STATS_CLOUD_PROBE");
-        if (!streq_ptr(probe_env, "0")) {
-                _cleanup_free_ char *cloud = NULL;
-
-                r = cloud_probe(&cloud);
-                if (r < 0)
-                        return r;
-
-                if (!c.cloud_provider)
-                        c.cloud_provider = TAKE_PTR(cloud);
-                else {
+        if (cloud) {
+                if (!c.cloud_provider) {
+                        c.cloud_provider = strdup(cloud);
+                        if (!c.cloud_provider)
+                                return -ENOMEM;
+                } else {
                         char *s;
 
                         /* Ray writes f"_${probe}": the "$" is a template slip in Ray, kept

@@ -46,21 +46,14 @@ void cluster_config_done(ClusterConfig *c);
  * from costing more than a bounded, linear amount of work. Returns -ENOMEM only. */
 int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret);
 
-/* Ray's get_cloud_from_metadata_requests(): GETs Azure's (with "Metadata: true"),
- * GCP's (with "Metadata-Flavor: Google") and then AWS's metadata URL, 1 s each
- * and no proxy; the first that answers HTTP 200 names the cloud. URLs from
- * $RAY_USAGE_STATS_AZURE_METADATA_URL, $RAY_USAGE_STATS_GCP_METADATA_URL and
- * $RAY_USAGE_STATS_AWS_METADATA_URL, else Ray's. *ret is "azure", "gcp", "aws"
- * or "unknown". Returns 0, or -ENOMEM. */
-int cloud_probe(char **ret);
-
-/* The whole of Ray's get_cluster_config_to_report(). yaml_missing false: the
- * Ray user's ~/ray_bootstrap_config.yaml was read into yaml/size, and is parsed.
- * yaml_missing true (Ray's FileNotFoundError branch): with KUBERNETES_SERVICE_HOST
- * set the provider is "kuberay" when RAY_USAGE_STATS_KUBERAY_IN_USE is set, else
- * "kubernetes"; then, unless RAY_USAGE_STATS_CLOUD_PROBE=0, the cloud probes run
- * and their result becomes the provider, or is appended as "_$<cloud>" to the
- * Kubernetes one. A file that exists but cannot be read is Ray's generic error:
- * the caller passes an empty config (CLUSTER_CONFIG_NULL) instead of calling this.
- * Returns 0, or -ENOMEM. */
-int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, ClusterConfig *ret);
+/* Ray's get_cluster_config_to_report(), given the cloud probes' answer.
+ * yaml_missing false: the Ray user's ~/ray_bootstrap_config.yaml was read
+ * into yaml/size, and is parsed. yaml_missing true (Ray's FileNotFoundError
+ * branch): with KUBERNETES_SERVICE_HOST set the provider is "kuberay" when
+ * RAY_USAGE_STATS_KUBERAY_IN_USE is set, else "kubernetes"; then cloud (what
+ * cloud_probe() found, or NULL when the probes did not run) becomes the
+ * provider, or is appended as "_$<cloud>" to the Kubernetes one. A file that
+ * exists but cannot be read is Ray's generic error: the caller passes an
+ * empty config (CLUSTER_CONFIG_NULL) instead of calling this. Makes no
+ * network connection. Returns 0, or -ENOMEM. */
+int cluster_config_detect(const char *yaml, size_t size, bool yaml_missing, const char *cloud, ClusterConfig *ret);

@@ -2,7 +2,7 @@
 libcore_a_SOURCES += \
 	src/report/extra-tags.c src/report/extra-tags.h \
 	src/report/cluster-config.c src/report/cluster-config.h \
-	src/report/cloud.c \
+	src/report/cloud.c src/report/cloud.h \
 	src/report/hardware.c src/report/hardware.h \
 	src/report/report.c src/report/report.h
 

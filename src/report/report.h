@@ -7,6 +7,12 @@
 
 #include "report/cluster-config.h"
 
+/* The report (docs/design.md §5): its 27 fields, built from inputs that
+ * collect/ gathers, serialised byte for byte as Ray does, and the text of
+ * usage_stats.json. It must not talk to the dashboard, read the session or
+ * journal; of the machine, only hardware.h and the cloud probe (cloud.h)
+ * look at it, when collect/ calls them. */
+
 #define REPORT_SCHEMA_VERSION "0.1"
 #define REPORT_SOURCE_DEFAULT "OSS"
 #define REPORT_N_FIELDS 27

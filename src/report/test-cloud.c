@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "report/cloud.h"
 #include "report/cluster-config.h"
 #include "shared/macro.h"
 
@@ -176,8 +177,10 @@ static void test_no_proxy(void **state) {
 
 static void detect_provider(const char *expected) {
         _cleanup_(cluster_config_done) ClusterConfig c = CLUSTER_CONFIG_NULL;
+        _cleanup_free_ char *cloud = NULL;
 
-        assert_int_equal(cluster_config_detect(NULL, 0, true, &c), 0);
+        assert_int_equal(cloud_probe(&cloud), 0);
+        assert_int_equal(cluster_config_detect(NULL, 0, true, cloud, &c), 0);
         assert_string_equal(c.cloud_provider, expected);
         assert_int_equal(c.min_workers, -1);
         assert_int_equal(c.max_workers, -1);

@@ -314,7 +314,7 @@ static void test_too_big(void **state) {
 static void detect(bool missing, const char *yaml, const Expected *e) {
         _cleanup_(cluster_config_done) ClusterConfig c = CLUSTER_CONFIG_NULL;
 
-        assert_int_equal(cluster_config_detect(yaml, yaml ? strlen(yaml) : 0, missing, &c), 0);
+        assert_int_equal(cluster_config_detect(yaml, yaml ? strlen(yaml) : 0, missing, NULL, &c), 0);
         assert_config(yaml ?: "(missing)", &c, e);
 }
 

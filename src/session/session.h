@@ -8,6 +8,10 @@
 
 #include "shared/macro.h"
 
+/* The Ray head's session: finding it and reading its files. It makes sense
+ * of none of them (dashboard/ reads the dashboard's log, collect/ the rest),
+ * and never writes but for a library marker, as the Ray user. */
+
 /* Finding the Ray head session (SPEC 4.1) without trusting anything a local
  * user could plant: Ray creates <temp>, the session directory and logs/ with
  * mode 0777, so every lookup below is relative to a directory fd, never
@@ -67,18 +71,10 @@ int session_start_time_ms(const char *name, int64_t *ret);
  * larger than max_size. The buffer is NUL-terminated. Call as the Ray user. */
 int session_read_file(Session *s, const char *relpath, size_t max_size, char **ret, size_t *ret_size);
 
-/* Pure: the last line of text containing "Dashboard head http address: " gives
- * "http://<host>:<port>" when host is loopback (127.0.0.0/8, ::1, localhost;
- * 0.0.0.0, :: and this host's own addresses become 127.0.0.1 and [::1]) and
- * port is 1-65535. Anything
- * else, or no such line, gives 0 and *ret = NULL (reason at debug level). */
-int dashboard_url_from_log(const char *text, size_t size, char **ret);
-
-/* Applies dashboard_url_from_log() to <session>/logs/dashboard.log, streamed,
- * so a large log costs no memory. A missing, linked, foreign-owned or
- * unreadable log gives 0 and *ret = NULL (noted in the log). Call as the Ray
- * user. */
-int session_dashboard_url(Session *s, char **ret);
+/* Opens relpath below the session directory, checked as session_read_file()
+ * checks it, for a caller that streams the file. Returns the fd or the same
+ * negative errnos. Call as the Ray user. */
+int session_open_file(Session *s, const char *relpath);
 
 /* [A-Za-z0-9._-], 1-64 characters, not "." or "..". */
 bool library_name_is_valid(const char *name);

@@ -4,7 +4,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Per-session counters (SPEC 6), one JSON file "<dir>/<session_name>.json"
+/* The root parent's memory of each session: counters and the fields last
+ * reported (field-list.h). Only the root parent touches it, under the lock;
+ * it must not read the session itself nor journal.
+ *
+ * Per-session counters (SPEC 6), one JSON file "<dir>/<session_name>.json"
  * beside a lock file "<dir>/<session_name>.lock".
  *
  * The attempt protocol, which makes every run that may have reached the

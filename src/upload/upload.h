@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* POSTing the report (SPEC 6). */
+/* POSTing the report's bytes (SPEC 6) to Ray's endpoint and the additional
+ * ones. It must not change the bytes, count or journal the attempt: the
+ * caller does (attempt/, state/). */
 
 #define UPLOAD_DEFAULT_URL "https://usage-stats.ray.io/"
 #define UPLOAD_TIMEOUT_MS 10000L

@@ -4,14 +4,12 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "cli/cli.h"
-#include "cli/context.h"
-#include "cli/worker.h"
-#include "privsep/channel.h"
 #include "session/user.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
-#include "shared/strv.h"
+#include "worker/channel.h"
+#include "worker/worker-serve.h"
+#include "worker/worker.h"
 
 /* One collection ends within 30 s (SPEC 4.3); a worker silent for this long is stuck. */
 #define WORKER_REPLY_TIMEOUT_MS (60 * 1000)
@@ -23,36 +21,36 @@
 /* The parent's side: runs as root when the program was started as root.
  * child() is the forked process's way from root to the worker. */
 
-static _noreturn_ void child(const Context *c, int fd) {
+static _noreturn_ void child(const WorkerInput *in, int fd) {
         int r;
 
-        r = drop_privileges(c->ray_uid);
+        r = drop_privileges(in->collect.uid);
         if (r < 0) {
                 log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good",
-                                (unsigned) c->ray_uid, c->session ? c->session->path : "");
-                _exit(EXIT_LOCAL_FAILURE);
+                                (unsigned) in->collect.uid, in->collect.session ? in->collect.session->path : "");
+                _exit(EXIT_FAILURE);
         }
         /* Set after the drop, which clears it: a parent killed by a timeout takes us along. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
-                _exit(EXIT_LOCAL_FAILURE);
+                _exit(EXIT_FAILURE);
         log_debug("Worker %d runs as uid %u, gid %u, for good.", (int) getpid(), (unsigned) getuid(),
                   (unsigned) getgid());
 
-        r = worker_serve(c, fd);
+        r = worker_serve(in, fd);
         (void) fflush(stdout);
         _exit(r);
 }
 
-int worker_start(Worker *w, const Context *c) {
+int worker_start(Worker *w, const WorkerInput *in) {
         int sv[2];
         pid_t pid;
 
         assert(w);
-        assert(c);
+        assert(in);
 
         *w = WORKER_NULL;
-        if (geteuid() != 0 || c->ray_uid == 0) {
-                w->state = worker_state_new(c);
+        if (geteuid() != 0 || in->collect.uid == 0) {
+                w->state = worker_state_new(in);
                 return w->state ? 0 : log_oom();
         }
 
@@ -71,7 +69,7 @@ int worker_start(Worker *w, const Context *c) {
         }
         if (pid == 0) {
                 (void) close(sv[0]);
-                child(c, sv[1]);
+                child(in, sv[1]);
         }
         (void) close(sv[1]);
         w->pid = pid;
@@ -100,8 +98,8 @@ void worker_stop(Worker *w) {
  * the handlers here with the reply serialised and parsed again, so that the
  * parent reads it through the same strict parser either way. Returns the
  * worker's own error (a negative errno it has logged), or 0. */
-static int call(Worker *w, json_object *request, json_object **ret) {
-        _cleanup_json_ json_object *owned = request, *reply = NULL;
+static int call(Worker *w, json_object *taken, json_object **ret) {
+        _cleanup_json_ json_object *request = taken, *reply = NULL;
         int64_t error;
         int r;
 
@@ -139,10 +137,10 @@ static int call(Worker *w, json_object *request, json_object **ret) {
         return (int) error;
 }
 
-static json_object *request(const char *op) {
+static json_object *request(WorkerOp op) {
         json_object *o = json_object_new_object();
 
-        if (o && json_object_object_add(o, "op", json_object_new_string(op)) < 0) {
+        if (o && json_object_object_add(o, "op", json_object_new_string(worker_op_to_string(op))) < 0) {
                 json_object_put(o);
                 return NULL;
         }
@@ -168,7 +166,7 @@ int worker_decide(Worker *w, Decision *ret, char **ret_invalid) {
         assert(ret);
         assert(ret_invalid);
 
-        r = call(w, request("decide"), &reply);
+        r = call(w, request(WORKER_OP_DECIDE), &reply);
         if (r < 0)
                 return r;
         if (channel_get_bool(reply, "enabled", &d.enabled) < 0 ||
@@ -194,7 +192,7 @@ int worker_open(Worker *w, bool *ret_opted_out, char **ret_dashboard_url) {
         assert(ret_opted_out);
         assert(ret_dashboard_url);
 
-        r = call(w, request("open"), &reply);
+        r = call(w, request(WORKER_OP_OPEN), &reply);
         if (r < 0)
                 return r;
         if (channel_get_bool(reply, "opted_out", ret_opted_out) < 0 ||
@@ -204,18 +202,9 @@ int worker_open(Worker *w, bool *ret_opted_out, char **ret_dashboard_url) {
         return *ret_dashboard_url ? 0 : log_oom();
 }
 
-void collected_report_done(CollectedReport *r) {
-        assert(r);
-
-        free(r->body);
-        free(r->session_id);
-        strv_free(r->failed_calls);
-        *r = (CollectedReport) {};
-}
-
-int worker_collect(Worker *w, const Counters *counters, const char *fallback_session_id, CollectedReport *ret) {
-        _cleanup_json_ json_object *req = request("collect"), *reply = NULL;
-        _cleanup_(collected_report_done) CollectedReport c = {};
+int worker_collect(Worker *w, const Counters *counters, const char *fallback_session_id, Collection *ret) {
+        _cleanup_json_ json_object *req = request(WORKER_OP_COLLECT), *reply = NULL;
+        _cleanup_(collection_done) Collection c = {};
         const char *body, *session_id;
         int r;
 
@@ -243,12 +232,12 @@ int worker_collect(Worker *w, const Counters *counters, const char *fallback_ses
         if (!c.body || !c.session_id)
                 return log_oom();
         *ret = c;
-        c = (CollectedReport) {};
+        c = (Collection) {};
         return 0;
 }
 
 int worker_finish(Worker *w, bool success, const char *error) {
-        _cleanup_json_ json_object *req = request("finish"), *reply = NULL;
+        _cleanup_json_ json_object *req = request(WORKER_OP_FINISH), *reply = NULL;
 
         assert(w);
 
@@ -259,7 +248,7 @@ int worker_finish(Worker *w, bool success, const char *error) {
 }
 
 int worker_record_library(Worker *w, const char *name) {
-        _cleanup_json_ json_object *req = request("record-library"), *reply = NULL;
+        _cleanup_json_ json_object *req = request(WORKER_OP_RECORD_LIBRARY), *reply = NULL;
 
         assert(w);
         assert(name);

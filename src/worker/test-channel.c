@@ -6,9 +6,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "privsep/channel.h"
 #include "shared/json-util.h"
 #include "shared/strv.h"
+#include "worker/channel.h"
 
 static json_object *parse(const char *text) {
         json_object *o = NULL;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <syslog.h>
 
-#include "cli/report-attempt.h"
+#include "attempt/report-attempt.h"
 #include "http/http.h"
 #include "journal/journal.h"
 #include "shared/log.h"
 #include "shared/time-util.h"
 
-void report_attempt_journal(const Context *c, const CollectedReport *col, const char *seq, const char *shown_url,
+void report_attempt_journal(const char *session_dir, const Collection *col, const char *seq, const char *shown_url,
                             const UploadResult *res, bool additional) {
         bool success = res->r >= 0;
         char status[32];
@@ -23,7 +23,7 @@ void report_attempt_journal(const Context *c, const CollectedReport *col, const 
                               { "HTTP_STATUS", res->status > 0 ? status : NULL },
                               { "SUCCESS", success ? "1" : "0" },
                               { "ERROR", res->error },
-                              { "SESSION_DIR", c->session->path },
+                              { "SESSION_DIR", session_dir },
                               { "PAYLOAD", col->body },
                               {} },
                       success ? "Usage stats report %s sent to %s%s (HTTP %s)."
@@ -58,7 +58,7 @@ int additional_endpoints_reserve(State *st, char **urls) {
         return 0;
 }
 
-void additional_endpoints_finish(const Context *c, State *st, const CollectedReport *col, const char *seq, char **urls,
+void additional_endpoints_finish(const char *session_dir, State *st, const Collection *col, const char *seq, char **urls,
                                  const UploadResult *results) {
         for (size_t i = 0; urls && urls[i]; i++) {
                 _cleanup_free_ char *s = shown(urls[i]);
@@ -68,6 +68,6 @@ void additional_endpoints_finish(const Context *c, State *st, const CollectedRep
                 /* -ENOENT: not reserved (over STATE_ENDPOINTS_MAX); still journalled. */
                 if (state_endpoint_finish(st, s, results[i].r >= 0, results[i].error, now_ms()) == -ENOMEM)
                         log_oom();
-                report_attempt_journal(c, col, seq, s, &results[i], true);
+                report_attempt_journal(session_dir, col, seq, s, &results[i], true);
         }
 }

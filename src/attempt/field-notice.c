@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <syslog.h>
 
-#include "cli/field-notice.h"
+#include "attempt/field-notice.h"
 #include "journal/journal.h"
 #include "report/report.h"
 #include "shared/log.h"

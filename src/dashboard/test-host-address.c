@@ -8,7 +8,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
-#include "session/host-address.h"
+#include "dashboard/host-address.h"
 
 static void test_loopback_is_own(void **state) {
         struct in_addr a;

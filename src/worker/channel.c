@@ -3,11 +3,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include "privsep/channel.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
+#include "worker/channel.h"
 
 static int send_all(int fd, const void *data, size_t size) {
         const char *p = data;

@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "session/host-address.h"
+#include "dashboard/host-address.h"
 #include "shared/macro.h"
 
 bool host_address_is_own(int family, const void *addr) {
