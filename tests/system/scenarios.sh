@@ -659,12 +659,12 @@ sandbox_config_outside() {
         c_user "$RAY_USER" sh -ec 'mkdir -p /tmp/elsewhere
                 printf "{\"usage_stats\": false}\n" >/tmp/elsewhere/config.json' || return 1
         sys_make_session >/dev/null || return 1
-        # the file itself is an opt-out: outside the sandbox it disables collection
-        c_user "$RAY_USER" env RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json ray-usage-stats check \
-                >/dev/null 2>&1
-        expect_eq "the Ray user's own check with that config (outside the sandbox) exit status" "$?" 1 || return 1
         sys_dropin 50-config-outside 'Environment=RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json' \
                 'Environment=RAY_USAGE_STATS_DEBUG=1' || return 1
+        # the file itself is an opt-out: outside the sandbox, under the unit's settings, it disables collection
+        c_user "$RAY_USER" ray-usage-stats check >/dev/null 2>&1
+        expect_eq "the Ray user's own check with the unit's config path (outside the sandbox) exit status" "$?" 1 ||
+                return 1
         cur=$(sys_journal_cursor)
         off=$(sys_record_lines)
         start_unit
