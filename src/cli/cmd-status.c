@@ -251,11 +251,11 @@ int cmd_status(int argc, char *argv[]) {
 
         r = cli_parse(argc, argv,
                       "status [--json]\n\n"
-                      "Show the effective decision and what decided it (run by a person: under the\n"
-                      "service's settings, read from systemd, naming the file each comes from), the\n"
-                      "config file, the endpoint,\n"
-                      "the Ray session, its counters and last report, and the timer's next run.\n"
-                      "Makes no network connection.\n\n"
+                      "Show the effective decision and what decided it, the config file, the endpoint,\n"
+                      "the Ray session, its counters and last report, and the timer's next run. Run by a\n"
+                      "person, it decides under the service's settings (its unit's Environment= and\n"
+                      "EnvironmentFile=, drop-ins included, read from systemd) and names the file each\n"
+                      "deciding setting comes from. Makes no network connection.\n\n"
                       "  --json    print one JSON object",
                       (CliFlag[]) { { "json", &json }, {} }, 0, NULL, EXIT_LOCAL_FAILURE);
         if (r != CLI_CONTINUE)

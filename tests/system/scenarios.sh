@@ -389,12 +389,12 @@ scenario_status_unit_settings() {
         sys_dropin 50-optout 'Environment=RAY_USAGE_STATS_ENABLED=0' || return 1
         for who in root "$RAY_USER"; do
                 status_of "$who" "$sys_tmp/status.out" || { sys_log "status as $who failed"; return 1; }
-                expect_line "status as $who" "$sys_tmp/status.out" \
-                        "Settings:      those of $UNIT (Environment= and EnvironmentFile=, drop-ins included, from systemd)" ||
-                        return 1
                 expect_line "status as $who" "$sys_tmp/status.out" "Decision:      disabled (decided by env)" || return 1
                 expect_line "status as $who" "$sys_tmp/status.out" \
                         "Set by:        RAY_USAGE_STATS_ENABLED=0 in $optout" || return 1
+                expect_line "status as $who" "$sys_tmp/status.out" \
+                        "Settings:      those of $UNIT (Environment= and EnvironmentFile=, drop-ins included, from systemd)" ||
+                        return 1
         done
         sys_log "status with a drop-in opt-out:"
         sed 's/^/      /' "$sys_tmp/status.out"
@@ -451,10 +451,11 @@ status_instance_settings() {
                 c systemctl daemon-reload && c systemctl enable --quiet "$INSTANCE.timer" || return 1
         status_of "$RAY_USER" "$sys_tmp/status.out" || return 1
         c rm -rf "${dropin%/*}"
+        expect_line "status as $RAY_USER" "$sys_tmp/status.out" "Decision:      disabled (decided by env)" || return 1
+        expect_line "status as $RAY_USER" "$sys_tmp/status.out" "Set by:        RAY_USAGE_STATS_ENABLED=0 in $dropin" ||
+                return 1
         expect_line "status as $RAY_USER" "$sys_tmp/status.out" \
                 "Settings:      those of $INSTANCE.service (Environment= and EnvironmentFile=, drop-ins included, from systemd)" ||
-                return 1
-        expect_line "status as $RAY_USER" "$sys_tmp/status.out" "Set by:        RAY_USAGE_STATS_ENABLED=0 in $dropin" ||
                 return 1
         status_of root "$sys_tmp/status.out" || return 1
         expect_line "status as root" "$sys_tmp/status.out" "Decision:      enabled (decided by default)"
