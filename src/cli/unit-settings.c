@@ -67,7 +67,7 @@ int unit_settings_load(UnitSettings *u) {
         if (r == -ENOENT) {
                 _cleanup_free_ char *why = NULL;
 
-                if (asprintf(&why, "systemd does not know %s", unit) < 0)
+                if (asprintf(&why, "systemd has no loaded unit %s", unit) < 0)
                         return -ENOMEM;
                 return own_environment(u, why, 0);
         }

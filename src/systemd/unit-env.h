@@ -29,8 +29,8 @@ typedef struct UnitProperties {
 
 void unit_properties_done(UnitProperties *p);
 
-/* Reads unit's properties from the manager on bus. -ENOENT when systemd does
- * not know the unit (not installed); another negative errno when the bus
+/* Reads unit's properties from the manager on bus. -ENOENT when the unit is
+ * not loaded (not installed, or masked); another negative errno when the bus
  * call fails (no systemd on the other end). */
 int unit_properties_read(sd_bus *bus, const char *unit, UnitProperties *ret);
 
