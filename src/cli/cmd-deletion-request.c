@@ -414,8 +414,10 @@ int cmd_deletion_request(int argc, char *argv[]) {
         if (!src.directory && !src.file && add_state(&sent, src.root) < 0)
                 return EXIT_LOCAL_FAILURE;
 
-        qsort(sent.ray.s, sent.ray.n, sizeof *sent.ray.s, compare_sessions);
-        qsort(sent.other.s, sent.other.n, sizeof *sent.other.s, compare_sessions);
+        if (sent.ray.n > 0)
+                qsort(sent.ray.s, sent.ray.n, sizeof *sent.ray.s, compare_sessions);
+        if (sent.other.n > 0)
+                qsort(sent.other.s, sent.other.n, sizeof *sent.other.s, compare_sessions);
         if (sent.ray.n > 0 && mail_body(&sent.ray, &body) < 0)
                 return log_oom(), EXIT_LOCAL_FAILURE;
 
