@@ -24,7 +24,7 @@ int cmd_check(int argc, char *argv[]) {
         if (!settings.from_unit && !settings.inside_unit)
                 log_notice("Settings: %s.", settings.note);
         if (settings.env.problem)
-                log_warning("The unit would not start: %s.", settings.env.problem);
+                log_warning("%s.", settings.env.problem);
 
         if (context_load(&c) < 0)
                 return EXIT_LOCAL_FAILURE;

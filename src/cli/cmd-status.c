@@ -201,7 +201,7 @@ static void print_human(const Context *c, const UnitSettings *settings, const ch
 
         printf("Settings:      %s\n", settings->note);
         if (settings->env.problem)
-                printf("Warning:       the unit would not start: %s\n", settings->env.problem);
+                printf("Warning:       %s\n", settings->env.problem);
         if (c->invalid_setting)
                 printf("Decision:      invalid setting: %s\n", c->invalid_setting);
         else

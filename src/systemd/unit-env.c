@@ -332,9 +332,13 @@ int unit_env_build(const char *unit, const UnitProperties *p, UnitEnv *ret) {
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
+                        /* The unit reads it as root: this user's EACCES is not the unit's. */
                         if (!e.problem &&
-                            asprintf(&e.problem, "cannot read %s (EnvironmentFile=%s%s): %s", p->files[i].path,
-                                     p->files[i].ignore_missing ? "-" : "", p->files[i].path, strerror(-r)) < 0)
+                            asprintf(&e.problem, r == -EACCES ? "%s is not readable by this user: its settings are "
+                                                                "not shown; run as root to see them" :
+                                                 r == -ENOENT ? "%s is missing: the unit would not start" :
+                                                                "%s cannot be read: the unit would not start",
+                                     p->files[i].path) < 0)
                                 return -ENOMEM;
                         continue;
                 }

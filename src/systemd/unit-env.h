@@ -44,7 +44,7 @@ typedef struct UnitEnv {
         char *unit;
         UnitSetting *settings; /* one per variable, the effective value */
         size_t n;
-        char *problem;         /* why the unit would not start with these files, or NULL */
+        char *problem;         /* an environment file that could not be read, and what that means, or NULL */
 } UnitEnv;
 
 void unit_env_done(UnitEnv *e);
@@ -55,7 +55,8 @@ void unit_env_done(UnitEnv *e);
  * systemd reads it (config/sysconfig.h), later ones winning. Each variable's
  * source is the last file that assigns it: the environment file, or the unit
  * file or drop-in whose Environment= line sets it. An environment file that
- * cannot be read is named in ret->problem. */
+ * cannot be read is named in ret->problem, with what it means (the unit would
+ * not start, or only this user may not read it). */
 int unit_env_build(const char *unit, const UnitProperties *p, UnitEnv *ret);
 
 /* unit_properties_read() and unit_env_build(). */
