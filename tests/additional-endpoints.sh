@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Additional endpoints (SPEC 6): RAY_USAGE_STATS_ADDITIONAL_URLS gets the same
+# Additional endpoints (docs/design.md §6): RAY_USAGE_STATS_ADDITIONAL_URLS gets the same
 # bytes in the same run, in parallel with Ray's endpoint, within the 10 s
 # upload budget; Ray's counters count Ray's endpoint only; each additional
 # endpoint has its own counters (status) and journal entry (history), without
@@ -30,7 +30,7 @@ case_parallel() {
         start_capture head-a
         RAY_USAGE_STATS_ADDITIONAL_URLS=$EXTRA rus report
         need "report exits 0" [ "$RC" -eq 0 ]
-        # SPEC: the upload phase is bounded by 10 s whatever the endpoints do;
+        # docs/design.md §6: the upload phase is bounded by 10 s whatever the endpoints do;
         # with the hanging endpoint, the run must still end within it (with slack).
         within "$LIMIT_UPLOAD_MS" "the run, one endpoint hanging"
         info "a report with a hanging additional endpoint took $T_MS ms"

@@ -139,7 +139,7 @@ case_control_root_dashboard() {
 }
 t "control: a root-owned dashboard on the logged port is asked" case_control_root_dashboard
 
-# The dashboard.log address rule (SPEC 4.2): an address of this host's own
+# The dashboard.log address rule (docs/design.md §4.2): an address of this host's own
 # means loopback with the LOGGED port (the old code dropped the port and
 # asked 127.0.0.1:8265, here the thief's); any other address is ignored.
 case_own_address() {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The command `ray-usage-stats` (SPEC 2, 3): exit statuses and messages of
+# The command `ray-usage-stats` (docs/design.md §2, §3): exit statuses and messages of
 # check, the config file written by enable/disable (byte-exact, other keys
 # kept), the machine-wide file of --system, status --json (every key, no
 # network), record-library, prompt without a terminal, help, version, and

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # RUS_CONCURRENCY (default 50) reports started at once against the fake head,
 # with `status --json`, `preview` and `record-library` running among them:
-# the lock serialises the counters (SPEC 6), so the endpoint receives exactly
+# the lock serialises the counters (docs/design.md §6), so the endpoint receives exactly
 # one POST per run with the sequence numbers 0..N-1, each once, each counting
 # the N-1 runs before it as successes; the state ends at seq_number N and
 # total_success N; readers never see a corrupt file; usage_stats.json is

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # A report killed at any moment, or hit by a failing disk, never leaves a
 # truncated state or report file, never reuses a sequence number, and every
-# attempt is counted exactly once (SPEC 6).
+# attempt is counted exactly once (docs/design.md §6).
 #
 # Part 1: RUS_CRASH_RUNS (default 2000) reports against the fake head, each
 # killed with SIGKILL after a random delay spread over a whole run (the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# `deletion-request` (SPEC 11): every session_id that reached Ray's endpoint,
+# `deletion-request` (docs/design.md §11): every session_id that reached Ray's endpoint,
 # from the journal (what real runs sent to the journal socket, made into
 # journal files by systemd-journal-remote) and from the state directory, with
 # first/last time and count, and a request to usage_stats@ray.io naming them;

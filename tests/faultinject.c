@@ -3,8 +3,8 @@
  * operation fail on the files a test names, as a full disk or a failing
  * device would.
  *
- *     RUS_FAULT=OP:ERRNO[:NTH]    OP: write, fsync, rename or create
- *                                 ERRNO: ENOSPC, EIO, EDQUOT, EROFS or EACCES
+ *     RUS_FAULT=OP:ERRNO[:NTH]    OP: write, fsync, rename, create or malloc
+ *                                 ERRNO: ENOSPC, EIO, EDQUOT, EROFS, EACCES or ENOMEM
  *                                 NTH: fail only the NTH matching call (1-based);
  *                                      default: every matching call
  *     RUS_FAULT_PATH=GLOB         fnmatch(3) pattern for the file's path
@@ -14,9 +14,19 @@
  * pipes, sockets and the terminal are never affected. Each injected failure
  * is counted in the file $RUS_FAULT_LOG (one line each) when set.
  *
+ * malloc (tests/alloc-failure.sh) makes the NTH call of malloc, calloc or
+ * realloc in the process that loaded the shim fail (not in a forked child:
+ * one fault per run); RUS_FAULT_PATH is not used. At exit, that process
+ * appends "allocations N" to $RUS_FAULT_LOG, so that a test knows the range
+ * of NTH to try. RUS_FAULT_SPARE=TEXT spares (neither counts nor fails) the
+ * allocations made from a library whose path contains TEXT: json-c's parser
+ * crashes on a failed strdup() of a key (json_tokener, up to 0.16 at least),
+ * which no caller can prevent.
+ *
  * Build: cc -shared -fPIC -o faultinject.so faultinject.c -ldl */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <execinfo.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -30,10 +40,12 @@
 
 #define REAL(name) ((__typeof__(&name)) dlsym(RTLD_NEXT, #name))
 
-enum { OP_NONE, OP_WRITE, OP_FSYNC, OP_RENAME, OP_CREATE };
+enum { OP_NONE, OP_WRITE, OP_FSYNC, OP_RENAME, OP_CREATE, OP_MALLOC };
 
 static int fault_op = -1, fault_errno;
 static long fault_nth, seen;
+static pid_t fault_pid;
+static int in_shim;
 
 static void setup(void) {
         const char *spec = getenv("RUS_FAULT");
@@ -43,6 +55,7 @@ static void setup(void) {
                 int value;
         } errnos[] = {
                 { "ENOSPC", ENOSPC }, { "EIO", EIO }, { "EDQUOT", EDQUOT }, { "EROFS", EROFS }, { "EACCES", EACCES },
+                { "ENOMEM", ENOMEM },
         };
 
         if (fault_op >= 0)
@@ -59,7 +72,9 @@ static void setup(void) {
                    : strcmp(op, "fsync") == 0 ? OP_FSYNC
                    : strcmp(op, "rename") == 0 ? OP_RENAME
                    : strcmp(op, "create") == 0 ? OP_CREATE
+                   : strcmp(op, "malloc") == 0 ? OP_MALLOC
                                                : OP_NONE;
+        fault_pid = getpid();
 }
 
 static void note(const char *path) {
@@ -203,3 +218,86 @@ int open(const char *pathname, int flags, ...) {
 }
 
 int open64(const char *pathname, int flags, ...) __attribute__((alias("open")));
+
+/* Allocations: glibc's own entry points underneath, so that no dlsym() (which
+ * allocates) is needed. */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+
+/* Whether the allocation being made comes from the library RUS_FAULT_SPARE names. */
+static int spared(void) {
+        const char *spare = getenv("RUS_FAULT_SPARE");
+        void *frames[6];
+        int n;
+
+        if (!spare || !*spare)
+                return 0;
+        n = backtrace(frames, 6);
+        for (int i = 1; i < n; i++) {
+                Dl_info info;
+
+                if (dladdr(frames[i], &info) && info.dli_fname && strstr(info.dli_fname, spare))
+                        return 1;
+        }
+        return 0;
+}
+
+static int should_fail_allocation(void) {
+        int spare;
+
+        if (in_shim)
+                return 0;
+        in_shim = 1;
+        setup();
+        spare = fault_op == OP_MALLOC && getpid() == fault_pid && spared();
+        in_shim = 0;
+        if (fault_op != OP_MALLOC || getpid() != fault_pid || spare)
+                return 0;
+        seen++;
+        if (fault_nth > 0 && seen != fault_nth)
+                return 0;
+        in_shim = 1;
+        note("allocation");
+        in_shim = 0;
+        return 1;
+}
+
+__attribute__((destructor)) static void count_allocations(void) {
+        const char *log = getenv("RUS_FAULT_LOG");
+        int fd;
+
+        if (fault_op != OP_MALLOC || getpid() != fault_pid || !log)
+                return;
+        in_shim = 1;
+        fd = REAL(open)(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                dprintf(fd, "allocations %ld\n", seen);
+                close(fd);
+        }
+        in_shim = 0;
+}
+
+void *malloc(size_t size) {
+        if (should_fail_allocation()) {
+                errno = fault_errno;
+                return NULL;
+        }
+        return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size) {
+        if (should_fail_allocation()) {
+                errno = fault_errno;
+                return NULL;
+        }
+        return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size) {
+        if (should_fail_allocation()) {
+                errno = fault_errno;
+                return NULL;
+        }
+        return __libc_realloc(p, size);
+}

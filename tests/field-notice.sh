@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Notice of a changed field list (SPEC 11): the state directory remembers the
+# Notice of a changed field list (docs/design.md §11): the state directory remembers the
 # fields last reported; the first report of a different list journals
 # MESSAGE_ID bc62fe41... with the added and removed fields, and status shows
 # it until the next report. Local mode reports nothing and notices nothing.

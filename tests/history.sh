@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# `history` (SPEC 11): every report attempt read back from the journal with
+# `history` (docs/design.md §11): every report attempt read back from the journal with
 # sd-journal, from journal files that systemd-journal-remote made of what
 # real runs sent to the journal socket: the three attempts of two sessions
 # with byte-identical payloads, --json, --payload, the filters, failed and

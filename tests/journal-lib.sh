@@ -76,8 +76,8 @@ start_capture() {
         ready=$TEST_TMP/capture.$RANDOM.ready
         RUS_CAPTURE_OUT=$TEST_TMP/capture-$1.$RANDOM.export
         : >"$RUS_CAPTURE_OUT"
-        # A case runs in a subshell, whose exit runs no at_exit cleanup: the
-        # capture ends with the shell that started it.
+        # at_exit stops it when the case (or script) ends; --pdeathsig also
+        # when the shell that started it is killed.
         setpriv --pdeathsig TERM python3 "$TESTS_DIR/journal-capture.py" --socket /run/systemd/journal/socket --out "$RUS_CAPTURE_OUT" \
                 --hostname "$1" --machine-id "${2:-0123456789abcdef0123456789abcdef}" --ready "$ready" \
                 2>"$TEST_TMP/capture.log" &

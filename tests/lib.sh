@@ -51,10 +51,30 @@ info() {
 # --- cleanup ---------------------------------------------------------------
 
 _rus_cleanups=()
+_rus_case_base=
 
-# Runs COMMAND... at exit, last registered first.
+# Runs COMMAND... at exit, last registered first: at the end of the case when
+# called inside one (t in report-lib.sh, or any subshell that called
+# case_begin), else at the end of the script.
 at_exit() {
         _rus_cleanups+=("$(printf '%q ' "$@")")
+}
+
+# Called first thing in a subshell that runs one case: bash resets the EXIT
+# trap in a subshell, so the cleanups registered from here on would never
+# run. They now run when the subshell ends, however it ends; those of the
+# script (registered before) are left to the script.
+case_begin() {
+        _rus_case_base=${#_rus_cleanups[@]}
+        trap _rus_case_end EXIT
+}
+
+_rus_case_end() {
+        local status=$? i
+        for ((i = ${#_rus_cleanups[@]} - 1; i >= _rus_case_base; i--)); do
+                eval "${_rus_cleanups[i]}" || true
+        done
+        exit "$status"
 }
 
 _rus_run_cleanups() {
@@ -76,7 +96,12 @@ _rus_stop_pid() {
 }
 
 # World-traversable, so that a test can run the binary as another user.
-TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rus-test.XXXXXX") || { echo "mktemp failed" >&2; exit 1; }
+# Under make check, RUS_CHECK_ID tags what the tests make (this directory's
+# name, the users, every process through the environment) so that
+# tests/leftovers.sh finds what one of them left behind.
+[ -n "${RUS_CHECK_ID:-}" ] && export RUS_CHECK_ID
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rus-test.${RUS_CHECK_ID:+$RUS_CHECK_ID.}XXXXXX") ||
+        { echo "mktemp failed" >&2; exit 1; }
 chmod 0755 "$TEST_TMP"
 
 # --- a safe environment ----------------------------------------------------

@@ -64,12 +64,19 @@ SHELL_TESTS = \
 	tests/field-notice.sh \
 	tests/additional-endpoints.sh \
 	tests/crash-safety.sh \
+	tests/alloc-failure.sh \
 	tests/concurrency.sh \
 	tests/leaks.sh
 TESTS += $(SHELL_TESTS)
 # Includes flow one way: HACKING.md, "Modules and their includes".
 TESTS += tests/check-includes.sh
 EXTRA_DIST += tests/check-includes.sh
+# Last: nothing that a test made is left behind. It waits for every other test
+# of the run (GNU make's filter-out: the build needs GNU make anyway).
+AUTOMAKE_OPTIONS = -Wno-portability
+TESTS += tests/leftovers.sh
+EXTRA_DIST += tests/leftovers.sh
+tests/leftovers.log: $(filter-out tests/leftovers.log,$(TEST_LOGS))
 EXTRA_DIST += $(SHELL_TESTS) tests/demo.sh tests/run-all.sh
 dist_check_DATA += tests/report-lib.sh tests/netns-lib.sh tests/journal-lib.sh tests/journal-capture.py
 dist_check_DATA += tests/faultinject.c

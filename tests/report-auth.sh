@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Ray's token auth (SPEC 4.3, 4.2): a head started with token auth answers
+# Ray's token auth (docs/design.md §4.3, §4.2): a head started with token auth answers
 # 401/403 without the right "Authorization: Bearer" header. The token comes
 # from RAY_AUTH_TOKEN, else the file RAY_AUTH_TOKEN_PATH, else
 # ~/.ray/auth_token; it goes to the dashboard only, never to the endpoint

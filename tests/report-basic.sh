@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # `report` against the fake head serving tests/fixtures/basic: what it prints,
 # the exact body the endpoint receives (Ray's 27 fields with the fixture's
-# values), usage_stats.json, and the counters of SPEC 6 / Ray's reporting
+# values), usage_stats.json, and the counters of docs/design.md §6 / Ray's reporting
 # loop (policy reference 3) over runs answered 200, 500, 200.
 . "$(dirname "$0")/report-lib.sh"
 
@@ -177,7 +177,7 @@ eq(J0["seq_number"], 3, "seq_number keeps rising")
 }
 t "RAY_USAGE_STATS_SOURCE sets source" case_source
 
-# Policy reference 3 and SPEC 6: concurrent runs never reuse a seq_number.
+# Policy reference 3 and docs/design.md §6: concurrent runs never reuse a seq_number.
 case_concurrent() {
         use_head main
         local i pids=() before
@@ -212,7 +212,7 @@ case_umask() {
 }
 t "usage_stats.json is 0644 whatever the umask" case_umask
 
-# SPEC 6: the counters must stay exact, so without a usable state directory
+# docs/design.md §6: the counters must stay exact, so without a usable state directory
 # nothing is sent (a report whose seq_number cannot be recorded could repeat).
 case_state_unusable() {
         use_head main

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# When `report` and `preview` must do nothing, or less (SPEC 2, 3.5, 3.6, 4.1,
-# 6): the cluster's own opt-out, a disabled machine (no connection of any
+# When `report` and `preview` must do nothing, or less (docs/design.md §2, §3.5, §3.6, §4.1,
+# §6): the cluster's own opt-out, a disabled machine (no connection of any
 # kind, not even to the dashboard or a cloud probe), no session, an invalid
 # setting, local mode; and preview, which prints exactly the next report and
 # changes nothing.

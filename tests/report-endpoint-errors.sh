@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# A report endpoint that misbehaves (SPEC 6; policy reference 3 and item 25):
+# A report endpoint that misbehaves (docs/design.md §6; policy reference 3 and item 25):
 # unreachable, closing, hanging, 4xx, 5xx, a TLS certificate to reject, a
 # private CA, a proxy. Each ends in a recorded failure (or success) in
 # usage_stats.json and in the counters; never a crash, a hang or a retry.
@@ -139,7 +139,7 @@ case_missing_bundle() {
 }
 t "RAY_USAGE_STATS_CA_BUNDLE naming a missing file: failure recorded, no crash" case_missing_bundle
 
-# SPEC 6: the usual proxy variables are honoured for the upload; the dashboard
+# docs/design.md §6: the usual proxy variables are honoured for the upload; the dashboard
 # and the probes never go through a proxy.
 case_proxy() {
         fresh

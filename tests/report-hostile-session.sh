@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# SPEC 4.2: Ray makes <temp>, the session directory and logs/ mode 0777, so any
+# docs/design.md §4.2: Ray makes <temp>, the session directory and logs/ mode 0777, so any
 # local user can plant files and links there. Here another local user does:
 # links and files at usage_stats.json and at temporary-looking names,
 # logs/dashboard.log as a link, a FIFO or a file of its own naming another

@@ -24,11 +24,11 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUS_RUN_TIMEOUT=${RUS_RUN_TIMEOUT:-60}
-# The product's own time limits (SPEC 4.3 and 6). No case asserts a wall
+# The product's own time limits (docs/design.md §4.3 and §6). No case asserts a wall
 # time below one of them plus LIMIT_SLACK_MS, which absorbs start-up, the
 # fake head and the sanitizers on a slow machine: how fast the program is
 # belongs in bench/, as ratios, not in tests. (RUS_RUN_TIMEOUT, the hard stop
-# of one run, is above the 30 s that SPEC 4.3 gives a run.)
+# of one run, is above the 30 s that docs/design.md §4.3 gives a run.)
 LIMIT_REQUEST_MS=2000
 LIMIT_DASHBOARD_MS=10000
 LIMIT_PROBES_MS=3000
@@ -53,7 +53,7 @@ t() {
         _t_run=$((_t_run + 1))
         : >"$T_OUT"
         : >"$T_ERR"
-        if (T_NAME=$name && "$@"); then
+        if (case_begin && T_NAME=$name && "$@"); then
                 echo "ok - $name"
         else
                 echo "not ok - $name"
@@ -67,7 +67,7 @@ t_todo() {
         local name=$1 reason=$2
         shift 2
         _t_run=$((_t_run + 1))
-        if (T_NAME=$name && "$@"); then
+        if (case_begin && T_NAME=$name && "$@"); then
                 echo "ok - $name # TODO $reason (passes now: make it a plain case)"
         else
                 echo "not ok - $name # TODO $reason"
@@ -246,12 +246,14 @@ status_json() {
         cp "$T_OUT" "$1"
 }
 
-# A user for the duration of the script (root only): add_user NAME HOME.
+# A user for the duration of the case (or of the script, outside a case; root
+# only): add_user NAME HOME.
 # Retried, because other tests may hold the passwd lock for a moment.
 add_user() {
         local i
         for i in 1 2 3 4 5 6 7 8 9 10; do
-                if useradd -M -d "$2" -s /usr/sbin/nologin -U "$1" 2>"$TEST_TMP/useradd.err"; then
+                if useradd -M -d "$2" -s /usr/sbin/nologin -U -c "ray-usage-stats test ${RUS_CHECK_ID:-}" "$1" \
+                        2>"$TEST_TMP/useradd.err"; then
                         at_exit _rus_del_user "$1"
                         return 0
                 fi
@@ -345,12 +347,12 @@ EOF
 }
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
-# Ray's 27 report keys, in UsageStatsToReport's order (a Python list).
-RAY_KEYS='["schema_version", "source", "collect_timestamp_ms", "total_success", "total_failed", "seq_number",
-"ray_version", "python_version", "session_id", "git_commit", "os", "session_start_timestamp_ms", "cloud_provider",
-"min_workers", "max_workers", "head_node_instance_type", "worker_node_instance_types", "total_num_cpus",
-"total_num_gpus", "total_memory_gb", "total_object_store_memory_gb", "library_usages", "extra_usage_tags",
-"total_num_nodes", "total_num_running_jobs", "libc_version", "hardware_usages"]'
+# The 27 report keys in report order (a Python list), from the table that
+# builds the report, as `fields --json` prints it; src/report/test-report.c
+# holds the one copy of Ray's own list and checks the table against it.
+RAY_KEYS=$("$RUS_BINARY" fields --json |
+        python3 -c 'import json, sys; print(json.dumps([f["name"] for f in json.load(sys.stdin)]))') &&
+        [ -n "$RAY_KEYS" ] || fail "ray-usage-stats fields --json gave no key list"
 
 # shellcheck disable=SC2034
 # The fields that come from the dashboard (null when it does not answer).

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# SPEC 4.2: "A report never contains a host name, IP address, user name, path,
+# docs/design.md §4.2: "A report never contains a host name, IP address, user name, path,
 # or machine id." The fake head's fixtures are full of distinctive host names
 # (fixture-host-zz9), IPs (10.77.x.x), a user (fixture-user-qq7) and paths; here
 # the bootstrap YAML, dashboard.log and the environment add more, the machine

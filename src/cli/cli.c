@@ -2,8 +2,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "cli/cli.h"
+#include "journal/journal.h"
 #include "shared/log.h"
 
 #define MAX_FLAGS 12
@@ -52,7 +54,7 @@ static int usage_arg_name(const char *usage, size_t i, const char **ret) {
 }
 
 int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, size_t n_args,
-              const char **args, int error_status) {
+              const char **args) {
         struct option options[MAX_FLAGS + 2] = {};
         char optstring[2 * MAX_FLAGS + 4] = "+:h";
         size_t n_flags = 0, n_opt = 3, given;
@@ -101,7 +103,7 @@ int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, s
                 if (c == ':') {
                         log_error("%s: option %s needs a value. Run 'ray-usage-stats %s --help' for usage.",
                                   argv[0], cli_quote(bad, &(CliQuoted) {}), argv[0]);
-                        return error_status;
+                        return -EINVAL;
                 }
                 /* getopt_long() gives an option's number for a known one given a value. */
                 if (optopt >= 0x100 || optopt == 'h')
@@ -111,24 +113,30 @@ int cli_parse(int argc, char *argv[], const char *usage, const CliFlag *flags, s
                 else
                         log_error("%s: unknown option %s. Run 'ray-usage-stats %s --help' for usage.",
                                   argv[0], cli_quote(bad, &(CliQuoted) {}), argv[0]);
-                return error_status;
+                return -EINVAL;
         }
 
         given = (size_t) (argc - optind);
         if (given > n_args) {
                 log_error("%s: unexpected argument %s. Run 'ray-usage-stats %s --help' for usage.",
                           argv[0], cli_quote(argv[optind + (int) n_args], &(CliQuoted) {}), argv[0]);
-                return error_status;
+                return -EINVAL;
         }
         if (given < n_args) {
                 len = usage_arg_name(usage, given, &name);
                 log_error("%s: missing argument %.*s. Run 'ray-usage-stats %s --help' for usage.",
                           argv[0], len, name, argv[0]);
-                return error_status;
+                return -EINVAL;
         }
         for (size_t i = 0; i < n_args; i++)
                 args[i] = argv[optind + (int) i];
-        return CLI_CONTINUE;
+        return 1;
+}
+
+int cli_flush(void) {
+        if (fflush(stdout) != 0)
+                return log_error_errno(negative_errno(), "Failed to write to standard output: %m");
+        return 0;
 }
 
 int cli_exit_status(const char *command, int r) {
@@ -136,6 +144,8 @@ int cli_exit_status(const char *command, int r) {
 
         if (r >= 0)
                 return r;
-        log_error_errno(r, "%s failed", command);
+        if (!log_last_error())
+                (void) log_error_errno(r, "%s failed: %m", command);
+        (void) journal_line(LOG_ERR, log_last_error());
         return EXIT_LOCAL_FAILURE;
 }

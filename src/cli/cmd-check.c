@@ -15,21 +15,24 @@ int cmd_check(int argc, char *argv[]) {
                       "decides under the service's settings (its unit's Environment= and EnvironmentFile=,\n"
                       "drop-ins included, read from systemd).\n"
                       "Exit status: 0 collect, 1 disabled, 2 no Ray head session, 255 invalid setting.",
-                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      NULL, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (unit_settings_load(&settings) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+        r = unit_settings_load(&settings);
+        if (r < 0)
+                return log_oom();
         if (!settings.from_unit && !settings.inside_unit)
                 log_notice("Settings: %s.", settings.note);
         if (settings.env.problem)
                 log_warning("%s.", settings.env.problem);
 
-        if (context_load(&c) < 0)
-                return EXIT_LOCAL_FAILURE;
-        if (unit_settings_annotate(&settings, &c) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+        r = context_load(&c);
+        if (r < 0)
+                return r;
+        r = unit_settings_annotate(&settings, &c);
+        if (r < 0)
+                return log_oom();
 
         return context_verdict(&c, "check", true);
 }

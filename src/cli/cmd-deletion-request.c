@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/read-attempts.h"
 #include "http/http.h"
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
@@ -52,15 +53,8 @@ static SentSession *sent_session_get(SentSessions *l, const char *id, const char
         for (size_t i = 0; i < l->n; i++)
                 if (streq(l->s[i].session_id, id) && streq_ptr(l->s[i].endpoint, endpoint))
                         return &l->s[i];
-        if (l->n == l->allocated) {
-                size_t m = l->allocated ? l->allocated * 2 : 16;
-                SentSession *p = reallocarray(l->s, m, sizeof *p);
-
-                if (!p)
-                        return NULL;
-                l->s = p;
-                l->allocated = m;
-        }
+        if (GREEDY_REALLOC(l->s, l->allocated, l->n + 1) < 0)
+                return NULL;
         s = &l->s[l->n];
         *s = (SentSession) { .session_id = strdup(id), .endpoint = endpoint ? strdup(endpoint) : NULL };
         if (!s->session_id || (endpoint && !s->endpoint)) {
@@ -399,42 +393,45 @@ int cmd_deletion_request(int argc, char *argv[]) {
                               { "json", &json },
                               JOURNAL_SOURCE_FLAGS(src),
                               {} },
-                      0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      0, NULL);
+        if (r <= 0)
                 return r;
 
         r = cli_read_attempts(&src, &(AttemptFilter) {}, &a, &n);
-        if (r != CLI_CONTINUE)
+        if (r != 0)
                 return r;
         r = add_journal(&sent, a, n);
         report_attempts_free(a, n);
         if (r < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
         /* A machine's state belongs with that machine's journal, not with collected or copied files. */
-        if (!src.directory && !src.file && add_state(&sent, src.root) < 0)
-                return EXIT_LOCAL_FAILURE;
+        if (!src.directory && !src.file) {
+                r = add_state(&sent, src.root);
+                if (r < 0)
+                        return r;
+        }
 
         if (sent.ray.n > 0)
                 qsort(sent.ray.s, sent.ray.n, sizeof *sent.ray.s, compare_sessions);
         if (sent.other.n > 0)
                 qsort(sent.other.s, sent.other.n, sizeof *sent.other.s, compare_sessions);
         if (sent.ray.n > 0 && mail_body(&sent.ray, &body) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
 
         if (json)
-                return print_json(&sent, body) < 0 ? (log_oom(), EXIT_LOCAL_FAILURE) : 0;
+                return print_json(&sent, body) < 0 ? log_oom() : 0;
 
         if (sent.ray.n == 0)
                 printf("No report reached Ray's endpoint: there is nothing to delete.\n");
         else if (print_table(&sent.ray, false) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
         if (sent.other.n > 0) {
                 printf("\nSent to other endpoints, not Ray's: ask their operators to delete these.\n");
                 if (print_table(&sent.other, true) < 0)
-                        return log_oom(), EXIT_LOCAL_FAILURE;
+                        return log_oom();
         }
         if (sent.ray.n > 0)
                 printf("\nTo send the request, mail the text below to %s (nothing has been sent):\n\n"
                        "To: %s\nSubject: %s\n\n%s", DELETION_ADDRESS, DELETION_ADDRESS, DELETION_SUBJECT, body);
-        return fflush(stdout) == 0 ? 0 : EXIT_LOCAL_FAILURE;
+        return cli_flush();
 }

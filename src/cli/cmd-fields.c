@@ -51,12 +51,12 @@ int cmd_fields(int argc, char *argv[]) {
                       "Print the data dictionary: every field of a report, in report order, with its JSON\n"
                       "type, where its value comes from and an example. Reads nothing, sends nothing.\n\n"
                       "  --json    print one JSON array of {name, type, source, example}, the example as a JSON value",
-                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL);
+        if (r <= 0)
                 return r;
 
         if (json)
-                return print_json() < 0 ? EXIT_LOCAL_FAILURE : 0;
+                return print_json();
         print_human();
         return 0;
 }

@@ -106,7 +106,7 @@ static int add_line(Table *t, const ReportAttempt *a, const char *endpoint) {
 static int parse_time_option(const char *name, const char *value, uint64_t *ret) {
         if (!value)
                 return 0;
-        if (parse_timestamp_spec(value, (uint64_t) now_ms() * 1000, ret) < 0) {
+        if (parse_timestamp_spec(value, now(CLOCK_REALTIME), ret) < 0) {
                 log_error("history: invalid %s '%s': use YYYY-MM-DD [HH:MM[:SS]], today, yesterday, now, or "
                           "a relative time such as -1h or -2d.", name, value);
                 return -EINVAL;
@@ -145,18 +145,21 @@ int cmd_history(int argc, char *argv[]) {
                               { "lines", NULL, &lines, 'n' },
                               JOURNAL_SOURCE_FLAGS(src),
                               {} },
-                      0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      0, NULL);
+        if (r <= 0)
                 return r;
 
         if (json && payload) {
                 log_error("history: --json and --payload exclude each other: give one of them.");
-                return EXIT_LOCAL_FAILURE;
+                return -EINVAL;
         }
         filter.session_id = session;
-        if (parse_time_option("--since", since, &filter.since_usec) < 0 ||
-            parse_time_option("--until", until, &filter.until_usec) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = parse_time_option("--since", since, &filter.since_usec);
+        if (r < 0)
+                return r;
+        r = parse_time_option("--until", until, &filter.until_usec);
+        if (r < 0)
+                return r;
         if (lines) {
                 char *end;
                 unsigned long long l;
@@ -165,13 +168,13 @@ int cmd_history(int argc, char *argv[]) {
                 l = strtoull(lines, &end, 10);
                 if (errno != 0 || end == lines || *end || lines[0] == '-') {
                         log_error("history: invalid -n '%s': give a number of attempts.", lines);
-                        return EXIT_LOCAL_FAILURE;
+                        return -EINVAL;
                 }
                 first = (size_t) l;
         }
 
         r = cli_read_attempts(&src, &filter, &a, &n);
-        if (r != CLI_CONTINUE)
+        if (r != 0)
                 return r;
 
         first = lines && first < n ? n - first : 0;
@@ -205,6 +208,6 @@ int cmd_history(int argc, char *argv[]) {
                         r = table_print(&table, stdout);
         }
         if (r < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
-        return fflush(stdout) == 0 ? 0 : EXIT_LOCAL_FAILURE;
+                return log_oom();
+        return cli_flush();
 }

@@ -23,7 +23,7 @@ static int save_usage_file(Context *c, bool success, const char *error) {
 
         r = worker_finish(&c->worker, success, error);
         if (r < 0)
-                return log_error_errno(r, "Failed to write %s/%s", c->session->path, USAGE_STATS_FILE);
+                return log_error_errno(r, "Failed to write %s/%s: %m", c->session->path, USAGE_STATS_FILE);
 
         printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
         return 0;
@@ -68,8 +68,8 @@ static int send_report(Context *c, const char *state_dir, State *st, Collection 
         char seq[32];
         const char *url = upload_url();
         uint64_t seq_number;
-        bool success, saved;
-        int r;
+        bool success;
+        int r, q;
 
         free(st->session_id);
         st->session_id = strdup(col->session_id);
@@ -78,7 +78,7 @@ static int send_report(Context *c, const char *state_dir, State *st, Collection 
         state_reserve_seq(st, &seq_number);
         snprintf(seq, sizeof seq, "%" PRIu64, seq_number);
 
-        /* The additional endpoints (SPEC 6) were checked by context_verdict(). */
+        /* The additional endpoints (docs/design.md §6) were checked by context_verdict(). */
         if (upload_additional_urls(&extra, NULL) < 0 || additional_endpoints_reserve(st, extra) < 0)
                 return log_oom();
         shown_url = http_url_redact(url);
@@ -88,7 +88,7 @@ static int send_report(Context *c, const char *state_dir, State *st, Collection 
         /* Nothing is sent unless the reservation is on disk; state_save() says what failed. */
         r = state_save(state_dir, c->session->name, st);
         if (r < 0)
-                return EXIT_LOCAL_FAILURE;
+                return r;
 
         field_notice_report(state_dir);
 
@@ -104,14 +104,13 @@ static int send_report(Context *c, const char *state_dir, State *st, Collection 
                 additional_endpoints_finish(c->session->path, st, col, seq, extra, results + 1);
                 r = state_save(state_dir, c->session->name, st);
         }
-        saved = r >= 0;
 
         report_attempt_journal(c->session->path, col, seq, shown_url, &results[0], false);
 
         /* Unsaved counters are a local failure: the next run counts this attempt as failed. */
-        r = save_usage_file(c, success, results[0].error) < 0 || !saved ? EXIT_LOCAL_FAILURE : 0;
+        q = save_usage_file(c, success, results[0].error);
         upload_results_free(results, 1 + strv_length(extra));
-        return r;
+        return r < 0 ? r : q;
 }
 
 static int keep_locally(Context *c, Collection *col) {
@@ -126,7 +125,7 @@ static int keep_locally(Context *c, Collection *col) {
                               {} },
                       "Usage stats report built and kept locally; nothing was sent (RAY_USAGE_STATS_UPLOAD=0).");
 
-        return save_usage_file(c, false, error) < 0 ? EXIT_LOCAL_FAILURE : 0;
+        return save_usage_file(c, false, error);
 }
 
 static int run(int argc, char *argv[], bool preview) {
@@ -145,18 +144,20 @@ static int run(int argc, char *argv[], bool preview) {
                               : "report\n\n"
                                 "Collect the Ray head's usage figures, write <session>/usage_stats.json, send the\n"
                                 "report and record the attempt in the journal.",
-                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      NULL, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (context_load(&c) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = context_load(&c);
+        if (r < 0)
+                return r;
         r = context_verdict(&c, argv[0], false);
         if (r != EXIT_COLLECT)
                 return r;
 
-        if (worker_open(&c.worker, &opted_out, &dashboard_url) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = worker_open(&c.worker, &opted_out, &dashboard_url);
+        if (r < 0)
+                return r;
 
         if (opted_out) {
                 journal_event(LOG_NOTICE, MESSAGE_ID_CLUSTER_OPTED_OUT,
@@ -168,24 +169,22 @@ static int run(int argc, char *argv[], bool preview) {
 
         r = state_directory(&state_dir);
         if (r < 0)
-                return log_error_errno(r, "Failed to determine the state directory"), EXIT_LOCAL_FAILURE;
+                return log_error_errno(r, "Failed to determine the state directory: %m");
         if (!preview) {
                 /* state_lock() and state_load() say what failed. */
                 r = state_lock(state_dir, c.session->name, &lock_fd);
                 if (r < 0)
-                        return EXIT_LOCAL_FAILURE;
+                        return r;
         }
         r = state_load(state_dir, c.session->name, &st);
-        if (r == -ENOMEM)
-                log_oom();
         if (r < 0)
-                return EXIT_LOCAL_FAILURE;
+                return r;
         state_begin_attempt(&st);
 
         if (!st.fallback_session_id) {
                 r = state_generate_session_id(&st.fallback_session_id);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to generate a session id"), EXIT_LOCAL_FAILURE;
+                        return log_error_errno(r, "Failed to generate a session id: %m");
                 fresh_id = true;
         }
 
@@ -195,7 +194,7 @@ static int run(int argc, char *argv[], bool preview) {
                                   .total_failed = st.total_failed,
                           }, st.fallback_session_id, &col);
         if (r < 0)
-                return EXIT_LOCAL_FAILURE;
+                return r;
         if (preview) {
                 printf("%s\n", col.body);
                 return 0;
@@ -203,16 +202,14 @@ static int run(int argc, char *argv[], bool preview) {
 
         journal_failed_calls(dashboard_url, col.failed_calls);
 
-        if (upload_enabled()) {
-                r = send_report(&c, state_dir, &st, &col);
-                return r < 0 ? EXIT_LOCAL_FAILURE : r;
-        }
+        if (upload_enabled())
+                return send_report(&c, state_dir, &st, &col);
 
         if (fresh_id) {
                 /* Keep the session id stable across local-mode runs; the counters stay as they are. */
                 r = state_save(state_dir, c.session->name, &st);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to save the session id in %s", state_dir);
+                        log_warning_errno(r, "Failed to save the session id in %s: %m", state_dir);
         }
         return keep_locally(&c, &col);
 }

@@ -21,11 +21,11 @@ static int invoking_config_path(char **ret) {
         /* Root's home is root's, whatever $HOME says: "sudo -E" keeps the caller's. */
         r = user_home(getuid(), getuid() != 0 && geteuid() != 0, &home);
         if (r == -ENOMEM)
-                return log_error_errno(r, "Failed to determine the home directory");
+                return log_error_errno(r, "Failed to determine the home directory: %m");
         r = config_path(home, ret);
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the config file path; "
-                                       "set HOME or RAY_USAGE_STATS_CONFIG_PATH");
+                                       "set HOME or RAY_USAGE_STATS_CONFIG_PATH: %m");
         return 0;
 }
 
@@ -38,7 +38,7 @@ static void log_write_failure(int r, const char *what, const char *path) {
                 log_error("Failed to %s: %s belongs to another user (not uid %u), and is never replaced "
                           "on their behalf.", what, path, (unsigned) getuid());
         else
-                log_error_errno(r, "Failed to %s to %s", what, path);
+                log_error_errno(r, "Failed to %s to %s: %m", what, path);
 }
 
 static void journal_change(const char *command, bool enabled, const char *setting, const char *path) {
@@ -101,11 +101,11 @@ static int set_system(const char *command, bool enabled) {
         r = sysconfig_set_opt_out(path, !enabled);
         if (r == -EACCES || r == -EPERM || r == -EROFS) {
                 log_error_errno(r, "Failed to write %s; the machine-wide setting needs root: "
-                                "run 'sudo ray-usage-stats %s --system'", path, command);
+                                "run 'sudo ray-usage-stats %s --system': %m", path, command);
                 return EXIT_WRITE_FAILED;
         }
         if (r < 0) {
-                log_error_errno(r, "Failed to %s the machine-wide opt-out in %s",
+                log_error_errno(r, "Failed to %s the machine-wide opt-out in %s: %m",
                                 enabled ? "remove" : "set", path);
                 return EXIT_WRITE_FAILED;
         }
@@ -152,9 +152,10 @@ static int set_usage_stats(int argc, char *argv[], bool enabled) {
                 return EXIT_WRITE_FAILED;
         }
 
-        r = cli_parse(argc, argv, usage, (CliFlag[]) { { "system", &system }, {} }, 0, NULL, EXIT_WRITE_FAILED);
-        if (r != CLI_CONTINUE)
-                return r;
+        /* Settings commands fail with exit status 1 (docs/design.md §2), bad arguments included. */
+        r = cli_parse(argc, argv, usage, (CliFlag[]) { { "system", &system }, {} }, 0, NULL);
+        if (r <= 0)
+                return r < 0 ? EXIT_WRITE_FAILED : 0;
 
         return system ? set_system(argv[0], enabled) : set_config(argv[0], enabled);
 }
@@ -186,34 +187,31 @@ int cmd_prompt(int argc, char *argv[]) {
                       "answer in ~/.ray/config.json. Asks only when collection is enabled by default,\n"
                       "stdin is a terminal and RAY_USAGE_STATS_PROMPT_ENABLED is unset or 1; otherwise\n"
                       "prints the current state and saves nothing.",
-                      NULL, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      NULL, 0, NULL);
+        if (r <= 0)
                 return r;
 
         /* Checked first, as Ray does: a bad value is an error whatever the decision. */
         r = prompt_enabled_parse(getenv("RAY_USAGE_STATS_PROMPT_ENABLED"), &prompt_enabled, &error);
         if (r == -EINVAL)
                 return invalid_setting(argv[0], error);
-        if (r < 0) {
-                log_error_errno(r, "Failed to parse RAY_USAGE_STATS_PROMPT_ENABLED");
-                return EXIT_LOCAL_FAILURE;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to parse RAY_USAGE_STATS_PROMPT_ENABLED: %m");
 
-        if (invoking_config_path(&path) < 0)
-                return EXIT_LOCAL_FAILURE;
+        r = invoking_config_path(&path);
+        if (r < 0)
+                return r;
 
         r = settings_decide(path, &d, &error);
         if (r == -EINVAL)
                 return invalid_setting(argv[0], error);
         if (r < 0)
-                return EXIT_LOCAL_FAILURE;
+                return r;
 
         r = prompt_show(&d, prompt_enabled, isatty(STDIN_FILENO), STDIN_FILENO, stdout, PROMPT_TIMEOUT_SEC,
                         &answer);
-        if (r < 0) {
-                log_error_errno(r, "Failed to read the answer from stdin");
-                return EXIT_LOCAL_FAILURE;
-        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the answer from stdin: %m");
         if (answer == PROMPT_ANSWER_NONE)
                 return 0;
 
@@ -223,7 +221,7 @@ int cmd_prompt(int argc, char *argv[]) {
                                   "persist usage stats choice for future clusters by writing {\"usage_stats\": true}" :
                                   "persist usage stats choice for future clusters by writing {\"usage_stats\": false}",
                                   path);
-                return EXIT_LOCAL_FAILURE;
+                return r;
         }
         journal_change(argv[0], answer == PROMPT_ANSWER_YES, "config", path);
         return 0;

@@ -45,7 +45,7 @@ static bool state_dir_overridden(void) {
 
 /* A user running status wants the service's counters when it has none of its
  * own: those of the unit that reports for the session, the owner's per-user
- * unit (instance_dir) when its timer is enabled (SPEC 8), else the generic one. */
+ * unit (instance_dir) when its timer is enabled (docs/design.md §8), else the generic one. */
 static int load_state(const Context *c, const char *instance_dir, State *st) {
         _cleanup_free_ char *dir = NULL;
         bool overridden = state_dir_overridden();
@@ -63,7 +63,7 @@ static int load_state(const Context *c, const char *instance_dir, State *st) {
         return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
 }
 
-/* The notice of a changed field list (SPEC 11), kept until the next report;
+/* The notice of a changed field list (docs/design.md §11), kept until the next report;
  * a user without one of their own sees the service's, as for the counters. */
 static void load_field_notice(FieldNotice *n) {
         _cleanup_free_ char *dir = NULL;
@@ -98,7 +98,7 @@ static json_object *last_report_json(int64_t time_ms, int success, const char *e
         return last;
 }
 
-/* SPEC 6: each additional endpoint's own counters in this session. */
+/* docs/design.md §6: each additional endpoint's own counters in this session. */
 static json_object *endpoints_json(const State *st) {
         json_object *a = json_object_new_array();
 
@@ -257,37 +257,40 @@ int cmd_status(int argc, char *argv[]) {
                       "EnvironmentFile=, drop-ins included, read from systemd) and names the file each\n"
                       "deciding setting comes from. Makes no network connection.\n\n"
                       "  --json    print one JSON object",
-                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL, EXIT_LOCAL_FAILURE);
-        if (r != CLI_CONTINUE)
+                      (CliFlag[]) { { "json", &json }, {} }, 0, NULL);
+        if (r <= 0)
                 return r;
 
-        if (unit_settings_load(&settings) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
-        if (context_load(&c) < 0)
-                return EXIT_LOCAL_FAILURE;
-        if (unit_settings_annotate(&settings, &c) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+        r = unit_settings_load(&settings);
+        if (r < 0)
+                return log_oom();
+        r = context_load(&c);
+        if (r < 0)
+                return r;
+        r = unit_settings_annotate(&settings, &c);
+        if (r < 0)
+                return log_oom();
 
         if (c.session) {
                 _cleanup_free_ char *user = NULL;
 
                 r = instance_enabled_for_uid(c.session->uid, &user, &instance_timer);
                 if (r > 0 && asprintf(&instance_dir, STATE_SYSTEM_DIR "/%s", user) < 0)
-                        return log_oom(), EXIT_LOCAL_FAILURE;
+                        return log_oom();
                 r = load_state(&c, instance_dir, &st);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to read the counters of %s", c.session->name);
-                /* SPEC 2: null, not zero, before the session's first report. */
+                        log_warning_errno(r, "Failed to read the counters of %s: %m", c.session->name);
+                /* docs/design.md §2: null, not zero, before the session's first report. */
                 have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
         }
         load_field_notice(&notice);
         next = timer_next_run_usec(instance_timer ?: TIMER_UNIT);
         endpoint = http_url_redact(upload_url());
         if (!endpoint)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
 
         if (json)
-                return print_json(&c, &settings, endpoint, &st, have_state, next, &notice) < 0 ? EXIT_LOCAL_FAILURE : 0;
+                return print_json(&c, &settings, endpoint, &st, have_state, next, &notice);
         print_human(&c, &settings, endpoint, &st, have_state, next, &notice);
         return 0;
 }

@@ -58,16 +58,18 @@ static void help(FILE *f) {
 int cli_run(int argc, char *argv[]) {
         assert(argc >= 1);
 
+        log_clear_last_error();
         if (argc < 2) {
                 help(stderr);
-                return EXIT_LOCAL_FAILURE;
+                return cli_exit_status(program_invocation_short_name,
+                                       log_error_errno(-EINVAL, "No command given. Run 'ray-usage-stats --help' for usage."));
         }
         if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "--version")) {
-                if (argc > 2) {
-                        log_error("Unexpected argument %s after %s. Run 'ray-usage-stats --help' for usage.",
-                                  cli_quote(argv[2], &(CliQuoted) {}), argv[1]);
-                        return EXIT_LOCAL_FAILURE;
-                }
+                if (argc > 2)
+                        return cli_exit_status(argv[1],
+                                               log_error_errno(-EINVAL,
+                                                               "Unexpected argument %s after %s. Run 'ray-usage-stats --help' for usage.",
+                                                               cli_quote(argv[2], &(CliQuoted) {}), argv[1]));
                 if (streq(argv[1], "--version"))
                         printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
                 else
@@ -78,7 +80,8 @@ int cli_run(int argc, char *argv[]) {
                 if (streq(argv[1], commands[i].name))
                         return cli_exit_status(argv[1], commands[i].run(argc - 1, argv + 1));
 
-        log_error("Unknown command %s. Run 'ray-usage-stats --help' for the list of commands.",
-                  cli_quote(argv[1], &(CliQuoted) {}));
-        return EXIT_LOCAL_FAILURE;
+        return cli_exit_status(program_invocation_short_name,
+                               log_error_errno(-EINVAL,
+                                               "Unknown command %s. Run 'ray-usage-stats --help' for the list of commands.",
+                                               cli_quote(argv[1], &(CliQuoted) {})));
 }

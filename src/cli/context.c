@@ -42,7 +42,7 @@ static int find_session(Context *c) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                log_debug_errno(r, "No usable Ray head session under %s", c->temp_dir);
+                log_debug_errno(r, "No usable Ray head session under %s: %m", c->temp_dir);
                 return 0;
         }
 
@@ -67,7 +67,7 @@ int context_load(Context *c) {
 
         r = ray_temp_dir(&c->temp_dir);
         if (r < 0)
-                return log_error_errno(r, "Failed to determine the Ray temp directory");
+                return log_error_errno(r, "Failed to determine the Ray temp directory: %m");
 
         r = find_session(c);
         if (r < 0)
@@ -77,11 +77,11 @@ int context_load(Context *c) {
 
         r = user_home(c->ray_uid, true, &c->home);
         if (r < 0)
-                log_debug_errno(r, "No home directory for uid %u", (unsigned) c->ray_uid);
+                log_debug_errno(r, "No home directory for uid %u: %m", (unsigned) c->ray_uid);
 
         r = config_path(c->home, &c->config_path);
         if (r < 0)
-                return log_error_errno(r, "Failed to determine the config file path");
+                return log_error_errno(r, "Failed to determine the config file path: %m");
 
         /* The config file is the Ray user's: it is read by the worker, as that user. */
         c->worker_input = (WorkerInput) {
@@ -93,7 +93,7 @@ int context_load(Context *c) {
                 return r;
         r = worker_decide(&c->worker, &c->decision, &c->invalid_setting);
         if (r < 0 && r != -EINVAL)
-                return log_error_errno(r, "Failed to evaluate the usage stats decision");
+                return log_error_errno(r, "Failed to evaluate the usage stats decision: %m");
         return 0;
 }
 
@@ -128,7 +128,7 @@ static char *invalid_url_setting(void) {
                         return NULL;
                 return msg;
         }
-        /* SPEC 6: the additional endpoints are checked like the report URL. */
+        /* docs/design.md §6: the additional endpoints are checked like the report URL. */
         if (upload_additional_urls(&additional, &msg) == -EINVAL)
                 return msg;
         return NULL;
@@ -141,7 +141,7 @@ static int journal_invalid(const char *command, const char *message) {
         return EXIT_INVALID_SETTING;
 }
 
-/* The Ray user's own unit reports for that user's sessions (SPEC 8): a run
+/* The Ray user's own unit reports for that user's sessions (docs/design.md §8): a run
  * that would have to switch to the owner leaves the session to it, so that
  * one session is never reported twice. */
 static bool session_left_to_instance(const Context *c, const char *command) {
@@ -152,7 +152,7 @@ static bool session_left_to_instance(const Context *c, const char *command) {
                 return false;
         r = instance_enabled_for_uid(c->session->uid, NULL, &timer);
         if (r < 0)
-                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here",
+                log_warning_errno(r, "Failed to look for the per-user unit of uid %u, reporting here: %m",
                                   (unsigned) c->session->uid);
         if (r <= 0)
                 return false;

@@ -9,7 +9,7 @@
 
 /* What every command that looks at the machine needs first: the Ray session
  * (if any), the Ray user it belongs to, that user's config file, the worker
- * that acts as that user (worker/worker.h), and the decision of SPEC 3.1.
+ * that acts as that user (worker/worker.h), and the decision of docs/design.md §3.1.
  * Loading it makes no network connection. */
 typedef struct Context {
         char *temp_dir;
@@ -35,7 +35,7 @@ int context_load(Context *c);
 void context_done(Context *c);
 
 /* Journals the outcome of the decision (and of the session lookup when
- * collection is enabled) and returns the exit status of SPEC 2 for it:
+ * collection is enabled) and returns the exit status of docs/design.md §2 for it:
  * EXIT_INVALID_SETTING, EXIT_DISABLED, EXIT_NO_SESSION, or EXIT_COLLECT.
  * Without journal_enabled, a decision that lets the run go on is not
  * journalled: the unit's `report` follows its `check` (ExecCondition=), which

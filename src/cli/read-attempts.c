@@ -9,18 +9,16 @@ int cli_read_attempts(const JournalSource *src, const AttemptFilter *filter, Rep
 
         if (!!src->file + !!src->directory + !!src->root > 1) {
                 log_error("--directory=, --file= and --root= exclude each other: give one of them.");
-                return EXIT_LOCAL_FAILURE;
+                return -EINVAL;
         }
 
         r = journal_read_attempts(src, filter, ret, ret_n);
         if (r == -EACCES) {
                 log_error("You may not read %s: run this as root, or as a member of the group adm or "
                           "systemd-journal (usermod -aG systemd-journal USER).", what);
-                return EXIT_DISABLED; /* SPEC 11: exit 1 */
+                return EXIT_DISABLED; /* docs/design.md §11: exit 1 */
         }
-        if (r < 0) {
-                log_error_errno(r, "Failed to read the report attempts from %s: %m", what);
-                return EXIT_LOCAL_FAILURE;
-        }
-        return CLI_CONTINUE;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the report attempts from %s: %m", what);
+        return 0;
 }

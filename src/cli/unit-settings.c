@@ -21,7 +21,7 @@ static int unit_for_invoker(char **ret) {
 
         r = instance_enabled_for_uid(getuid(), NULL, &timer);
         if (r < 0)
-                log_debug_errno(r, "Failed to look for the per-user unit of uid %u", (unsigned) getuid());
+                log_debug_errno(r, "Failed to look for the per-user unit of uid %u: %m", (unsigned) getuid());
         if (r <= 0) {
                 *ret = strdup(GENERIC_UNIT);
                 return *ret ? 0 : -ENOMEM;

@@ -33,11 +33,11 @@ static void load_dashboard_access(const CollectInput *in, RayUserFiles *f) {
 
         r = session_dashboard_url(in->session, &f->dashboard_url);
         if (r < 0)
-                log_debug_errno(r, "Ignoring %s/logs/dashboard.log", in->session->path);
+                log_debug_errno(r, "Ignoring %s/logs/dashboard.log: %m", in->session->path);
 
         r = dashboard_load_token(in->home, &f->token);
         if (r < 0)
-                log_warning_errno(r, "Failed to read the Ray auth token; asking the dashboard without one");
+                log_warning_errno(r, "Failed to read the Ray auth token; asking the dashboard without one: %m");
 }
 
 int collector_init(Collector *k, const CollectInput *in) {
@@ -68,7 +68,7 @@ int collector_init(Collector *k, const CollectInput *in) {
 
         r = dashboard_client_new(k->dashboard_url, token, in->uid, &k->dashboard);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up the dashboard client for %s", k->dashboard_url);
+                return log_error_errno(r, "Failed to set up the dashboard client for %s: %m", k->dashboard_url);
         return 0;
 }
 
@@ -92,7 +92,7 @@ static int load_ray_user_files(const CollectInput *in, RayUserFiles *f) {
 
         r = session_library_usages(in->session, &f->libraries);
         if (r < 0)
-                log_warning_errno(r, "Failed to list library usage markers in %s", in->session->path);
+                log_warning_errno(r, "Failed to list library usage markers in %s: %m", in->session->path);
 
         if (!in->home) {
                 f->yaml_missing = true;
@@ -106,7 +106,7 @@ static int load_ray_user_files(const CollectInput *in, RayUserFiles *f) {
                 f->yaml_missing = true;
         else if (r < 0)
                 /* Ray treats any other problem with the file as "all fields unknown". */
-                log_notice("Ignoring %s: %s", path, strerror(-r));
+                log_notice_errno(r, "Ignoring %s: %m", path);
         return 0;
 }
 
@@ -142,7 +142,7 @@ int collector_run(Collector *k, const Counters *counters, const char *fallback_s
 
         r = dashboard_collect(k->dashboard, &fig);
         if (r < 0)
-                return log_error_errno(r, "Failed to query the Ray dashboard at %s", k->dashboard_url);
+                return log_error_errno(r, "Failed to query the Ray dashboard at %s: %m", k->dashboard_url);
 
         r = load_ray_user_files(in, &f);
         if (r < 0)
@@ -157,7 +157,7 @@ int collector_run(Collector *k, const Counters *counters, const char *fallback_s
 
         r = hardware_cpu_model("/proc/cpuinfo", &cpu_model);
         if (r < 0)
-                log_debug_errno(r, "Failed to read the CPU model");
+                log_debug_errno(r, "Failed to read the CPU model: %m");
         r = report_hardware_usages(cpu_model, fig.accelerator_types, &hardware);
         if (r < 0)
                 goto finish;

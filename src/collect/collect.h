@@ -39,12 +39,12 @@ typedef struct Collection {
         char **failed_calls;  /* dashboard calls that failed, or NULL */
 } Collection;
 
-/* Finds the dashboard (SPEC 4.3) and loads the token. No network connection
+/* Finds the dashboard (docs/design.md §4.3) and loads the token. No network connection
  * yet. */
 int collector_init(Collector *k, const CollectInput *in);
 void collector_done(Collector *k);
 
-/* SPEC 3.5: true when the running head says the cluster itself opted out. */
+/* docs/design.md §3.5: true when the running head says the cluster itself opted out. */
 bool collector_cluster_opted_out(Collector *k);
 
 /* Gathers and builds the report. fallback_session_id is used when the

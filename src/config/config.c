@@ -77,7 +77,7 @@ int config_read(const char *path, ConfigSetting *ret, char **ret_value) {
                 /* Ray ignores every problem with this file; so do we, for the
                  * same decision, but say why when asked to. */
                 if (r != -EBADMSG)
-                        log_debug_errno(r, "Ignoring config file %s", path);
+                        log_debug_errno(r, "Ignoring config file %s: %m", path);
                 *ret = CONFIG_SETTING_UNSET;
                 return 0;
         }

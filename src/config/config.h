@@ -5,7 +5,7 @@
 
 #include "decision/decision.h"
 
-/* The user's ~/.ray/config.json (SPEC 3.2), shared with Ray itself: Ray's
+/* The user's ~/.ray/config.json (docs/design.md §3.2), shared with Ray itself: Ray's
  * "ray enable-usage-stats"/"ray disable-usage-stats" write the same file. */
 
 /* Large enough that any config a person keeps is read whole (Ray reads any size). */

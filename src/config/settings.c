@@ -15,7 +15,7 @@ static int get_variable(const char *name, const char **ret, char **ret_from_file
         }
         r = sysconfig_get(sysconfig_path(), name, ret_from_file);
         if (r < 0)
-                return log_error_errno(r, "Failed to read %s from %s; fix the file's permissions or contents",
+                return log_error_errno(r, "Failed to read %s from %s; fix the file's permissions or contents: %m",
                                        name, sysconfig_path());
         *ret = *ret_from_file;
         return 0;

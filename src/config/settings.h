@@ -3,7 +3,7 @@
 
 #include "decision/decision.h"
 
-/* The effective decision of SPEC 3.1 from the real inputs: used by every
+/* The effective decision of docs/design.md §3.1 from the real inputs: used by every
  * command, so that the service and an interactive command agree.
  * RAY_USAGE_STATS_ENABLED and DO_NOT_TRACK come from the process
  * environment; one absent from it is taken from the machine-wide file

@@ -4,6 +4,7 @@
 
 #include "config/replace-file.h"
 #include "config/sysconfig.h"
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
@@ -25,7 +26,7 @@ typedef struct Assignment {
 
 typedef struct AssignmentList {
         Assignment *items;
-        size_t n;
+        size_t n, allocated;
         bool shell_export; /* "export NAME=..." assigns NAME (else the line is dropped, as systemd does) */
 } AssignmentList;
 
@@ -48,15 +49,8 @@ static void buffer_done(Buffer *b) {
 }
 
 static int buffer_push(Buffer *b, char c) {
-        if (b->n + 2 > b->allocated) {
-                size_t a = b->allocated ? b->allocated * 2 : 64;
-                char *p = realloc(b->data, a);
-
-                if (!p)
-                        return -ENOMEM;
-                b->data = p;
-                b->allocated = a;
-        }
+        if (GREEDY_REALLOC(b->data, b->allocated, b->n + 2) < 0)
+                return -ENOMEM;
         b->data[b->n++] = c;
         b->data[b->n] = 0;
         return 0;
@@ -104,10 +98,9 @@ static int push(AssignmentList *l, Buffer *key, size_t key_len, Buffer *value, s
         if (!valid_name(name))
                 return 0;
 
-        a = realloc(l->items, (l->n + 1) * sizeof(Assignment));
-        if (!a)
+        if (GREEDY_REALLOC(l->items, l->allocated, l->n + 1) < 0)
                 return -ENOMEM;
-        l->items = a;
+        a = l->items;
         a[l->n] = (Assignment) { .value = TAKE_PTR(v), .start = start, .end = end };
         a[l->n].key = strdup(name);
         if (!a[l->n].key) {

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 /* The machine-wide environment file the unit reads with EnvironmentFile=
- * (SPEC 3.3): /etc/default/ray-usage-stats on Debian, /etc/sysconfig/... on
+ * (docs/design.md §3.3): /etc/default/ray-usage-stats on Debian, /etc/sysconfig/... on
  * RPM systems. */
 
 /* Large enough for any hand-written environment file. */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +10,9 @@
 #include "config/config.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
-static char dir[] = "/tmp/test-config.XXXXXX";
+static char *dir;
 
 static char *path_in(const char *name) {
         char *p;
@@ -54,19 +54,14 @@ static void assert_setting_text(const char *text, ConfigSetting expected) {
                 assert_null(value);
 }
 
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(p);
-}
-
 static int setup(void **state) {
-        assert_non_null(mkdtemp(dir));
+        dir = test_tmpdir("test-config");
         return 0;
 }
 
 static int teardown(void **state) {
         (void) chmod(dir, 0700);
-        assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-        memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+        rm_rf_and_freep(&dir);
         return 0;
 }
 

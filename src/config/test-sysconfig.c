@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +10,9 @@
 #include "config/sysconfig.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
-static char dir[] = "/tmp/test-sysconfig.XXXXXX";
+static char *dir;
 static char *file;
 
 static void write_file(const char *text) {
@@ -51,20 +51,15 @@ static void assert_edit(const char *before, bool opt_out, int ret, const char *a
         assert_string_equal(text, after);
 }
 
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(p);
-}
-
 static int setup(void **state) {
-        assert_non_null(mkdtemp(dir));
+        dir = test_tmpdir("test-sysconfig");
         assert_true(asprintf(&file, "%s/etc/default/ray-usage-stats", dir) > 0);
         assert_int_equal(mkdir_parents(file, 0755), 0);
         return 0;
 }
 
 static int teardown(void **state) {
-        assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-        memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+        rm_rf_and_freep(&dir);
         free(file);
         return 0;
 }

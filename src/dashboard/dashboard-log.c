@@ -26,7 +26,7 @@ static int parse_port(const char *s, unsigned *ret) {
 }
 
 /* The URL form of a loopback host, or NULL when host is not loopback. The
- * wildcard addresses and this host's own addresses mean loopback (SPEC 4.2). */
+ * wildcard addresses and this host's own addresses mean loopback (docs/design.md §4.2). */
 static const char *loopback_host(const char *host, char *buf, size_t size) {
         struct in_addr a4;
         struct in6_addr a6;

@@ -8,6 +8,7 @@
 #include "http/http.h"
 #include "shared/fileio.h"
 #include "shared/strv.h"
+#include "shared/time-util.h"
 
 #define TOKEN_MAX_SIZE 4096U
 
@@ -25,14 +26,6 @@ struct DashboardClient {
 
 const char *dashboard_default_url(void) {
         return "http://127.0.0.1:8265";
-}
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        /* Cannot fail for CLOCK_MONOTONIC with a valid pointer. */
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
 }
 
 static char *strip(char *s) {
@@ -116,7 +109,7 @@ int dashboard_client_new(const char *base_url, const char *token, uid_t owner, D
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->deadline_usec = now_usec() + DASHBOARD_PHASE_TIMEOUT_MS * 1000U;
+        c->deadline_usec = now(CLOCK_MONOTONIC) + DASHBOARD_PHASE_TIMEOUT_MS * USEC_PER_MSEC;
         c->owner = owner;
 
         c->base_url = strdup(base_url);
@@ -183,7 +176,7 @@ static int get(DashboardClient *c, const char *path, size_t max_response, HttpRe
                size_t reason_size) {
         _cleanup_free_ char *url = NULL;
         const char *headers[3] = { "Accept: application/json" };
-        uint64_t now;
+        usec_t t;
         long timeout_ms;
         int r;
 
@@ -199,13 +192,13 @@ static int get(DashboardClient *c, const char *path, size_t max_response, HttpRe
                 snprintf(reason, reason_size, "skipped: the dashboard port belongs to another user");
                 return -EPERM;
         }
-        now = now_usec();
-        if (now >= c->deadline_usec) {
+        t = now(CLOCK_MONOTONIC);
+        if (t >= c->deadline_usec) {
                 snprintf(reason, reason_size, "skipped: the %ld s dashboard time budget is used up",
                          DASHBOARD_PHASE_TIMEOUT_MS / 1000);
                 return -ETIMEDOUT;
         }
-        timeout_ms = (long) ((c->deadline_usec - now + 999) / 1000);
+        timeout_ms = (long) ((c->deadline_usec - t + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
         if (timeout_ms > DASHBOARD_REQUEST_TIMEOUT_MS)
                 timeout_ms = DASHBOARD_REQUEST_TIMEOUT_MS;
 

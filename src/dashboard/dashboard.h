@@ -8,11 +8,11 @@
 
 #include "shared/macro.h"
 
-/* The Ray dashboard client (SPEC 4.3): the cluster's own opt-out (3.5) and
+/* The Ray dashboard client (docs/design.md §4.3): the cluster's own opt-out (3.5) and
  * the dashboard-derived report fields (5). It never journals: failures come
  * back as DashboardFigures.failed_calls for the caller to record. */
 
-/* Memory is bounded on every answer (SPEC 4.2), so that the worst answer
+/* Memory is bounded on every answer (docs/design.md §4.2), so that the worst answer
  * to every route, one after another, stays far below the unit's
  * MemoryMax=128M. The largest answer held: 16 MiB for the two listings (a
  * 10,000-node listing is 4.5 MB; a bigger one is refused as -EFBIG, before
@@ -41,7 +41,7 @@ typedef struct DashboardClient DashboardClient;
 /* base_url is http(s)://host[:port] with an optional trailing slash; the
  * token (may be NULL) is copied and only ever sent to base_url. Before any
  * request, the dashboard's socket must be owned by owner (the Ray user) or
- * root (SPEC 4.2); otherwise nothing is sent, the phase ends and the calls
+ * root (docs/design.md §4.2); otherwise nothing is sent, the phase ends and the calls
  * fail with a reason that names the port and the uid. The phase's time
  * budget starts here. */
 int dashboard_client_new(const char *base_url, const char *token, uid_t owner, DashboardClient **ret);

@@ -178,9 +178,9 @@ static void test_refused_ends_phase(void **state) {
 
         assert_true(port > 0);
         snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
-        t = now_seconds();
+        t = now_s();
         collect(url, NULL, &f, &opted_out);
-        assert_true(now_seconds() - t < 1.0);
+        assert_true(now_s() - t < 1.0);
         assert_int_equal(opted_out, 0);
         assert_null(f.ray_version);
         assert_int_equal(f.total_num_nodes, -1);
@@ -202,9 +202,9 @@ static void test_hang_bounded(void **state) {
         int opted_out;
 
         start_or_skip(&h, "basic", extra);
-        t = now_seconds();
+        t = now_s();
         collect(h.url, NULL, &f, &opted_out);
-        t = now_seconds() - t;
+        t = now_s() - t;
         assert_true(t >= 9.5 && t < 12.0);
         assert_int_equal(opted_out, 0);
         assert_null(f.ray_version);
@@ -255,23 +255,24 @@ static void test_bad_routes(void **state) {
 /* The largest listing the client asks for (limit=10000) fits the per-request
  * timeout and the response cap. */
 static void test_ten_thousand_nodes(void **state) {
-        char dir[] = "/tmp/rus-nodes-XXXXXX", command[PATH_MAX * 2];
-        const char *extra[] = { "--fixtures", dir, NULL };
+        _cleanup_rm_rf_ char *dir = NULL;
+        char command[PATH_MAX * 2];
+        const char *extra[] = { "--fixtures", NULL, NULL };
         DashboardFigures f;
         FakeHead h;
         double t;
 
         if (!test_srcdir())
                 skip();
-        assert_non_null(mkdtemp(dir));
+        extra[1] = dir = test_tmpdir("rus-nodes");
         snprintf(command, sizeof command, "python3 %s/tests/make-nodes-fixture.py 10000 >%s/nodes.json",
                  test_srcdir(), dir);
         assert_int_equal(system(command), 0);
         start_or_skip(&h, "basic", extra);
 
-        t = now_seconds();
+        t = now_s();
         collect(h.url, NULL, &f, NULL);
-        assert_true(now_seconds() - t < 5.0);
+        assert_true(now_s() - t < 5.0);
         assert_null(f.failed_calls);
         assert_int_equal(f.total_num_nodes, 10000);
         assert_true(f.total_num_cpus == 80000.0);
@@ -282,7 +283,6 @@ static void test_ten_thousand_nodes(void **state) {
         assert_string_equal(f.accelerator_types[1], "L4");
         dashboard_figures_done(&f);
         fake_head_stop(&h);
-        remove_tree(dir);
 }
 
 static void test_client_new(void **state) {
@@ -295,11 +295,12 @@ static void test_client_new(void **state) {
 }
 
 static void test_load_token(void **state) {
-        char dir[] = "/tmp/rus-token-XXXXXX", path[PATH_MAX];
+        _cleanup_rm_rf_ char *dir = NULL;
+        char path[PATH_MAX];
         _cleanup_free_ char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL, *t5 = NULL;
         char *bad = (char *) "x";
 
-        assert_non_null(mkdtemp(dir));
+        dir = test_tmpdir("rus-token");
         assert_int_equal(unsetenv("RAY_AUTH_TOKEN"), 0);
         assert_int_equal(unsetenv("RAY_AUTH_TOKEN_PATH"), 0);
 
@@ -343,7 +344,6 @@ static void test_load_token(void **state) {
         assert_true(dashboard_load_token(dir, &t5) < 0);
 
         assert_int_equal(unsetenv("RAY_AUTH_TOKEN_PATH"), 0);
-        remove_tree(dir);
 }
 
 int main(void) {

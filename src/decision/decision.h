@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-/* SPEC 3.1 as a pure function of its inputs: no environment, no files. The
+/* docs/design.md §3.1 as a pure function of its inputs: no environment, no files. The
  * callers (config/settings.h) gather the inputs, so that every case of Ray's
  * own tests can be replayed here exactly. */
 

@@ -5,6 +5,7 @@
 #include "http/curl-dl.h"
 #include "http/http.h"
 #include "http/tcp-owner.h"
+#include "shared/alloc-util.h"
 #include "shared/macro.h"
 
 typedef struct Buffer {
@@ -40,21 +41,9 @@ static size_t write_callback(char *ptr, size_t size, size_t nmemb, void *userdat
                 b->too_big = true;
                 return 0;
         }
-        if (b->allocated - b->size < n + 1) {
-                size_t want = b->allocated ? b->allocated : 16384;
-                char *p;
-
-                while (want - b->size < n + 1)
-                        want *= 2;
-                if (want > b->max + 1)
-                        want = b->max + 1;
-                p = realloc(b->data, want);
-                if (!p) {
-                        b->oom = true;
-                        return 0;
-                }
-                b->data = p;
-                b->allocated = want;
+        if (GREEDY_REALLOC_MAX(b->data, b->allocated, b->size + n + 1, b->max + 1) < 0) {
+                b->oom = true;
+                return 0;
         }
         memcpy(b->data + b->size, ptr, n);
         b->size += n;

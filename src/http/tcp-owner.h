@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-/* Who owns the other end of a local TCP connection (SPEC 4.2: the dashboard
+/* Who owns the other end of a local TCP connection (docs/design.md §4.2: the dashboard
  * must belong to the Ray user). The kernel knows every TCP socket of the
  * network namespace with the uid of the process that created it (for an
  * accepted socket: of the accepting process; before accept(): of the

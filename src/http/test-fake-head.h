@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Test-only helpers: run tests/fake-ray-head.py on a loopback port, read what
- * it recorded, and make a self-signed certificate for the HTTPS cases.
- * Static so that each test program gets its own copy. */
+/* Test-only helpers: run tests/fake-ray-head.py on a loopback port and read
+ * what it recorded. Static so that each test program gets its own copy. */
 
 #include <fcntl.h>
 #include <limits.h>
@@ -19,75 +18,21 @@
 #include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
 typedef struct FakeHead {
         pid_t pid;
         int port;
-        char dir[PATH_MAX];
+        char *dir;
         char record[PATH_MAX + 16];
         char url[64];
 } FakeHead;
-
-static inline double now_seconds(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 /* The source tree, exported by "make check" (AM_TESTS_ENVIRONMENT). */
 static inline const char *test_srcdir(void) {
         const char *d = getenv("RUS_SRCDIR");
 
         return d && *d ? d : NULL;
-}
-
-static inline int run_command(char *const argv[]) {
-        int status;
-        pid_t pid = fork();
-
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-
-                if (null >= 0) {
-                        (void) dup2(null, STDOUT_FILENO);
-                        (void) dup2(null, STDERR_FILENO);
-                }
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        if (waitpid(pid, &status, 0) < 0)
-                return -errno;
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static inline void remove_tree(const char *dir) {
-        char *argv[] = { (char *) "rm", (char *) "-rf", (char *) dir, NULL };
-
-        if (dir[0])
-                (void) run_command(argv);
-}
-
-/* A port on 127.0.0.1 that nothing listens on (just released by us). */
-static inline int closed_port(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof sa;
-        int fd, port;
-
-        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
-            getsockname(fd, (struct sockaddr *) &sa, &len) < 0) {
-                port = -errno;
-                close(fd);
-                return port;
-        }
-        port = ntohs(sa.sin_port);
-        close(fd);
-        return port;
 }
 
 /* Starts the fake head with --fixtures <srcdir>/tests/fixtures/<fixtures>
@@ -106,9 +51,7 @@ static inline int fake_head_start(FakeHead *h, const char *fixtures, const char 
         if (access(script, R_OK) < 0 || access("/usr/bin/python3", X_OK) < 0)
                 return -ENOENT;
 
-        snprintf(h->dir, sizeof h->dir, "/tmp/rus-fake-head-XXXXXX");
-        if (!mkdtemp(h->dir))
-                return -errno;
+        h->dir = test_tmpdir("rus-fake-head");
         snprintf(h->record, sizeof h->record, "%s/record.jsonl", h->dir);
         snprintf(port_file, sizeof port_file, "%s/port", h->dir);
         snprintf(fixtures_dir, sizeof fixtures_dir, "%s/tests/fixtures/%s", src, fixtures ?: "");
@@ -165,8 +108,7 @@ static inline void fake_head_stop(FakeHead *h) {
                 (void) waitpid(h->pid, NULL, 0);
                 h->pid = -1;
         }
-        remove_tree(h->dir);
-        h->dir[0] = 0;
+        rm_rf_and_freep(&h->dir);
 }
 
 /* Every request the fake head recorded, as a JSON array of objects. */
@@ -199,18 +141,3 @@ static inline const char *recorded_header(json_object *request, const char *name
         return NULL;
 }
 
-/* A self-signed certificate for 127.0.0.1/localhost: dir/cert.pem, dir/key.pem. */
-static inline int make_cert(const char *dir) {
-        char cert[PATH_MAX + 16], key[PATH_MAX + 16];
-        char *argv[] = {
-                (char *) "openssl", (char *) "req", (char *) "-x509", (char *) "-newkey", (char *) "ec",
-                (char *) "-pkeyopt", (char *) "ec_paramgen_curve:prime256v1", (char *) "-nodes",
-                (char *) "-days", (char *) "2", (char *) "-subj", (char *) "/CN=localhost",
-                (char *) "-addext", (char *) "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                (char *) "-keyout", key, (char *) "-out", cert, NULL,
-        };
-
-        snprintf(cert, sizeof cert, "%s/cert.pem", dir);
-        snprintf(key, sizeof key, "%s/key.pem", dir);
-        return run_command(argv);
-}

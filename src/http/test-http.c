@@ -43,9 +43,9 @@ static void test_closed_port_refused_fast(void **state) {
 
         assert_true(port > 0);
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-        t = now_seconds();
+        t = now_s();
         assert_int_equal(get(state, url, 2000, MiB, NULL, false, &resp), -ECONNREFUSED);
-        assert_true(now_seconds() - t < 1.0);
+        assert_true(now_s() - t < 1.0);
         assert_int_equal(resp.status, 0);
         assert_null(resp.body);
         assert_non_null(resp.error);
@@ -96,9 +96,9 @@ static void test_hang_times_out(void **state) {
 
         start_or_skip(&h, "basic", extra);
         snprintf(url, sizeof url, "%s/api/version", h.url);
-        t = now_seconds();
+        t = now_s();
         assert_int_equal(get(state, url, 1000, MiB, NULL, false, &resp), -ETIMEDOUT);
-        t = now_seconds() - t;
+        t = now_s() - t;
         assert_true(t >= 0.9 && t < 2.5);
         assert_non_null(resp.error);
         http_response_done(&resp);
@@ -117,9 +117,9 @@ static void test_huge_refused(void **state) {
 
         /* Announced length: refused before the body is read. */
         snprintf(url, sizeof url, "%s/api/version", h.url);
-        t = now_seconds();
+        t = now_s();
         assert_int_equal(get(state, url, 5000, 32 * MiB, NULL, false, &resp), -EFBIG);
-        assert_true(now_seconds() - t < 1.0);
+        assert_true(now_s() - t < 1.0);
         assert_non_null(resp.error);
         assert_null(resp.body);
         assert_int_equal(resp.status, 200); /* the uploader counts a cut-off 2xx as accepted */
@@ -314,14 +314,15 @@ static void test_lazy_load(void **state) {
 }
 
 static void test_https(void **state) {
-        char certdir[] = "/tmp/rus-cert-XXXXXX", cert[PATH_MAX], key[PATH_MAX], url[128];
+        _cleanup_rm_rf_ char *certdir = NULL;
+        char cert[PATH_MAX], key[PATH_MAX], url[128];
         const char *extra[] = { "--https", "--cert", cert, "--key", key, NULL };
         HttpResponse resp;
         FakeHead h;
 
-        assert_non_null(mkdtemp(certdir));
+        certdir = test_tmpdir("rus-cert");
         if (make_cert(certdir) < 0) {
-                remove_tree(certdir);
+                rm_rf_and_freep(&certdir);
                 skip(); /* no openssl command */
         }
         snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
@@ -346,7 +347,6 @@ static void test_https(void **state) {
         http_response_done(&resp);
 
         fake_head_stop(&h);
-        remove_tree(certdir);
 }
 
 /* ---- Against a scripted server: the limits the dashboard relies on ---- */
@@ -442,9 +442,9 @@ static void run_scripted(const Scripted *c, int family) {
         if (family == AF_INET6 && r < 0)
                 skip();
         assert_int_equal(r, 0);
-        t = now_seconds();
+        t = now_s();
         r = exchange("GET", family == AF_INET6 ? "[::1]" : "127.0.0.1", s.port, "/x", NULL, NULL, 500, &resp);
-        t = now_seconds() - t;
+        t = now_s() - t;
         free(raw_server_stop(&s));
         if (r != c->error)
                 fail_msg("%s: %d (%s), expected %d", c->response, r, resp.error ?: "-", c->error);

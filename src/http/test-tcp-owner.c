@@ -11,6 +11,7 @@
 #include "http/tcp-owner.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
 #define HEADER4 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 #define HEADER6 "  sl  local_address                         remote_address                        st tx_queue " \
@@ -115,12 +116,12 @@ static void test_find(void **state) {
 
 /* A dual-stack listener's connections from 127.0.0.1 are in tcp6, v4-mapped. */
 static void test_peer_owner_mapped(void **state) {
-        char dir[] = "/tmp/rus-proc-net-XXXXXX", path[64];
+        _cleanup_rm_rf_ char *dir = test_tmpdir("rus-proc-net");
+        char path[64];
         TcpEndpoint dash = v4("127.0.0.1", 8265), us = v4("127.0.0.1", 40001), us4 = v4("127.0.0.1", 40000),
                     listener = v4("0.0.0.0", 8265), nobody = v4("0.0.0.0", 0);
         TcpPeer peer;
 
-        assert_non_null(mkdtemp(dir));
         snprintf(path, sizeof path, "%s/tcp", dir);
         assert_int_equal(write_file_atomic(path, HEADER4 LISTEN4 "\n" LINE4 "\n",
                                            strlen(HEADER4 LISTEN4 "\n" LINE4 "\n"), 0644),
@@ -138,11 +139,6 @@ static void test_peer_owner_mapped(void **state) {
         assert_int_equal(tcp_peer_from_proc(dir, &nobody, &listener, &peer), 0);
         assert_int_equal(peer.state, 0x0a);
         assert_int_equal(peer.uid, 0);
-
-        assert_int_equal(unlink(path), 0);
-        snprintf(path, sizeof path, "%s/tcp", dir);
-        assert_int_equal(unlink(path), 0);
-        assert_int_equal(rmdir(dir), 0);
 }
 
 static TcpEndpoint endpoint_of(const struct sockaddr_storage *ss) {

@@ -9,5 +9,5 @@
  * lookup of a fragment of it. */
 bool http_url_is_valid(const char *url);
 
-/* The URL settings of SPEC 4.3 and 5; NULL-terminated. */
+/* The URL settings of docs/design.md §4.3 and §5; NULL-terminated. */
 extern const char *const http_url_settings[];

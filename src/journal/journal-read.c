@@ -6,6 +6,7 @@
 
 #include "journal/journal-read.h"
 #include "journal/message-ids.h"
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/log.h"
 
@@ -259,17 +260,10 @@ int journal_read_attempts(const JournalSource *src, const AttemptFilter *filter,
                                 continue;
                         break;
                 }
-                if (n == allocated) {
-                        size_t m = allocated ? allocated * 2 : 64;
-                        ReportAttempt *p = reallocarray(a, m, sizeof *a);
-
-                        if (!p) {
-                                report_attempts_free_items(&e, 1);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        a = p;
-                        allocated = m;
+                if (GREEDY_REALLOC(a, allocated, n + 1) < 0) {
+                        report_attempts_free_items(&e, 1);
+                        r = -ENOMEM;
+                        goto fail;
                 }
                 a[n++] = e;
         }

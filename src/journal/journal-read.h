@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reading the audit trail back (SPEC 11): the report attempts this machine,
+/* Reading the audit trail back (docs/design.md §11): the report attempts this machine,
  * or the machines whose journals were collected in one directory, recorded
  * with journal_event(). Read with sd-journal only: journald's files are the
  * one copy of what was sent. */

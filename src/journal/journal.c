@@ -80,9 +80,24 @@ int journal_event(int priority, const char *message_id, const JournalField *fiel
 
         r = sd_journal_sendv(iov, (int) n);
         if (r < 0)
-                log_debug_errno(r, "Failed to write to the journal");
+                log_debug_errno(r, "Failed to write to the journal: %m");
 finish:
         for (size_t i = 0; i < n_owned; i++)
                 free(owned[i]);
+        return r;
+}
+
+int journal_line(int priority, const char *message) {
+        int r;
+
+        assert(message);
+
+        /* Under systemd, stderr already carried the line into the journal. */
+        if (stderr_is_journal())
+                return 0;
+        r = sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", priority,
+                            "SYSLOG_IDENTIFIER=ray-usage-stats", NULL);
+        if (r < 0)
+                log_debug_errno(r, "Failed to write to the journal: %m");
         return r;
 }

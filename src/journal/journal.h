@@ -23,3 +23,9 @@ typedef struct JournalField {
  * ignore: the terminal line has been printed anyway). */
 int journal_event(int priority, const char *message_id, const JournalField *fields,
                   const char *format, ...) _printf_(4, 5);
+
+/* A line without MESSAGE_ID, as a service's stderr leaves in the journal:
+ * for what is not an event of the audit trail (main()'s line for a failed
+ * run). Nothing is printed; nothing is sent when stderr is the journal
+ * already. Returns 0 or a negative errno. */
+int journal_line(int priority, const char *message);

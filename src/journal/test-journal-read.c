@@ -12,12 +12,13 @@
 #include "journal/journal-read.h"
 #include "journal/message-ids.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
 static const char *const remote_paths[] = {
         "/usr/lib/systemd/systemd-journal-remote", "/lib/systemd/systemd-journal-remote",
 };
 
-static char tmpdir[] = "/tmp/test-journal-read.XXXXXX";
+static char *tmpdir;
 
 /* One export-format entry (journalctl -o export), the payload as a binary
  * field so that any byte survives. */
@@ -73,17 +74,15 @@ static int make_journal(const char *path) {
 static int setup(void **state) {
         char path[128];
 
-        assert_non_null(mkdtemp(tmpdir));
+        tmpdir = test_tmpdir("test-journal-read");
         assert_int_equal(chmod(tmpdir, 0755), 0); /* test_access_denied reads it as another user */
         snprintf(path, sizeof path, "%s/remote-a.journal", tmpdir);
         return make_journal(path) < 0 ? 0 : 0;
 }
 
 static int teardown(void **state) {
-        char cmd[128];
-
-        snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-        return system(cmd) == 0 ? 0 : -1;
+        rm_rf_and_freep(&tmpdir);
+        return 0;
 }
 
 static void read_or_skip(const JournalSource *src, const AttemptFilter *f, ReportAttempt **a, size_t *n) {

@@ -6,6 +6,7 @@
 
 #include "prompt/prompt.h"
 #include "shared/macro.h"
+#include "shared/time-util.h"
 
 /* Longer answers are invalid anyway; this much is kept to show in the message. */
 #define ANSWER_MAX 64
@@ -16,31 +17,25 @@ typedef enum ReadResult {
         READ_EOF,
 } ReadResult;
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000U + (uint64_t) ts.tv_nsec / 1000000U;
-}
-
 /* Reads one line without its newline, a byte at a time so that nothing past
  * the answer is consumed. A last line without a newline counts as a line. */
 static int read_answer(int fd, unsigned timeout_sec, char buf[static ANSWER_MAX + 1], bool *ret_overlong) {
-        uint64_t deadline = now_ms() + (uint64_t) timeout_sec * 1000U;
+        usec_t deadline = now(CLOCK_MONOTONIC) + timeout_sec * USEC_PER_SEC;
         size_t n = 0;
 
         *ret_overlong = false;
         buf[0] = 0;
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
-                uint64_t t = now_ms();
+                usec_t t = now(CLOCK_MONOTONIC);
                 ssize_t l;
                 char c;
                 int k;
 
                 if (t >= deadline)
                         return READ_TIMEOUT;
-                k = poll(&p, 1, deadline - t > INT_MAX ? INT_MAX : (int) (deadline - t));
+                k = poll(&p, 1, (deadline - t) / USEC_PER_MSEC > INT_MAX ? INT_MAX :
+                                (int) ((deadline - t + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;

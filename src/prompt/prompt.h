@@ -6,7 +6,7 @@
 
 #include "decision/decision.h"
 
-/* SPEC 3.4: Ray's opt-out prompt, with Ray's exact strings
+/* docs/design.md §3.4: Ray's opt-out prompt, with Ray's exact strings
  * (python/ray/_common/usage/usage_constants.py), so that a person who has
  * seen Ray's prompt recognises this one. */
 

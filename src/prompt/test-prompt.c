@@ -7,6 +7,7 @@
 
 #include "prompt/prompt.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
 #define QUESTION PROMPT_CONFIRMATION " " PROMPT_CONFIRM_SUFFIX
 #define INVALID(a) "Invalid answer: " a ". Expected y/yes/true/1 or n/no/false/0\n" PROMPT_CONFIRM_SUFFIX
@@ -93,13 +94,6 @@ static void test_ask_eof(void **state) {
         assert_ask("what\n", true, true, QUESTION INVALID("what") "\n");
 }
 
-static double now(void) {
-        struct timespec ts;
-
-        assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 static void test_ask_timeout(void **state) {
         _cleanup_free_ char *buf = NULL;
         size_t size;
@@ -111,9 +105,9 @@ static void test_ask_timeout(void **state) {
         input_open(&in, "", false);
         out = open_memstream(&buf, &size);
         assert_non_null(out);
-        t = now();
+        t = now_s();
         assert_int_equal(prompt_ask(in.fds[0], out, 1, &yes), 0);
-        t = now() - t;
+        t = now_s() - t;
         assert_int_equal(fclose(out), 0);
         input_close(&in);
         assert_true(yes);

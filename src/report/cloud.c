@@ -29,7 +29,7 @@ static bool probe_one(const char *url, const char *header) {
         /* Only 200 counts: on Azure, AWS's path at the same address answers 400. */
         found = r >= 0 && resp.status == 200;
         if (r < 0)
-                log_debug_errno(r, "Cloud metadata probe %s got no answer: %s", url, resp.error ?: "no details");
+                log_debug_errno(r, "Cloud metadata probe %s got no answer: %s: %m", url, resp.error ?: "no details");
         else
                 log_debug("Cloud metadata probe %s answered HTTP %ld.", url, resp.status);
         http_response_done(&resp);

@@ -4,6 +4,7 @@
 #include <yaml.h>
 
 #include "report/cluster-config.h"
+#include "shared/alloc-util.h"
 #include "shared/log.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
@@ -303,15 +304,8 @@ static void pairs_done(Pairs *m) {
 static int pairs_append(Pairs *m, const yaml_node_pair_t *pair) {
         if (m->n >= MERGE_MAX_PAIRS)
                 return -E2BIG;
-        if (m->n == m->allocated) {
-                size_t n = m->allocated ? m->allocated * 2 : 16;
-                yaml_node_pair_t *a = reallocarray(m->pairs, n, sizeof(*a));
-
-                if (!a)
-                        return -ENOMEM;
-                m->pairs = a;
-                m->allocated = n;
-        }
+        if (GREEDY_REALLOC(m->pairs, m->allocated, m->n + 1) < 0)
+                return -ENOMEM;
         m->pairs[m->n++] = *pair;
         return 0;
 }
@@ -826,7 +820,7 @@ int cluster_config_parse(const char *yaml, size_t size, ClusterConfig *ret) {
                         log_debug("Ignoring the cluster config: reading it takes more than %d node visits",
                                   YAML_MAX_VISITS);
                 else
-                        log_debug_errno(r, "Ignoring the cluster config");
+                        log_debug_errno(r, "Ignoring the cluster config: %m");
                 return 0;
         }
 

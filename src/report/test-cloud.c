@@ -14,6 +14,7 @@
 #include "report/cloud.h"
 #include "report/cluster-config.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
 /* A loopback metadata server in a child process. The path says what to do:
  * /azure/<status> answers <status> only with "Metadata: true" (else 403),
@@ -92,35 +93,15 @@ static int server_stop(void **state) {
         return 0;
 }
 
-/* A loopback port with nothing listening. */
-static uint16_t closed_port(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        socklen_t len = sizeof sa;
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *) &sa, &len), 0);
-        close(fd);
-        return ntohs(sa.sin_port);
-}
-
 static void set_url(const char *cloud, const char *path) {
         char name[64], url[128];
 
         snprintf(name, sizeof name, "RAY_USAGE_STATS_%s_METADATA_URL", cloud);
         if (streq(path, "refused"))
-                snprintf(url, sizeof url, "http://127.0.0.1:%u/", closed_port());
+                snprintf(url, sizeof url, "http://127.0.0.1:%u/", (uint16_t) closed_port());
         else
                 snprintf(url, sizeof url, "http://127.0.0.1:%u%s", server_port, path);
         assert_int_equal(setenv(name, url, 1), 0);
-}
-
-static double now_s(void) {
-        struct timespec ts;
-
-        assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void check_probe(const char *azure, const char *gcp, const char *aws, const char *expected, double max_s) {
@@ -167,7 +148,7 @@ static void test_no_proxy(void **state) {
         _cleanup_free_ char *proxy = NULL;
 
         /* A proxy that refuses everything: the probes must not go through it. */
-        assert_true(asprintf(&proxy, "http://127.0.0.1:%u", closed_port()) > 0);
+        assert_true(asprintf(&proxy, "http://127.0.0.1:%u", (uint16_t) closed_port()) > 0);
         assert_int_equal(setenv("http_proxy", proxy, 1), 0);
         assert_int_equal(setenv("HTTP_PROXY", proxy, 1), 0);
         check_probe("/azure/200", "refused", "refused", "azure", 0.5);

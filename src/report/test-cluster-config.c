@@ -7,6 +7,7 @@
 
 #include "report/cluster-config.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
 /* The fixtures of Ray's test_usage_lib_get_cluster_config_to_report, verbatim. */
 static const char ray_minimal[] =
@@ -187,13 +188,6 @@ static void test_embedded_nul(void **state) {
         static const char yaml[] = "max_workers: 1\nprovider: {type: a\0b}\n";
 
         check(yaml, sizeof yaml - 1, &(Expected) ALL_NULL);
-}
-
-static double now_s(void) {
-        struct timespec ts;
-
-        assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void test_billion_laughs(void **state) {

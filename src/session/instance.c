@@ -90,7 +90,7 @@ static int is_linked(const char *root, const char *name) {
                         return 1;
                 if (errno != ENOENT && errno != ENOTDIR)
                         /* Unreadable: not known to be enabled, so the generic unit reports. */
-                        log_debug_errno(errno, "Failed to look at %s: %m", path);
+                        log_debug_errno(negative_errno(), "Failed to look at %s: %m", path);
         }
         return 0;
 }

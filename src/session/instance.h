@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The per-user units (SPEC 8). ray-usage-stats@USER.timer runs the same job
+/* The per-user units (docs/design.md §8). ray-usage-stats@USER.timer runs the same job
  * as USER, with no privilege; when it is enabled, the generic unit (started
  * as root, switching to whoever owns the session) must leave USER's sessions
  * to it, or one session would be reported twice an hour. Enablement is what

@@ -12,7 +12,7 @@
  * of none of them (dashboard/ reads the dashboard's log, collect/ the rest),
  * and never writes but for a library marker, as the Ray user. */
 
-/* Finding the Ray head session (SPEC 4.1) without trusting anything a local
+/* Finding the Ray head session (docs/design.md §4.1) without trusting anything a local
  * user could plant: Ray creates <temp>, the session directory and logs/ with
  * mode 0777, so every lookup below is relative to a directory fd, never
  * follows a link, and checks file type and owner on the opened fd. */

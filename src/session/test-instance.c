@@ -3,23 +3,24 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
 #include "session/instance.h"
 #include "shared/macro.h"
+#include "shared/tests.h"
 
-static char root[] = "/tmp/test-instance.XXXXXX";
+static char *root;
 
 static int setup(void **state) {
-        return mkdtemp(root) ? 0 : -1;
+        root = test_tmpdir("test-instance");
+        return 0;
 }
 
 static int teardown(void **state) {
-        char cmd[sizeof(root) + 16];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-        return system(cmd) == 0 ? 0 : -1;
+        rm_rf_and_freep(&root);
+        return 0;
 }
 
 /* mkdir -p ROOT/DIR and ln -s TARGET ROOT/DIR/NAME */

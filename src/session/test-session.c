@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,27 +11,23 @@
 
 #include "session/session.h"
 #include "shared/strv.h"
+#include "shared/tests.h"
 
 #define NAME "session_2025-11-26_12-00-00_123456_4242"
 
 /* Each test gets a fake tree: <base>/ray is Ray's temp dir. */
-static char base[] = "/tmp/test-session-XXXXXX";
+static char *base;
 static char temp[PATH_MAX];
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
-        return remove(p);
-}
-
 static int setup(void **state) {
-        assert_non_null(mkdtemp(base));
+        base = test_tmpdir("test-session");
         snprintf(temp, sizeof temp, "%s/ray", base);
         assert_int_equal(mkdir(temp, 0777), 0);
         return 0;
 }
 
 static int teardown(void **state) {
-        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(base, "/tmp/test-session-XXXXXX");
+        rm_rf_and_freep(&base);
         return 0;
 }
 
@@ -443,7 +438,7 @@ static void test_record_library(void **state) {
         }
 }
 
-/* SPEC 4.2: the link and the directory must be one owner's (<temp> is 0777 and
+/* docs/design.md §4.2: the link and the directory must be one owner's (<temp> is 0777 and
  * not sticky: anyone can swap the link, or move the directory aside). */
 static void test_find_owners_differ(void **state) {
         _cleanup_session_ Session *s = NULL;

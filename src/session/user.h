@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 /* Users from passwd: home directories, names, and the one-way drop to the
- * Ray user (SPEC 4.2). */
+ * Ray user (docs/design.md §4.2). */
 
 /* The home directory of uid: $HOME when trust_env is set, the real user is
  * uid and HOME is set and absolute; else the passwd entry's directory;

@@ -3,10 +3,14 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
+
+#define READ_CHUNK 4096U
 
 int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, uid_t owner,
                  char **ret, size_t *ret_size) {
@@ -36,20 +40,11 @@ int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, 
         for (;;) {
                 ssize_t n;
 
-                if (allocated - size < 2) {
-                        size_t want = allocated ? allocated * 2 : 4096;
-                        char *p;
-
-                        if (want > max_size + 2)
-                                want = max_size + 2;
-                        if (want <= allocated)
-                                return -EFBIG;
-                        p = realloc(buf, want);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        allocated = want;
-                }
+                /* Room for a read of a page or more and the NUL; one byte more
+                 * than max_size tells an oversized file. */
+                if (allocated - size < 2 &&
+                    GREEDY_REALLOC_MAX(buf, allocated, size + READ_CHUNK, max_size + 2) < 0)
+                        return -ENOMEM;
                 n = read(fd, buf + size, allocated - size - 1);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -75,11 +70,14 @@ int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, 
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size) {
+int loop_write(int fd, const void *data, size_t size, WriteFlags flags) {
         const char *p = data;
 
+        assert(fd >= 0);
+        assert(data || size == 0);
+
         while (size > 0) {
-                ssize_t n = write(fd, p, size);
+                ssize_t n = (flags & WRITE_NOSIGNAL) ? send(fd, p, size, MSG_NOSIGNAL) : write(fd, p, size);
 
                 if (n < 0) {
                         if (errno == EINTR)
@@ -120,7 +118,7 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t s
                         return negative_errno();
         }
 
-        r = write_all(fd, data, size);
+        r = loop_write(fd, data, size, 0);
         if (r >= 0 && fchmod(fd, mode) < 0)
                 r = negative_errno();
         if (r >= 0 && fsync(fd) < 0)

@@ -25,6 +25,16 @@ typedef enum ReadFlags {
 int read_file_at(int dirfd, const char *path, size_t max_size, ReadFlags flags, uid_t owner,
                  char **ret, size_t *ret_size);
 
+typedef enum WriteFlags {
+        /* fd is a socket: send(MSG_NOSIGNAL), so that a peer that went away
+         * is -EPIPE instead of a SIGPIPE that kills the program. */
+        WRITE_NOSIGNAL = 1 << 0,
+} WriteFlags;
+
+/* Writes all size bytes to fd, resuming after short writes and EINTR.
+ * Returns 0 or a negative errno. */
+int loop_write(int fd, const void *data, size_t size, WriteFlags flags);
+
 /* Replaces dirfd/name atomically: writes a new temporary file created with
  * O_CREAT|O_EXCL|O_NOFOLLOW next to it (never an existing name, never
  * through a link), fsyncs it, sets mode, renames it over name and fsyncs the

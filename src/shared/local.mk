@@ -1,5 +1,6 @@
 libcore_a_SOURCES += \
 	src/shared/macro.h src/shared/env-util.h src/shared/time-util.h \
+	src/shared/alloc-util.c src/shared/alloc-util.h \
 	src/shared/log.c src/shared/log.h \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
@@ -7,7 +8,16 @@ libcore_a_SOURCES += \
 	src/shared/time-parse.c src/shared/time-parse.h \
 	src/shared/table.c src/shared/table.h
 
+# The unit tests' common scaffolding.
+EXTRA_DIST += src/shared/tests.h
+
 if HAVE_CMOCKA
+check_PROGRAMS += test-alloc-util
+TESTS += test-alloc-util
+test_alloc_util_SOURCES = src/shared/test-alloc-util.c
+test_alloc_util_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_alloc_util_LDADD = $(UNIT_TEST_LIBS)
+
 check_PROGRAMS += test-fileio
 TESTS += test-fileio
 test_fileio_SOURCES = src/shared/test-fileio.c

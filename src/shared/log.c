@@ -7,6 +7,9 @@
 #include "shared/log.h"
 
 static int max_level = LOG_INFO;
+/* The last line logged at LOG_ERR or above, for cli_exit_status() to journal
+ * when the run fails (HACKING.md, "Errors"). */
+static char last_error[2048];
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -23,6 +26,14 @@ void log_parse_environment(void) {
                 max_level = LOG_DEBUG;
 }
 
+const char *log_last_error(void) {
+        return last_error[0] ? last_error : NULL;
+}
+
+void log_clear_last_error(void) {
+        last_error[0] = 0;
+}
+
 int log_internal(int level, int error, const char *format, ...) {
         va_list ap;
         int saved = errno;
@@ -30,13 +41,21 @@ int log_internal(int level, int error, const char *format, ...) {
         if (level > max_level)
                 return error;
 
+        /* As in systemd: "%m" in the format is the text of -error. */
+        if (error < 0)
+                errno = -error;
         fputs(program_invocation_short_name, stderr);
         fputs(": ", stderr);
         va_start(ap, format);
+        if (level <= LOG_ERR) {
+                va_list aq;
+
+                va_copy(aq, ap);
+                (void) vsnprintf(last_error, sizeof last_error, format, aq);
+                va_end(aq);
+        }
         vfprintf(stderr, format, ap);
         va_end(ap);
-        if (error < 0)
-                fprintf(stderr, ": %s", strerror(-error));
         fputc('\n', stderr);
 
         errno = saved;

@@ -26,6 +26,9 @@ int strv_push(char ***l, char *value) {
         assert(l);
         assert(value);
 
+        /* The one growth outside GREEDY_REALLOC (shared/alloc-util.h): a strv
+         * is a bare NULL-terminated array that carries no capacity, as in
+         * systemd, so it grows by exactly one. */
         n = strv_length(*l);
         c = reallocarray(*l, n + 2, sizeof(char *));
         if (!c)

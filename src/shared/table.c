@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "shared/alloc-util.h"
 #include "shared/table.h"
 
 /* Characters as a terminal shows them: UTF-8 continuation bytes take no column. */
@@ -22,18 +23,14 @@ int table_init(Table *t, size_t n_columns, const char *const *headers, const cha
 }
 
 int table_add(Table *t, const char *const *cells) {
-        char **c;
-
         assert(t);
         assert(cells);
 
-        c = reallocarray(t->cells, t->n_cells + t->n_columns, sizeof *c);
-        if (!c)
+        if (GREEDY_REALLOC(t->cells, t->allocated, t->n_cells + t->n_columns) < 0)
                 return -ENOMEM;
-        t->cells = c;
         for (size_t i = 0; i < t->n_columns; i++) {
-                c[t->n_cells] = strdup(cells[i] ?: "-");
-                if (!c[t->n_cells])
+                t->cells[t->n_cells] = strdup(cells[i] ?: "-");
+                if (!t->cells[t->n_cells])
                         return -ENOMEM;
                 t->n_cells++;
         }

@@ -15,7 +15,7 @@ typedef struct Table {
         size_t n_columns;
         const char *right_aligned; /* one 'r' or '-' per column */
         char **cells;              /* row-major, headers first */
-        size_t n_cells;
+        size_t n_cells, allocated;
 } Table;
 
 /* headers: n_columns strings; align: n_columns characters, 'r' for right-aligned. */

@@ -9,24 +9,7 @@
 
 #include "shared/fileio.h"
 #include "shared/macro.h"
-
-static int make_dir(void **state) {
-        char *dir = strdup("/tmp/test-fileio-XXXXXX");
-
-        assert_non_null(dir);
-        assert_non_null(mkdtemp(dir));
-        *state = dir;
-        return 0;
-}
-
-static int remove_dir(void **state) {
-        char cmd[128];
-
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", (char *) *state);
-        assert_int_equal(system(cmd), 0);
-        free(*state);
-        return 0;
-}
+#include "shared/tests.h"
 
 static void touch_at(int dfd, const char *name) {
         int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -92,8 +75,8 @@ static void test_write_atomic_replaces_planted_link(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_remove_stale_temporaries, make_dir, remove_dir),
-                cmocka_unit_test_setup_teardown(test_write_atomic_replaces_planted_link, make_dir, remove_dir),
+                cmocka_unit_test_setup_teardown(test_remove_stale_temporaries, tmpdir_setup, tmpdir_teardown),
+                cmocka_unit_test_setup_teardown(test_write_atomic_replaces_planted_link, tmpdir_setup, tmpdir_teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#define USEC_PER_SEC UINT64_C(1000000)
+#include "shared/time-util.h"
 
 /* A documented subset of systemd.time(7)'s timestamp syntax, since libsystemd
  * exports no parser: "now", "today", "yesterday", "tomorrow" (local

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "session/user.h"
+#include "shared/alloc-util.h"
 #include "shared/env-util.h"
 #include "shared/fileio.h"
 #include "shared/json-util.h"
@@ -115,11 +116,11 @@ int state_lock(const char *dir, const char *session_name, int *ret_fd) {
                 return r;
         dfd = state_dir_open(dir, true);
         if (dfd < 0)
-                return log_error_errno(dfd, "Failed to create the state directory %s", dir);
+                return log_error_errno(dfd, "Failed to create the state directory %s: %m", dir);
 
         fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
         if (fd < 0)
-                return log_error_errno(negative_errno(), "Failed to open the lock file %s/%s", dir, name);
+                return log_error_errno(negative_errno(), "Failed to open the lock file %s/%s: %m", dir, name);
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (!S_ISREG(st.st_mode))
@@ -128,7 +129,7 @@ int state_lock(const char *dir, const char *session_name, int *ret_fd) {
 
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR)
-                        return log_error_errno(negative_errno(), "Failed to lock %s/%s", dir, name);
+                        return log_error_errno(negative_errno(), "Failed to lock %s/%s: %m", dir, name);
 
         /* With the lock held, a temporary of the state file can only be a
          * killed run's. */
@@ -228,6 +229,7 @@ static int parse_endpoints(json_object *o, State *s) {
         s->endpoints = calloc(n ?: 1, sizeof *s->endpoints);
         if (!s->endpoints)
                 return -ENOMEM;
+        s->n_endpoints_allocated = n ?: 1;
         for (size_t i = 0; i < n; i++) {
                 json_object *e = json_object_array_get_idx(a, i);
                 StateEndpoint *p = &s->endpoints[i];
@@ -309,7 +311,7 @@ static int state_load_internal(const char *dir, const char *session_name, bool m
         if (dfd == -ENOENT)
                 return 0;
         if (dfd < 0)
-                return log_error_errno(dfd, "Failed to open the state directory %s", dir);
+                return log_error_errno(dfd, "Failed to open the state directory %s: %m", dir);
 
         r = read_file_at(dfd, name, STATE_FILE_MAX, READ_NOFOLLOW | READ_REGULAR, 0, &buf, &size);
         if (r == -ENOENT)
@@ -319,7 +321,7 @@ static int state_load_internal(const char *dir, const char *session_name, bool m
                 if (r >= 0 || r == -ENOMEM)
                         return r;
         } else if (!read_error_means_corrupt(r))
-                return log_error_errno(r, "Failed to read the state file %s/%s", dir, name);
+                return log_error_errno(r, "Failed to read the state file %s/%s: %m", dir, name);
 
         reason = r == -EBADMSG ? "not the JSON this program writes" : strerror(-r);
         if (!move_aside) {
@@ -331,7 +333,7 @@ static int state_load_internal(const char *dir, const char *session_name, bool m
                 return -ENOMEM;
         if (renameat(dfd, name, dfd, aside) < 0)
                 return log_error_errno(negative_errno(),
-                                       "State file %s/%s is corrupt, and moving it aside failed; remove it",
+                                       "State file %s/%s is corrupt, and moving it aside failed; remove it: %m",
                                        dir, name);
         log_warning("State file %s/%s was corrupt (%s); moved it to %s and restarted this session's "
                     "counters from zero.", dir, name, reason, aside);
@@ -474,10 +476,10 @@ int state_save(const char *dir, const char *session_name, const State *s) {
 
         dfd = state_dir_open(dir, true);
         if (dfd < 0)
-                return log_error_errno(dfd, "Failed to create the state directory %s", dir);
+                return log_error_errno(dfd, "Failed to create the state directory %s: %m", dir);
         r = write_file_atomic_at(dfd, name, data, strlen(data), 0644);
         if (r < 0)
-                return log_error_errno(r, "Failed to write the state file %s/%s", dir, name);
+                return log_error_errno(r, "Failed to write the state file %s/%s: %m", dir, name);
         return 0;
 }
 
@@ -554,7 +556,7 @@ static StateEndpoint *endpoint_find(State *s, const char *url) {
 }
 
 int state_endpoint_reserve(State *s, const char *url) {
-        StateEndpoint *e, *p;
+        StateEndpoint *e;
 
         assert(s);
         assert(url);
@@ -563,11 +565,9 @@ int state_endpoint_reserve(State *s, const char *url) {
         if (!e) {
                 if (s->n_endpoints >= STATE_ENDPOINTS_MAX)
                         return -E2BIG;
-                p = reallocarray(s->endpoints, s->n_endpoints + 1, sizeof *p);
-                if (!p)
+                if (GREEDY_REALLOC(s->endpoints, s->n_endpoints_allocated, s->n_endpoints + 1) < 0)
                         return -ENOMEM;
-                s->endpoints = p;
-                e = &p[s->n_endpoints];
+                e = &s->endpoints[s->n_endpoints];
                 *e = (StateEndpoint) { .url = strdup(url), .last_success = -1 };
                 if (!e->url)
                         return -ENOMEM;

@@ -8,7 +8,7 @@
  * reported (field-list.h). Only the root parent touches it, under the lock;
  * it must not read the session itself nor journal.
  *
- * Per-session counters (SPEC 6), one JSON file "<dir>/<session_name>.json"
+ * Per-session counters (docs/design.md §6), one JSON file "<dir>/<session_name>.json"
  * beside a lock file "<dir>/<session_name>.lock".
  *
  * The attempt protocol, which makes every run that may have reached the
@@ -32,7 +32,7 @@
 /* Where the service keeps its state (StateDirectory=ray-usage-stats). */
 #define STATE_SYSTEM_DIR "/var/lib/ray-usage-stats"
 
-/* An additional endpoint's own counters (SPEC 6), kept per session beside
+/* An additional endpoint's own counters (docs/design.md §6), kept per session beside
  * Ray's, which count Ray's endpoint only. */
 typedef struct StateEndpoint {
         char *url;                 /* without user name and password */
@@ -59,7 +59,7 @@ typedef struct State {
         int last_success;          /* -1 never, 0, 1 */
         char *last_error;
         StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
-        size_t n_endpoints;
+        size_t n_endpoints, n_endpoints_allocated;
 } State;
 
 /* Frees the strings and resets *s to the empty state. */

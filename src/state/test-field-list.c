@@ -10,8 +10,19 @@
 #include "shared/macro.h"
 #include "shared/strv.h"
 #include "state/field-list.h"
+#include "shared/tests.h"
 
-static char dir[] = "/tmp/test-field-list-XXXXXX";
+static char *dir;
+
+static int setup(void **state) {
+        dir = test_tmpdir("test-field-list");
+        return 0;
+}
+
+static int teardown(void **state) {
+        rm_rf_and_freep(&dir);
+        return 0;
+}
 
 static void write_text(const char *text) {
         char path[128];
@@ -29,7 +40,6 @@ static void test_first_same_changed_next(void **state) {
         char *v2[] = { (char *) "a", (char *) "c", (char *) "d", (char *) "e", NULL };
         FieldNotice n;
 
-        assert_non_null(mkdtemp(dir));
 
         /* The first list ever: remembered, nothing to notice. */
         assert_int_equal(field_list_update(dir, v1, 1000, &n), 0);
@@ -63,12 +73,11 @@ static void test_first_same_changed_next(void **state) {
         write_text("garbage");
         assert_int_equal(field_list_notice(dir, &n), 0);
 
-        assert_int_equal(system("rm -rf /tmp/test-field-list-*"), 0);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_first_same_changed_next),
+                cmocka_unit_test_setup_teardown(test_first_same_changed_next, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

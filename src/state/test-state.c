@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,28 +13,24 @@
 #include "state/state.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
+#include "shared/tests.h"
 
 #define NAME "session_2025-11-26_12-00-00_123456_4242"
 /* A valid file's counters, to be completed or spoiled. */
 #define HEAD "{\"seq_number\": 1, \"total_success\": 0, \"total_failed\": 0, \"pending\": false"
 
-static char base[] = "/tmp/test-state-XXXXXX";
+static char *base;
 static char dir[256];
 
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
-        return remove(p);
-}
-
 static int setup(void **state) {
-        assert_non_null(mkdtemp(base));
+        base = test_tmpdir("test-state");
         /* Not there yet: the lock creates it. */
         snprintf(dir, sizeof dir, "%s/var/lib/ray-usage-stats", base);
         return 0;
 }
 
 static int teardown(void **state) {
-        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(base, "/tmp/test-state-XXXXXX");
+        rm_rf_and_freep(&base);
         return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "config/sysconfig.h"
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
 #include "shared/strv.h"
@@ -42,13 +43,10 @@ static int read_environment_files(sd_bus *bus, const char *path, UnitProperties 
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_read(reply, "(sb)", &file, &ignore)) > 0) {
-                UnitEnvFile *f = reallocarray(p->files, p->n_files + 1, sizeof *f);
-
-                if (!f)
+                if (GREEDY_REALLOC(p->files, p->files_allocated, p->n_files + 1) < 0)
                         return -ENOMEM;
-                p->files = f;
-                f[p->n_files] = (UnitEnvFile) { .path = strdup(file), .ignore_missing = ignore };
-                if (!f[p->n_files].path)
+                p->files[p->n_files] = (UnitEnvFile) { .path = strdup(file), .ignore_missing = ignore };
+                if (!p->files[p->n_files].path)
                         return -ENOMEM;
                 p->n_files++;
         }
@@ -148,10 +146,8 @@ static int set_setting(UnitEnv *e, const char *assignment, const char *source) {
                 if (streq(e->settings[i].name, name))
                         s = &e->settings[i];
         if (!s) {
-                s = reallocarray(e->settings, e->n + 1, sizeof *s);
-                if (!s)
+                if (GREEDY_REALLOC(e->settings, e->allocated, e->n + 1) < 0)
                         return -ENOMEM;
-                e->settings = s;
                 s = &e->settings[e->n++];
                 *s = (UnitSetting) { .name = TAKE_PTR(name) };
         }

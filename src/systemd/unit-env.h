@@ -22,7 +22,7 @@ typedef struct UnitProperties {
         char **manager_environment; /* the manager's own (systemctl show-environment), "NAME=value" */
         char **environment;         /* Environment=, "NAME=value", specifiers resolved */
         UnitEnvFile *files;         /* EnvironmentFiles, in order */
-        size_t n_files;
+        size_t n_files, files_allocated;
         char *fragment_path;        /* the unit file; may be NULL */
         char **dropin_paths;        /* its drop-ins, in the order systemd applies them */
 } UnitProperties;
@@ -43,7 +43,7 @@ typedef struct UnitSetting {
 typedef struct UnitEnv {
         char *unit;
         UnitSetting *settings; /* one per variable, the effective value */
-        size_t n;
+        size_t n, allocated;
         char *problem;         /* an environment file that could not be read, and what that means, or NULL */
 } UnitEnv;
 

@@ -109,14 +109,15 @@ static void test_transport_error_hides_credentials(void **state) {
 }
 
 static void test_https_with_ca_bundle(void **state) {
-        char certdir[] = "/tmp/rus-cert-XXXXXX", cert[PATH_MAX], key[PATH_MAX], url[96];
+        _cleanup_rm_rf_ char *certdir = NULL;
+        char cert[PATH_MAX], key[PATH_MAX], url[96];
         const char *extra[] = { "--https", "--cert", cert, "--key", key, NULL };
         long status;
         FakeHead h;
 
-        assert_non_null(mkdtemp(certdir));
+        certdir = test_tmpdir("rus-cert");
         if (make_cert(certdir) < 0) {
-                remove_tree(certdir);
+                rm_rf_and_freep(&certdir);
                 skip();
         }
         snprintf(cert, sizeof cert, "%s/cert.pem", certdir);
@@ -140,7 +141,6 @@ static void test_https_with_ca_bundle(void **state) {
                 assert_int_equal(unsetenv("RAY_USAGE_STATS_CA_BUNDLE"), 0);
         }
         fake_head_stop(&h);
-        remove_tree(certdir);
 }
 
 static void test_additional_urls(void **state) {

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* POSTing the report's bytes (SPEC 6) to Ray's endpoint and the additional
+/* POSTing the report's bytes (docs/design.md §6) to Ray's endpoint and the additional
  * ones. It must not change the bytes, count or journal the attempt: the
  * caller does (attempt/, state/). */
 
@@ -31,7 +31,7 @@ const char *upload_url(void);
  * UPLOAD_DEFAULT_URL, which is always checked against the system's store. */
 int upload_report(const char *url, const char *body, size_t size, long *ret_status, char **ret_error);
 
-/* $RAY_USAGE_STATS_ADDITIONAL_URLS (SPEC 6) split at white space; *ret NULL
+/* $RAY_USAGE_STATS_ADDITIONAL_URLS (docs/design.md §6) split at white space; *ret NULL
  * when unset or blank. -EINVAL for more than UPLOAD_ADDITIONAL_MAX URLs or
  * one that http_url_is_valid() refuses, with *ret_error (may be NULL) a
  * one-line message that names the setting but not the URL (it may hold a

@@ -3,28 +3,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
 #include "worker/channel.h"
-
-static int send_all(int fd, const void *data, size_t size) {
-        const char *p = data;
-
-        while (size > 0) {
-                ssize_t n = send(fd, p, size, MSG_NOSIGNAL);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                p += n;
-                size -= (size_t) n;
-        }
-        return 0;
-}
 
 int channel_send(int fd, json_object *o) {
         const char *text;
@@ -43,14 +27,14 @@ int channel_send(int fd, json_object *o) {
                 return -EMSGSIZE;
 
         be = htobe32((uint32_t) size);
-        r = send_all(fd, &be, sizeof be);
+        r = loop_write(fd, &be, sizeof be, WRITE_NOSIGNAL);
         if (r < 0)
                 return r;
-        return send_all(fd, text, size);
+        return loop_write(fd, text, size, WRITE_NOSIGNAL);
 }
 
-/* Reads exactly size bytes before deadline_ms (-1: none). */
-static int recv_all(int fd, void *data, size_t size, int64_t deadline_ms, bool *ret_started) {
+/* Reads exactly size bytes before deadline (CLOCK_MONOTONIC; USEC_INFINITY: none). */
+static int recv_all(int fd, void *data, size_t size, usec_t deadline, bool *ret_started) {
         char *p = data;
 
         while (size > 0) {
@@ -58,12 +42,13 @@ static int recv_all(int fd, void *data, size_t size, int64_t deadline_ms, bool *
                 int timeout = -1;
                 ssize_t n;
 
-                if (deadline_ms >= 0) {
-                        int64_t left = deadline_ms - now_ms();
+                if (deadline != USEC_INFINITY) {
+                        usec_t t = now(CLOCK_MONOTONIC);
 
-                        if (left <= 0)
+                        if (t >= deadline)
                                 return -ETIMEDOUT;
-                        timeout = left > INT32_MAX ? INT32_MAX : (int) left;
+                        timeout = (deadline - t) / USEC_PER_MSEC >= INT32_MAX ? INT32_MAX :
+                                  (int) ((deadline - t + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
                 }
                 n = poll(&pfd, 1, timeout);
                 if (n < 0) {
@@ -91,7 +76,7 @@ static int recv_all(int fd, void *data, size_t size, int64_t deadline_ms, bool *
 
 int channel_recv(int fd, int timeout_ms, json_object **ret) {
         _cleanup_free_ char *buf = NULL;
-        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        usec_t deadline = timeout_ms < 0 ? USEC_INFINITY : now(CLOCK_MONOTONIC) + (usec_t) timeout_ms * USEC_PER_MSEC;
         bool started = false;
         uint32_t be;
         size_t size;

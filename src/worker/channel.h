@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* The channel between the root parent and the child that dropped to the Ray
- * user (SPEC 4.2): one JSON object per message, framed by a 4-byte
+ * user (docs/design.md §4.2): one JSON object per message, framed by a 4-byte
  * big-endian length. The parent trusts nothing the child says: every message
  * is bounded in size, parsed strictly, and read through the typed getters
  * below, which refuse whatever is missing, of another type or too long. */

@@ -224,7 +224,7 @@ int worker_serve(const WorkerInput *in, int fd) {
 
         s = worker_state_new(in);
         if (!s)
-                return log_oom(), EXIT_FAILURE;
+                return log_oom();
 
         for (;;) {
                 _cleanup_json_ json_object *request = NULL, *reply = NULL;
@@ -243,6 +243,6 @@ int worker_serve(const WorkerInput *in, int fd) {
         }
         worker_state_free(s);
         if (r < 0)
-                log_error_errno(r, "The Ray user's worker stopped");
-        return r < 0 ? EXIT_FAILURE : 0;
+                return log_error_errno(r, "The Ray user's worker stopped: %m");
+        return 0;
 }

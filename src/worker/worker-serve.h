@@ -38,5 +38,5 @@ WorkerState *worker_state_free(WorkerState *s);
 json_object *worker_handle(WorkerState *s, json_object *request);
 
 /* Answers requests on fd until the parent closes it; returns 0, or
- * EXIT_FAILURE after a failure it has logged. */
+ * a negative errno it has logged. */
 int worker_serve(const WorkerInput *in, int fd);

@@ -11,7 +11,7 @@
 #include "worker/worker-serve.h"
 #include "worker/worker.h"
 
-/* One collection ends within 30 s (SPEC 4.3); a worker silent for this long is stuck. */
+/* One collection ends within 30 s (docs/design.md §4.3); a worker silent for this long is stuck. */
 #define WORKER_REPLY_TIMEOUT_MS (60 * 1000)
 /* Bounds for what the parent accepts: a report is a few kilobytes. */
 #define REPLY_BODY_MAX (512U * 1024U)
@@ -26,7 +26,7 @@ static _noreturn_ void child(const WorkerInput *in, int fd) {
 
         r = drop_privileges(in->collect.uid);
         if (r < 0) {
-                log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good",
+                log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good: %m",
                                 (unsigned) in->collect.uid, in->collect.session ? in->collect.session->path : "");
                 _exit(EXIT_FAILURE);
         }
@@ -38,7 +38,7 @@ static _noreturn_ void child(const WorkerInput *in, int fd) {
 
         r = worker_serve(in, fd);
         (void) fflush(stdout);
-        _exit(r);
+        _exit(r < 0 ? EXIT_FAILURE : 0);
 }
 
 int worker_start(Worker *w, const WorkerInput *in) {
@@ -55,7 +55,7 @@ int worker_start(Worker *w, const WorkerInput *in) {
         }
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-                return log_error_errno(negative_errno(), "Failed to create the channel to the Ray user's worker");
+                return log_error_errno(negative_errno(), "Failed to create the channel to the Ray user's worker: %m");
         /* Whatever stdio holds would be written twice. */
         (void) fflush(stdout);
         (void) fflush(stderr);
@@ -65,7 +65,7 @@ int worker_start(Worker *w, const WorkerInput *in) {
 
                 (void) close(sv[0]);
                 (void) close(sv[1]);
-                return log_error_errno(r, "Failed to start the Ray user's worker");
+                return log_error_errno(r, "Failed to start the Ray user's worker: %m");
         }
         if (pid == 0) {
                 (void) close(sv[0]);
@@ -129,7 +129,7 @@ static int call(Worker *w, json_object *taken, json_object **ret) {
         if (r < 0)
                 /* The child has said why on stderr when it could. */
                 return log_error_errno(r == -ENODATA || r == -EPIPE || r == -ECONNRESET ? -ECHILD : r,
-                                       "No valid answer from the Ray user's worker");
+                                       "No valid answer from the Ray user's worker: %m");
 
         if (channel_get_int(reply, "error", -4095, 0, &error) < 0)
                 return log_error_errno(-EBADMSG, "Invalid answer from the Ray user's worker");

@@ -8,7 +8,7 @@
 #include "collect/collect.h"
 #include "decision/decision.h"
 
-/* Privilege separation (SPEC 4.2). Everything that reads what the Ray user
+/* Privilege separation (docs/design.md §4.2). Everything that reads what the Ray user
  * (or anyone who can write into Ray's 0777 directories) controls runs in the
  * worker: the config file's decision, the session's files, the token, the
  * bootstrap YAML, every dashboard exchange and the parsing of its answers,
@@ -49,13 +49,13 @@ int worker_start(Worker *w, const WorkerInput *in);
 /* Ends the channel, waits for the child; the child's failure is logged. */
 void worker_stop(Worker *w);
 
-/* SPEC 3.1 from the config file as the Ray user. 0 and *ret; -EINVAL and
+/* docs/design.md §3.1 from the config file as the Ray user. 0 and *ret; -EINVAL and
  * *ret_invalid (a one-line message) for an invalid setting; another
  * negative errno (logged by whoever failed). */
 int worker_decide(Worker *w, Decision *ret, char **ret_invalid);
 
 /* Finds the dashboard, loads the token and asks the cluster whether it opted
- * out itself (SPEC 3.5). *ret_dashboard_url is for the journal. */
+ * out itself (docs/design.md §3.5). *ret_dashboard_url is for the journal. */
 int worker_open(Worker *w, bool *ret_opted_out, char **ret_dashboard_url);
 
 /* Collects and builds the report (after worker_open()); ret->report stays

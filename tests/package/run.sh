@@ -424,7 +424,7 @@ sc_reinstall() {
         check "no opt-out, debconf answer true" "! has_opt_out && answer_is true || { show; false; }"
 }
 
-# The per-user unit (SPEC 8): the debconf follow-up "Which user runs Ray on
+# The per-user unit (docs/design.md §8): the debconf follow-up "Which user runs Ray on
 # this machine?" with a name enables ray-usage-stats@NAME.timer instead of the
 # generic timer; dpkg-reconfigure switches back and forth. PKG_RAY_USER exists
 # only in the container.

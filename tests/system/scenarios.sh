@@ -233,7 +233,7 @@ scenario_catalog() {
 
 # One run with collection enabled: exactly one report reaches the endpoint,
 # usage_stats.json belongs to the Ray user, and the journal holds every field
-# of SPEC 7 with the payload byte for byte.
+# of docs/design.md §7 with the payload byte for byte.
 scenario_report_run() {
         local session cur off rc out posts gets file
         session=$(sys_make_session) || return 1
@@ -816,7 +816,7 @@ sandbox_writes_api_fs() {
         return $bad
 }
 
-# --- the per-user units (SPEC 8) ----------------------------------------------
+# --- the per-user units (docs/design.md §8) ----------------------------------------------
 #
 # ray-usage-stats@USER.service runs the job as USER with no privilege. Each
 # scenario leaves both timers disabled, the instances stopped and the
@@ -942,7 +942,7 @@ instance_foreign_session() {
         c_user "$OTHER_USER" ray-usage-stats check >"$sys_tmp/check.out" 2>&1
         rc=$?
         if [ "$rc" = 0 ]; then
-                sys_log "a non-root check accepts another user's session (the foreign-session rule of SPEC 4.2 is not in this build)"
+                sys_log "a non-root check accepts another user's session (the foreign-session rule of docs/design.md §4.2 is not in this build)"
                 return 77
         fi
         expect_eq "$OTHER_USER's own check exit status" "$rc" 2 || { sed 's/^/    /' "$sys_tmp/check.out"; return 1; }
@@ -1006,7 +1006,7 @@ instance_and_generic() {
         expect_eq "POSTs of the generic unit alone" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1
 }
 
-# SPEC 11 under a real journald: three timer runs across two Ray sessions;
+# docs/design.md §11 under a real journald: three timer runs across two Ray sessions;
 # history lists exactly those three attempts with payloads byte-identical to
 # what the endpoint received, deletion-request lists both session_ids apart
 # (the tests' endpoint is not Ray's), and
@@ -1094,7 +1094,7 @@ sys.exit(1 if bad else 0)
         [ ! -s "$sys_tmp/user.out" ] || { sys_log "an unreadable journal gave a list: $(cat "$sys_tmp/user.out")"; return 1; }
 }
 
-# Fleet audit with systemd's own engine (SPEC 11): systemd-journal-remote
+# Fleet audit with systemd's own engine (docs/design.md §11): systemd-journal-remote
 # listens on loopback in this container; two more head nodes, head-b and
 # head-c, each booted as a machine of its own (own hostname and machine ID),
 # run the service once and send their journals with systemd-journal-upload.
