@@ -34,10 +34,12 @@ runs() {
         rus report
         need "the report to Ray's endpoint exits 0" [ "$RC" -eq 0 ]
         rus report
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         to_ray other
         rus report
         RAY_USAGE_STATS_UPLOAD=0 rus report
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION3 make_session "$RUS_RAY_DIR" >/dev/null
         use_head failing
         rus report
@@ -98,6 +100,7 @@ case_fleet_and_empty() {
         rus report
         capture_journal "$TEST_TMP/remote/remote-a.journal"
         start_capture head-b
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         to_ray other
         rus report
@@ -126,6 +129,7 @@ case_private_endpoint_and_per_user() {
         to_ray main
         RAY_USAGE_STATS_ADDITIONAL_URLS=${HEAD_URL[other]}/extra rus report
         need "the report to Ray and an additional endpoint exits 0" [ "$RC" -eq 0 ]
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         use_head other
         rus report

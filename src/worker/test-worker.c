@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-#include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
+#include <fcntl.h>
 
-#include "http/test-fake-head.h"
+#include "shared/json-util.h"
+#include "shared/tests.h"
 #include "worker/channel.h"
 #include "worker/worker-serve.h"
 
@@ -15,28 +12,27 @@
 
 #define NAME "session_2025-11-26_12-00-00_123456_4242"
 
-static char base[] = "/tmp/test-worker-XXXXXX";
+static char *base;
 static char temp[PATH_MAX], config[PATH_MAX];
 static Session *session;
-
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
-        return remove(p);
-}
 
 /* A session of ours, a config file that does not exist, a dashboard that
  * does not answer, no cloud probes: nothing leaves this machine. */
 static int setup(void **state) {
         char url[64], path[PATH_MAX + 64];
 
-        assert_non_null(mkdtemp(base));
+        base = test_tmpdir("test-worker");
         snprintf(temp, sizeof temp, "%s/ray", base);
         snprintf(config, sizeof config, "%s/config.json", base);
         assert_int_equal(mkdir(temp, 0755), 0);
         snprintf(path, sizeof path, "%s/" NAME, temp);
         assert_int_equal(mkdir(path, 0755), 0);
-        snprintf(path, sizeof path, "%s/session_latest", temp);
-        assert_int_equal(symlink(NAME, path), 0);
-        assert_int_equal(session_find(temp, &session, NULL), 0);
+        /* The session as discovery gives it (session/discover.h). */
+        session = calloc(1, sizeof(Session));
+        assert_non_null(session);
+        *session = (Session) { .name = strdup(NAME), .path = strdup(path), .uid = geteuid(), .gid = getegid(),
+                               .fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) };
+        assert_true(session->name && session->path && session->fd >= 0);
 
         snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
         assert_int_equal(setenv("RAY_USAGE_STATS_DASHBOARD_URL", url, 1), 0);
@@ -49,8 +45,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         session = session_free(session);
-        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(base, "/tmp/test-worker-XXXXXX");
+        rm_rf_and_free(TAKE_PTR(base));
         return 0;
 }
 

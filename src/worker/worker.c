@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,9 +22,30 @@
 /* The parent's side: runs as root when the program was started as root.
  * child() is the forked process's way from root to the worker. */
 
+/* Every fd from 3 up but keep_a and keep_b (-1: none). The parent holds the
+ * directories of every live head it found, opened as root: a worker keeps
+ * only its own head's. */
+static int close_other_fds(int keep_a, int keep_b) {
+        int keep[] = { keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a, INT_MAX }, from = 3;
+
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                if (keep[i] < from)
+                        continue;
+                if (keep[i] > from && close_range((unsigned) from, (unsigned) keep[i] - 1, 0) < 0)
+                        return negative_errno();
+                from = keep[i] == INT_MAX ? INT_MAX : keep[i] + 1;
+        }
+        return 0;
+}
+
 static _noreturn_ void child(const WorkerInput *in, int fd) {
         int r;
 
+        r = close_other_fds(fd, in->collect.session ? in->collect.session->fd : -1);
+        if (r < 0) {
+                log_error_errno(r, "Failed to close the descriptors the Ray user's worker must not keep: %m");
+                _exit(EXIT_FAILURE);
+        }
         r = drop_privileges(in->collect.uid);
         if (r < 0) {
                 log_error_errno(r, "Failed to become uid %u, the owner of the Ray session %s, for good: %m",
