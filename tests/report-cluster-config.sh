@@ -154,8 +154,7 @@ unreadable_case() {
         need "no cloud probe for a YAML that exists" [ "$(metadata_requests)" -eq 0 ]
 }
 # Ray's open() follows a link; the worker reads as the Ray user, so a link
-# reaches nothing that user could not read anyway (the file must still be the
-# Ray user's: report-hostile-session.sh).
+# reaches nothing that user could not read anyway.
 case_link() {
         fresh
         use_head main
