@@ -61,6 +61,7 @@ SHELL_TESTS = \
 	tests/attack-terminal-escapes.sh \
 	tests/attack-state-takeover.sh \
 	tests/attack-worker.sh \
+	tests/live-heads.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \

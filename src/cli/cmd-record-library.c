@@ -5,15 +5,17 @@
 #include "shared/log.h"
 
 int cmd_record_library(int argc, char *argv[]) {
+        _cleanup_(head_scan_done) HeadScan heads = {};
         _cleanup_(context_done) Context c = CONTEXT_NULL;
+        Session *newest = NULL;
         const char *name;
         int r;
 
         r = cli_parse(argc, argv,
                       "record-library NAME\n\n"
-                      "Record that library NAME ([A-Za-z0-9._-], 1-64 characters) was used in the current\n"
-                      "Ray session; it is reported in library_usages. Writes nothing when collection is\n"
-                      "disabled.",
+                      "Record that library NAME ([A-Za-z0-9._-], 1-64 characters) was used in your newest\n"
+                      "live Ray head session; it is reported in library_usages. Writes nothing when\n"
+                      "collection is disabled.",
                       NULL, 1, &name);
         if (r <= 0)
                 return r;
@@ -23,7 +25,15 @@ int cmd_record_library(int argc, char *argv[]) {
                 return -EINVAL;
         }
 
-        r = context_load(&c);
+        /* The invoking user's newest head (docs/design.md §4.1): a library used by this user belongs to their cluster. */
+        r = context_find_heads("record-library", false, &heads);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < heads.n_heads && !newest; i++)
+                if (heads.heads[i]->uid == getuid())
+                        newest = TAKE_PTR(heads.heads[i]);
+
+        r = context_load(&c, newest);
         if (r < 0)
                 return r;
         r = context_verdict(&c, "record-library");

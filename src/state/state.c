@@ -83,7 +83,7 @@ int state_key(uid_t uid, const char *session_name, char **ret) {
         return asprintf(ret, "%s@%u", session_name, (unsigned) uid) < 0 ? -ENOMEM : 0;
 }
 
-/* Session names come validated from session_find(); they become file names here. */
+/* Session names come validated from discovery (session/discover.c); they become file names here. */
 static int state_file_name(const char *session_name, const char *suffix, char **ret) {
         if (isempty(session_name) || strchr(session_name, '/') || session_name[0] == '.' ||
             strlen(session_name) > 180)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -75,21 +75,19 @@ static void reduce_environment(void) {
         environ = kept;
 }
 
-/* Every fd but 0-2, the channel's and the session directory's: fork()
- * handed the worker whatever root had open. */
-static int close_other_fds(int channel, int session_fd) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
+/* Every fd from 3 up but keep_a and keep_b (-1: none). The parent holds the
+ * directories of every live head it found, opened as root: a worker keeps
+ * only its own head's. */
+static int close_other_fds(int keep_a, int keep_b) {
+        int keep[] = { keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a, INT_MAX }, from = 3;
 
-        if (!d)
-                return negative_errno();
-        while ((de = readdir(d))) {
-                int fd = atoi(de->d_name);
-
-                if (fd > STDERR_FILENO && fd != channel && fd != session_fd && fd != dirfd(d))
-                        (void) close(fd);
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                if (keep[i] < from)
+                        continue;
+                if (keep[i] > from && close_range((unsigned) from, (unsigned) keep[i] - 1, 0) < 0)
+                        return negative_errno();
+                from = keep[i] == INT_MAX ? INT_MAX : keep[i] + 1;
         }
-        closedir(d);
         return 0;
 }
 
