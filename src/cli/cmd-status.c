@@ -304,7 +304,8 @@ static void print_human(const HeadStatus *heads, size_t n_heads, const char *end
                 _cleanup_free_ char *added = strv_join(notice->added, ", "), *removed = strv_join(notice->removed, ", ");
 
                 format_time(when, sizeof when, notice->time_ms);
-                printf_escaped("\nField change:  the report of %s changed the fields sent: added: %s; removed: %s",
+                printf("\n");
+                printf_escaped("Field change:  the report of %s changed the fields sent: added: %s; removed: %s",
                                when, added && *added ? added : "none", removed && *removed ? removed : "none");
                 printf("               (see 'ray-usage-stats fields'; shown until the next report)\n");
         }
