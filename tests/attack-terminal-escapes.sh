@@ -112,16 +112,20 @@ case_deletion_request() {
 }
 t "deletion-request shows a hostile session_id escaped, in the table and in the mail" case_deletion_request
 
-# A temp directory whose path another user chose before Ray made it.
-HOSTILE_TMP=$TEST_TMP/$(printf 'x\033]0;pwned\007\033[2J\r\nDecision: disabled\n\302\23331m\377')
+# Directories whose paths another user chose before Ray made its own in them:
+# one with an 8-bit CSI (U+009B) and a byte that is not UTF-8, which a head
+# may have; one with C0 controls, which discovery refuses (and says so).
+HOSTILE_TMP=$TEST_TMP/$(printf 'x\302\2332J\377y')
+HOSTILE_SHOWN='x\xc2\x9b2J\xffy'
+CONTROL_TMP=$TEST_TMP/$(printf 'c\033]0;pwned\007\033[2J\r\nDecision: disabled\n')
 start_head main
 
 case_paths_and_state() {
         fresh
         use_head main
-        mkdir -p "$HOSTILE_TMP"
-        chmod 0777 "$HOSTILE_TMP"
-        export RAY_TMPDIR=$HOSTILE_TMP
+        mkdir -p "$HOSTILE_TMP" "$CONTROL_TMP"
+        chmod 0777 "$HOSTILE_TMP" "$CONTROL_TMP"
+        make_session "$CONTROL_TMP/ray" >/dev/null
         make_session "$HOSTILE_TMP/ray" >/dev/null
         export RAY_USAGE_STATS_DEBUG=1
         local n=0
@@ -133,7 +137,7 @@ case_paths_and_state() {
                 cp "$T_ERR" "$TEST_TMP/paths.$n.err"
         done
         need "the report was written" [ -f "$HOSTILE_TMP/ray/$RUS_SESSION_NAME/usage_stats.json" ]
-        need "report names the hostile path, escaped" grep -qF "x$SHOWN" "$TEST_TMP/paths.2.out"
+        need "report names the hostile path, escaped" grep -qF "$HOSTILE_SHOWN/ray/$RUS_SESSION_NAME" "$TEST_TMP/paths.2.out"
         raw_free "$TEST_TMP"/paths.*
 
         # The state file, as the Ray user's per-user unit or a broken disk may leave it.
@@ -156,9 +160,18 @@ EOF
         rus status --json
         need "status --json keeps the exact session_id" python3 -c '
 import json, sys
-assert json.load(open(sys.argv[1]))["session_id"].startswith("sess\x1b]0;pwned\x07"), "not exact"' "$T_OUT"
+def ids(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == "session_id" and isinstance(v, str):
+                yield v
+            yield from ids(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from ids(v)
+assert any(i.startswith("sess\x1b]0;pwned\x07") for i in ids(json.load(open(sys.argv[1])))), "not exact"' "$T_OUT"
 }
-t "check, report, record-library and status show a planted temp path and a hostile state file escaped" \
+t "check, report, record-library and status show planted paths and a hostile state file escaped" \
         case_paths_and_state
 
 t_end

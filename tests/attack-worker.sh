@@ -13,8 +13,8 @@
 #
 # The moment "after the worker's last answer" is made deterministic without
 # a hook in the program: root's stderr is a full pipe, so that root's first
-# message after the last answer (the state file that `status` finds corrupt)
-# holds root there while the test looks at the worker and stops it.
+# message after the last answer (`check`'s decision, before it stops the
+# worker) holds root there while the test looks at the worker and stops it.
 #
 # Needs root (useradd, setpriv, script); runs in a private network namespace.
 
@@ -36,11 +36,6 @@ ray_session() {
         use_head main
         rm -rf "$RAYDIR"
         make_session "$RAYDIR" "$RAYU" >/dev/null
-        # A corrupt state file (under this version's name and an earlier one's):
-        # `status` warns about it after the worker's last answer.
-        mkdir -p "$RAY_USAGE_STATS_STATE_DIR"
-        echo garbage >"$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$RAYU_UID.json"
-        echo garbage >"$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json"
 }
 
 # A pipe that is full: whoever writes to it waits until held_drain.
@@ -99,7 +94,7 @@ case_sigstop() {
         held_pipe
         local start end pid
         start=$(date +%s%N)
-        timeout -k 5 60 "$RUS_BINARY" status >"$T_OUT" 2>"$HELD" </dev/null &
+        timeout -k 5 60 "$RUS_BINARY" check >"$T_OUT" 2>"$HELD" </dev/null &
         pid=$!
         CASE_PID=$pid
         trap end_case EXIT
@@ -111,11 +106,11 @@ case_sigstop() {
         RC=$?
         end=$(date +%s%N)
         T_MS=$(((end - start) / 1000000))
-        need "status was not held (exit $RC; 124 is the test's own timeout)" [ "$RC" -eq 0 ]
-        within "$LIMIT_RUN_MS" "status with a stopped worker"
+        need "check was not held (exit $RC; 124 is the test's own timeout)" [ "$RC" -eq 0 ]
+        within "$LIMIT_RUN_MS" "check with a stopped worker"
         need "the stopped worker was killed and reaped, not left behind" [ ! -e "/proc/$WORKER" ]
 }
-t "a worker SIGSTOPped by the Ray user after its last answer cannot hold root's status" case_sigstop
+t "a worker SIGSTOPped by the Ray user after its last answer cannot hold root's check" case_sigstop
 
 case_no_terminal() {
         ray_session
@@ -125,7 +120,7 @@ case_no_terminal() {
         RAY_USAGE_STATS_REPORT_URL=http://user:report-secret@127.0.0.1:${HEAD_PORT[main]}/report \
                 RAY_USAGE_STATS_ADDITIONAL_REPORT_URLS=http://127.0.0.1:9/additional-endpoint \
                 https_proxy=http://proxy-user:proxy-secret@127.0.0.1:9 RAY_AUTH_TOKEN=token-secret \
-                script -qec "exec $RUS_BINARY status 2>$HELD" /dev/null >"$T_OUT" </dev/null &
+                script -qec "exec $RUS_BINARY check 2>$HELD" /dev/null >"$T_OUT" </dev/null &
         pid=$!
         CASE_PID=$pid
         trap end_case EXIT
@@ -151,7 +146,7 @@ case_no_terminal() {
         need "the settings it needs are kept" echo "$environ" | grep -q '^RAY_USAGE_STATS_DASHBOARD_URL='
         held_drain
         wait "$pid"
-        need "status exits 0" [ "$?" -eq 0 ]
+        need "check exits 0" [ "$?" -eq 0 ]
 }
 t "a taken-over worker cannot type into root's terminal: no controlling tty, stdin /dev/null, no credentials" \
         case_no_terminal

@@ -293,13 +293,12 @@ rus_two_users() {
 }
 
 # Ray's temp root as Ray makes it, 0777 and not sticky, so that any user may
-# rename or replace what is in it: $TEST_TMP/raytmp as RAY_TMPDIR. Sets
-# RAYTMP, RAYDIR (its ray/) and RAYSESSION (the session directory there).
+# rename or replace what is in it: $TEST_TMP/raytmp. Sets RAYTMP, RAYDIR
+# (its ray/) and RAYSESSION (the session directory there).
 ray_temp_root() {
         RAYTMP=$TEST_TMP/raytmp
         mkdir -p "$RAYTMP"
         chmod 0777 "$RAYTMP"
-        export RAY_TMPDIR=$RAYTMP
         RAYDIR=$RAYTMP/ray
         RAYSESSION=$RAYDIR/$RUS_SESSION_NAME
 }

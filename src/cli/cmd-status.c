@@ -278,8 +278,9 @@ static void print_head(const HeadStatus *h) {
         format_time(next, sizeof next, (int64_t) (h->next_usec / 1000));
 
         if (c->session)
-                printf_escaped("Ray session:   %s (uid %u, %s; gcs_server %d)", c->session->path, (unsigned) c->ray_uid,
-                               user_name(c->ray_uid, name, sizeof name), (int) c->session->pid);
+                printf_escaped("Ray session:   %s (uid %u, %s; gcs_server %d)", c->session->path,
+                               (unsigned) c->ray_uid, user_name(c->ray_uid, name, sizeof name),
+                               (int) c->session->pid);
         else
                 printf("Ray session:   none (no live Ray head)\n");
         if (c->invalid_setting)
@@ -329,8 +330,8 @@ static void print_human(const HeadStatus *heads, size_t n_heads, const UnitSetti
 
                 format_time(when, sizeof when, notice->time_ms);
                 printf("\n");
-                printf_escaped("Field change:  the report of %s changed the fields sent: added: %s; removed: %s", when,
-                               added && *added ? added : "none", removed && *removed ? removed : "none");
+                printf_escaped("Field change:  the report of %s changed the fields sent: added: %s; removed: %s",
+                               when, added && *added ? added : "none", removed && *removed ? removed : "none");
                 printf("               (see 'ray-usage-stats fields'; shown until the next report)\n");
         }
 }

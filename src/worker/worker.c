@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
