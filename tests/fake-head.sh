@@ -113,4 +113,31 @@ case_session() {
 }
 t "make_session lays a Ray session out as Ray does" case_session
 
+# Its live head: one process named gcs_server with Ray's two arguments, of
+# the caller, the only one this test sees (a PID namespace of its own);
+# making the session again keeps it; "ray stop" ends it and leaves the rest.
+gcs_pids() {
+        local p
+        for p in /proc/[0-9]*; do
+                [ "$(cat "$p/comm" 2>/dev/null)" = gcs_server ] && echo "${p#/proc/}"
+        done
+}
+case_live_head() {
+        local session pids
+        start_fake_head
+        make_session "$RAY_TMPDIR/ray" >/dev/null
+        session=$RUS_SESSION
+        pids=$(gcs_pids)
+        [ "$(echo "$pids" | wc -w)" = 1 ] || fail "expected one gcs_server process, found: ${pids:-none}"
+        tr '\0' '\n' <"/proc/$pids/cmdline" | grep -qxF -- "--log_dir=$session/logs" || fail "no --log_dir=$session/logs"
+        tr '\0' '\n' <"/proc/$pids/cmdline" | grep -qxF -- "--session-name=$RUS_SESSION_NAME" || fail "no --session-name"
+        [ "$(stat -c %u "/proc/$pids")" = "$(id -u)" ] || fail "the gcs_server is not the caller's"
+        make_session "$RAY_TMPDIR/ray" >/dev/null
+        [ "$(gcs_pids)" = "$pids" ] || fail "making the session again made another head: $(gcs_pids | xargs)"
+        stop_gcs "$session"
+        [ -z "$(gcs_pids)" ] || fail "stop_gcs left a gcs_server: $(gcs_pids)"
+        [ -d "$session/logs" ] && [ -L "$RAY_TMPDIR/ray/session_latest" ] || fail "ray stop took the session away"
+}
+t "make_session starts the session's live head (a gcs_server of the caller); stop_gcs is ray stop" case_live_head
+
 t_end

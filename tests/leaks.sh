@@ -21,6 +21,7 @@ start_fake_head --fixtures "$FIXTURES/opted-out"
 head_opted_out=$FAKE_HEAD_URL
 export RAY_USAGE_STATS_DASHBOARD_URL=$head_ok RAY_USAGE_STATS_REPORT_URL=$head_ok/report
 make_session "$RAY_TMPDIR/ray" >/dev/null
+session=$RUS_SESSION
 mkdir -p "$TEST_TMP/no-ray"
 
 # The optional inputs too, so that their parsers run: a cluster YAML, extra
@@ -67,8 +68,11 @@ case_valgrind() {
                         envs+=("${words[j]}")
                 done
                 log=$TEST_TMP/vg-$i.log
+                # the *-no-session runs come after "ray stop", and the head runs again after them
+                [[ $name != *-no-session ]] || stop_gcs
                 env "${envs[@]}" "${vg[@]}" --log-file="$log" "$RUS_BINARY" "${args[@]}" >/dev/null 2>"$TEST_TMP/err"
                 status=$?
+                [[ $name != *-no-session ]] || start_gcs "$session"
                 [ "$status" -ne 99 ] || fail "run $i ($name): valgrind found errors or leaks: $(cat "$log")"
                 [ "$status" -eq "$expected" ] ||
                         fail "run $i ($name): exit status $status, expected $expected: $(cat "$TEST_TMP/err" "$log")"

@@ -115,7 +115,7 @@ make_check() {
         (cd "$dir" && make -j"$(nproc)" check)
         local rc=$?
         [ $rc -eq 0 ] || cat "$dir"/test-suite.log
-        for log in tests/system/units-verify.log man/mandoc-lint.log; do
+        for log in tests/system/units-verify.log man/check-pages.log; do
                 [ -f "$dir/$log" ] && { echo "--- $log"; grep -v '^# \|^=\+$' "$dir/$log"; }
         done
         make_check_skips "$dir"

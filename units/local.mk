@@ -5,8 +5,10 @@
 # one "disable --system" writes), so its line among the two standard ones is
 # dropped rather than read twice. ray-usage-stats@.service/.timer are the
 # per-user units (docs/design.md §8); they are installed, never enabled.
+# ray-usage-stats-user@.service makes a per-user unit of a missing user fail.
 nodist_systemdsystemunit_DATA = units/ray-usage-stats.service units/ray-usage-stats@.service
-dist_systemdsystemunit_DATA = units/ray-usage-stats.timer units/ray-usage-stats@.timer
+dist_systemdsystemunit_DATA = units/ray-usage-stats.timer units/ray-usage-stats@.timer \
+	units/ray-usage-stats-user@.service
 dist_catalog_DATA = units/ray-usage-stats.catalog
 EXTRA_DIST += units/ray-usage-stats.service.in units/ray-usage-stats@.service.in
 CLEANFILES += units/ray-usage-stats.service units/ray-usage-stats@.service
