@@ -34,7 +34,6 @@ int LLVMFuzzerInitialize(int *argc _unused_, char ***argv _unused_) {
         session = (Session) {
                 .path = strdup(p),
                 .name = strdup("session_2025-11-26_12-00-00_123456_4242"),
-                .temp_dir = strdup(fuzz_scratch_dir()),
                 .fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
                 .uid = getuid(),
                 .gid = getgid(),

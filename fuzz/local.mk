@@ -3,7 +3,7 @@
 # normal build). "make fuzz" runs each for FUZZ_SECONDS (default 60) from
 # its seed corpus under fuzz/corpus/<target>/; see docs/robustness.md.
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = channel cluster-config config dashboard dashboard-log extra-tags json-roundtrip session-latest session-name state sysconfig
+FUZZ_TARGETS = channel cluster-config config dashboard dashboard-log extra-tags gcs-cmdline json-roundtrip session-name state sysconfig
 
 fuzz:
 	FUZZ_BUILD_DIR='$(abs_top_builddir)/fuzz-build' $(SHELL) '$(abs_top_srcdir)/fuzz/run.sh' $(FUZZ_SECONDS)

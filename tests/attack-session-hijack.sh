@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Issue 9, attack 2: <temp> (/tmp/ray) is 0777 and not sticky, so another
-# local user can swap session_latest ("ln -s ... tmp && mv -T tmp
-# session_latest") or move the session directory aside and put their own in
-# its place. Then "check" decided from their config instead of the Ray
-# user's {"usage_stats": false}, and "report" read the real cluster. The
-# link and the session directory must have one owner, else there is no
-# session (check 2) and the journal names both owners; a user's own session
-# is handled by a worker running as that user, never as root.
+# Issue 9, attack 2, and issue 18, problem 2: <temp> (/tmp/ray) is 0777 and
+# not sticky, so another local user can swap session_latest ("ln -s ... tmp
+# && mv -T tmp session_latest") or move the session directory aside and put
+# their own in its place. Then "check" decided from their config instead of
+# the Ray user's {"usage_stats": false}. Now a head is its running GCS:
+# session_latest decides nothing (the Ray user's opt-out still decides), and
+# a GCS whose directory is another user's is no head (check 2, the journal
+# names both owners); a user's own head is handled by a worker running as
+# that user, never as root.
 #
 # Needs root (useradd, setpriv); runs in a private network namespace.
 
@@ -26,18 +27,14 @@ as_user "$RAYU" sh -c 'echo "{\"usage_stats\": false}" >"$1"' sh "$TEST_TMP/rayh
 as_user "$EVIL" sh -c 'echo "{\"usage_stats\": \"nope\"}" >"$1"' sh "$TEST_TMP/evilhome/.ray/config.json"
 
 start_head main
-RAYTMP=$TEST_TMP/raytmp
-mkdir -p "$RAYTMP"
-chmod 0777 "$RAYTMP"
-export RAY_TMPDIR=$RAYTMP
-RAYDIR=$RAYTMP/ray
-RAYSESSION=$RAYDIR/$RUS_SESSION_NAME
+ray_temp_root
 
-# The Ray user's session, as Ray makes it (everything 0777 and the Ray user's).
+# The Ray user's live head, as Ray makes it (everything 0777 and the Ray user's).
 ray_session() {
         fresh
         use_head main
         unset RAY_USAGE_STATS_CONFIG_PATH
+        stop_gcs
         rm -rf "$RAYDIR"
         make_session "$RAYDIR" "$RAYU" >/dev/null
 }
@@ -46,17 +43,33 @@ evil() {
         as_user "$EVIL" "$@"
 }
 
-# refused WHAT: check and report say "no session" naming both owners; nothing asked, sent or written.
-refused() {
-        rus check
-        need "check: no session (exit 2)" [ "$RC" -eq 2 ]
-        need "the message names the link's owner" grep -q "uid $1 ($2)" "$T_ERR"
-        need "and the directory's" grep -q "uid $3 ($4)" "$T_ERR"
-        rus report
-        need "report: no session (exit 2)" [ "$RC" -eq 2 ]
+# Nothing was asked, sent, written or counted.
+nothing_done() {
         need "nothing asked or sent" [ "$(record_lines)" -eq 0 ]
         need "no usage_stats.json anywhere" [ -z "$(find "$RAYDIR" -name usage_stats.json -print -quit)" ]
         need "no counters" [ -z "$(stored_state)" ]
+}
+
+# unchanged: the Ray user's opt-out decides (check and report 1); nothing asked, sent or written.
+unchanged() {
+        rus check
+        need "check: the Ray user's opt-out decides (exit 1)" [ "$RC" -eq 1 ]
+        need "decided by config" grep -q "decided by config" "$T_ERR"
+        rus report
+        need "report: disabled (exit 1)" [ "$RC" -eq 1 ]
+        nothing_done
+}
+
+# refused GCS_UID GCS_USER DIR_UID DIR_USER: the head's GCS names a directory of another owner: no live
+# head (check and report 2), the journal names both owners; nothing asked, sent or written.
+refused() {
+        rus check
+        need "check: no session (exit 2)" [ "$RC" -eq 2 ]
+        need "the message names the GCS's owner" grep -q "uid $1 ($2)" "$T_ERR"
+        need "and the directory's" grep -q "uid $3 ($4)" "$T_ERR"
+        rus report
+        need "report: no session (exit 2)" [ "$RC" -eq 2 ]
+        nothing_done
 }
 
 case_control() {
@@ -80,28 +93,40 @@ case_link_swapped() {
         # The swap, as described in the issue: their own link, renamed over the Ray user's.
         evil sh -c 'ln -s "$2" "$1/tmp" && mv -T "$1/tmp" "$1/session_latest"' sh "$RAYDIR" "$other"
         need "the link is theirs now" [ "$(stat -c %u "$RAYDIR/session_latest")" = "$EVIL_UID" ]
-        refused "$EVIL_UID" "$EVIL" "$RAYU_UID" "$RAYU"
+        unchanged
 }
-t "session_latest swapped by another user to a session of the Ray user: no session, both owners named" \
+t "session_latest swapped by another user to another session: nothing changes, the Ray user's opt-out decides" \
         case_link_swapped
 
 case_link_to_current() {
         ray_session
         evil sh -c 'ln -s "$2" "$1/tmp" && mv -T "$1/tmp" "$1/session_latest"' sh "$RAYDIR" "$RUS_SESSION_NAME"
-        refused "$EVIL_UID" "$EVIL" "$RAYU_UID" "$RAYU"
+        unchanged
 }
-t "session_latest replaced by another user's link to the same session: no session" case_link_to_current
+t "session_latest replaced by another user's link to the same session: nothing changes" case_link_to_current
+
+case_link_to_own() {
+        ray_session
+        # Issue 18, problem 2: the link names a session directory of the other user, who opted in.
+        local theirs=session_2025-11-27_09-00-00_000000_77
+        evil mkdir -m 0777 "$RAYDIR/$theirs" "$RAYDIR/$theirs/logs"
+        as_user "$EVIL" sh -c 'echo "{}" >"$1"' sh "$TEST_TMP/evilhome/.ray/config.json"
+        evil sh -c 'ln -s "$2" "$1/tmp" && mv -T "$1/tmp" "$1/session_latest"' sh "$RAYDIR" "$theirs"
+        unchanged
+        need "nothing written in their directory" [ ! -e "$RAYDIR/$theirs/usage_stats.json" ]
+        as_user "$EVIL" sh -c 'echo "{\"usage_stats\": \"nope\"}" >"$1"' sh "$TEST_TMP/evilhome/.ray/config.json"
+}
+t "session_latest pointed by another user at a session of their own: nothing changes" case_link_to_own
 
 case_dir_swapped() {
         ray_session
         # Ray's session directory is 0777 in a 0777, non-sticky <temp>: it can be moved aside.
         evil mv "$RAYSESSION" "$RAYDIR/session_moved-aside"
         evil mkdir -m 0777 "$RAYSESSION" "$RAYSESSION/logs"
-        need "the link is still the Ray user's" [ "$(stat -c %u "$RAYDIR/session_latest")" = "$RAYU_UID" ]
         refused "$RAYU_UID" "$RAYU" "$EVIL_UID" "$EVIL"
         need "no config of the other user decided (no exit 255)" [ "$RC" -ne 255 ]
 }
-t "the session directory moved aside and replaced by another user's: no session, both owners named" \
+t "the session directory moved aside and replaced by another user's: no live head, both owners named" \
         case_dir_swapped
 
 case_own_session() {
@@ -122,6 +147,6 @@ case_own_session() {
         as_user "$EVIL" sh -c 'echo "{\"usage_stats\": \"nope\"}" >"$1"' sh "$TEST_TMP/evilhome/.ray/config.json"
         rm -f "$TEST_TMP/rayhome/.ray/auth_token"
 }
-t "a user's own session (their link, their directory): handled as that user only" case_own_session
+t "a user's own head (their GCS, their directory): handled as that user only" case_own_session
 
 t_end

@@ -31,7 +31,8 @@
 runs=${RUS_CRASH_RUNS:-2000}
 start_fake_head
 make_session "$RAY_TMPDIR/ray" >/dev/null
-state=$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json
+# The counters of the session of this name and owner (issue 17).
+state=$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$(id -u).json
 usage=$RUS_SESSION/usage_stats.json
 snaps=$TEST_TMP/snapshots
 mkdir -p "$snaps"
@@ -104,7 +105,7 @@ import base64, json, os, sys
 snaps, runs, state_path, usage_path, record = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
 errors = []
 
-STATE_KEYS = {"seq_number", "total_success", "total_failed", "pending", "session_id",
+STATE_KEYS = {"seq_number", "total_success", "total_failed", "ray_success", "pending", "session_id",
               "fallback_session_id", "last_report"}
 
 def load(path):
@@ -115,6 +116,8 @@ def check_state(name, s):
     if set(s) != STATE_KEYS:
         errors.append(f"{name}: keys {sorted(s)}")
         return None
+    if not 0 <= s["ray_success"] <= s["total_success"]:
+        errors.append(f"{name}: ray_success {s['ray_success']} not within total_success {s['total_success']}")
     if s["seq_number"] != s["total_success"] + s["total_failed"] + (1 if s["pending"] else 0):
         errors.append(f"{name}: seq_number {s['seq_number']} != {s['total_success']} + "
                       f"{s['total_failed']} + pending {s['pending']}")
@@ -196,7 +199,7 @@ case_failing_disks() {
         # Under --enable-sanitizers, ASan must not insist on coming first.
         export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-        state_tmp="$RAY_USAGE_STATS_STATE_DIR/.$RUS_SESSION_NAME.json.*.tmp"
+        state_tmp="$RAY_USAGE_STATS_STATE_DIR/.$RUS_SESSION_NAME@$(id -u).json.*.tmp"
         usage_tmp="$RUS_SESSION/.usage_stats.json.*.tmp"
 
         # OP:ERRNO[:NTH] GLOB FILE-THAT-FAILS EXPECT-POST MESSAGE

@@ -55,7 +55,13 @@ SHELL_TESTS = \
 	tests/attack-hostile-answers.sh \
 	tests/attack-yaml-bomb.sh \
 	tests/attack-settings-link.sh \
+	tests/attack-settings-path.sh \
 	tests/attack-session-hijack.sh \
+	tests/live-heads.sh \
+	tests/attack-forged-journal.sh \
+	tests/attack-terminal-escapes.sh \
+	tests/attack-state-takeover.sh \
+	tests/attack-worker.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \
@@ -95,4 +101,4 @@ check_PROGRAMS += parity-driver
 parity_driver_SOURCES = tests/parity/parity-driver.c
 parity_driver_LDADD = $(CORE_LIBS)
 TESTS += tests/parity.sh
-EXTRA_DIST += tests/parity.sh tests/parity/oracle.py tests/parity/generate.py tests/parity/configs
+EXTRA_DIST += tests/parity.sh tests/parity/run.py tests/parity/oracle.py tests/parity/generate.py tests/parity/configs

@@ -6,8 +6,11 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "cli/unit-settings.h"
 #include "http/http.h"
 #include "session/instance.h"
+#include "session/user.h"
+#include "shared/escape.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -46,20 +49,23 @@ static bool state_dir_overridden(void) {
  * own: those of the unit that reports for the session, the owner's per-user
  * unit (instance_dir) when its timer is enabled (docs/design.md §8), else the generic one. */
 static int load_state(const Context *c, const char *instance_dir, State *st) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *key = NULL;
         bool overridden = state_dir_overridden();
         int r;
 
+        r = state_key(c->session->uid, c->session->name, &key);
+        if (r < 0)
+                return r;
         if (instance_dir && !overridden)
-                return state_load_readonly(instance_dir, c->session->name, st);
+                return state_load_readonly(instance_dir, key, st);
         r = state_directory(&dir);
         if (r < 0)
                 return r;
-        r = state_load_readonly(dir, c->session->name, st);
+        r = state_load_readonly(dir, key, st);
         if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 || overridden)
                 return r;
         state_done(st);
-        return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
+        return state_load_readonly(STATE_SYSTEM_DIR, key, st);
 }
 
 /* The notice of a changed field list (docs/design.md §11), kept until the next report;
@@ -123,10 +129,11 @@ static void print_endpoints(const State *st) {
                 char last[64];
 
                 format_time(last, sizeof last, e->last_time_ms);
-                printf("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s\n",
-                       i == 0 ? "Additional:   " : "              ", e->url, e->total_success, e->total_failed,
-                       last, e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
-                       e->last_success == 0 ? e->last_error ?: "unknown error" : "");
+                printf_escaped("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s",
+                               i == 0 ? "Additional:   " : "              ", e->url, e->total_success,
+                               e->total_failed, last,
+                               e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
+                               e->last_success == 0 ? e->last_error ?: "unknown error" : "");
         }
 }
 
@@ -134,18 +141,107 @@ static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-static int print_json(const Context *c, const char *endpoint, const State *st, bool have_state, uint64_t next_usec,
-                      const FieldNotice *notice) {
-        _cleanup_json_ json_object *o = json_object_new_object(), *last = NULL, *change = NULL;
-        _cleanup_free_ char *text = NULL;
-        const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
+/* One live head as status shows it (or, when there is none, the invoking
+ * user's decision alone). */
+typedef struct HeadStatus {
+        Context context;
+        State state;
+        bool have_state;
+        uint64_t next_usec;
+} HeadStatus;
+
+static void head_status_done(HeadStatus *h) {
+        context_done(&h->context);
+        state_done(&h->state);
+}
+
+static int head_status_load(HeadStatus *h, const UnitSettings *settings, Session *s) {
+        _cleanup_free_ char *instance_timer = NULL, *instance_dir = NULL;
         int r;
 
+        r = context_load(&h->context, s);
+        /* Only the decision was the worker's to give. Stopped now: the next head's worker, forked
+         * from this process, would hold this one's channel open. */
+        worker_stop(&h->context.worker);
+        if (r < 0)
+                return r;
+        r = unit_settings_annotate(settings, &h->context);
+        if (r < 0)
+                return log_oom();
+        if (s) {
+                _cleanup_free_ char *user = NULL;
+
+                r = instance_enabled_for_uid(s->uid, &user, &instance_timer);
+                if (r > 0 && asprintf(&instance_dir, STATE_SYSTEM_DIR "/%s", user) < 0)
+                        return log_oom();
+                r = load_state(&h->context, instance_dir, &h->state);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the counters of %s: %m", s->name);
+                /* §2: null, not zero, before the session's first report. */
+                h->have_state = r >= 0 && (h->state.seq_number > 0 || h->state.last_time_ms > 0 || h->state.pending);
+        }
+        h->next_usec = timer_next_run_usec(instance_timer ?: TIMER_UNIT);
+        return 0;
+}
+
+static json_object *int_or_null(bool known, uint64_t v) {
+        return known ? json_object_new_int64((int64_t) v) : NULL;
+}
+
+/* The keys of §2 for one head. */
+static json_object *head_json(const HeadStatus *h, const UnitSettings *settings, const char *endpoint) {
+        const Context *c = &h->context;
+        const State *st = &h->state;
+        const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
+        _cleanup_json_ json_object *o = json_object_new_object();
+        char name[64];
+
+        if (!o)
+                return NULL;
+        json_object_object_add(o, "decision", json_object_new_string(decision));
+        json_object_object_add(o, "decided_by", c->invalid_setting ? NULL :
+                               json_object_new_string(decided_by_to_string(c->decision.decided_by)));
+        json_object_object_add(o, "error", string_or_null(c->invalid_setting));
+        json_object_object_add(o, "config_path", string_or_null(c->config_path));
+        json_object_object_add(o, "session_dir", string_or_null(c->session ? c->session->path : NULL));
+        json_object_object_add(o, "ray_user", c->session ? json_object_new_string(user_name(c->ray_uid, name,
+                                                                                              sizeof name)) : NULL);
+        json_object_object_add(o, "ray_uid", int_or_null(c->session, c->ray_uid));
+        json_object_object_add(o, "session_id", string_or_null(h->have_state ? st->session_id : NULL));
+        json_object_object_add(o, "endpoint", json_object_new_string(endpoint));
+        json_object_object_add(o, "seq_number", int_or_null(h->have_state, st->seq_number));
+        json_object_object_add(o, "total_success", int_or_null(h->have_state, st->total_success));
+        json_object_object_add(o, "total_failed", int_or_null(h->have_state, st->total_failed));
+        json_object_object_add(o, "last_report", h->have_state && st->last_time_ms > 0 ?
+                               last_report_json(st->last_time_ms, st->last_success, st->last_error) : NULL);
+        json_object_object_add(o, "additional_endpoints", h->have_state ? endpoints_json(st) : NULL);
+        json_object_object_add(o, "next_run", h->next_usec > 0 ?
+                               json_object_new_int64((int64_t) (h->next_usec / 1000)) : NULL);
+        /* Where the deciding setting comes from (docs/design.md §2). */
+        json_object_object_add(o, "decided_by_source", c->invalid_setting ? NULL :
+                               string_or_null(unit_settings_decision_source(settings, &c->decision, c->config_path)));
+        json_object_object_add(o, "decided_by_setting", string_or_null(c->decision_source));
+        return TAKE_PTR(o);
+}
+
+/* §2: the top-level keys describe the newest head (heads[0]), "heads" lists
+ * every one. */
+static int print_json(const HeadStatus *heads, size_t n_heads, const UnitSettings *settings, const char *endpoint,
+                      const FieldNotice *notice) {
+        _cleanup_json_ json_object *o = NULL, *list = json_object_new_array(), *change = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (!list)
+                return log_oom();
+        o = head_json(&heads[0], settings, endpoint);
         if (!o)
                 return log_oom();
-        if (have_state && st->last_time_ms > 0) {
-                last = last_report_json(st->last_time_ms, st->last_success, st->last_error);
-                if (!last)
+        /* With no live head, heads[0] holds only the invoking user's decision: "heads" is []. */
+        for (size_t i = 0; heads[0].context.session && i < n_heads; i++) {
+                json_object *h = head_json(&heads[i], settings, endpoint);
+
+                if (!h || json_object_array_add(list, h) < 0)
                         return log_oom();
         }
 
@@ -157,22 +253,14 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
                 json_object_object_add(change, "added", json_array_from_strv(notice->added));
                 json_object_object_add(change, "removed", json_array_from_strv(notice->removed));
         }
-
-        json_object_object_add(o, "decision", json_object_new_string(decision));
-        json_object_object_add(o, "decided_by", c->invalid_setting ? NULL :
-                               json_object_new_string(decided_by_to_string(c->decision.decided_by)));
-        json_object_object_add(o, "error", string_or_null(c->invalid_setting));
-        json_object_object_add(o, "config_path", string_or_null(c->config_path));
-        json_object_object_add(o, "session_dir", string_or_null(c->session ? c->session->path : NULL));
-        json_object_object_add(o, "session_id", string_or_null(have_state ? st->session_id : NULL));
-        json_object_object_add(o, "endpoint", json_object_new_string(endpoint));
-        json_object_object_add(o, "seq_number", have_state ? json_object_new_int64((int64_t) st->seq_number) : NULL);
-        json_object_object_add(o, "total_success", have_state ? json_object_new_int64((int64_t) st->total_success) : NULL);
-        json_object_object_add(o, "total_failed", have_state ? json_object_new_int64((int64_t) st->total_failed) : NULL);
-        json_object_object_add(o, "last_report", TAKE_PTR(last));
-        json_object_object_add(o, "additional_endpoints", have_state ? endpoints_json(st) : NULL);
-        json_object_object_add(o, "next_run", next_usec > 0 ? json_object_new_int64((int64_t) (next_usec / 1000)) : NULL);
         json_object_object_add(o, "field_change", TAKE_PTR(change));
+        json_object_object_add(o, "heads", TAKE_PTR(list));
+        /* Whose settings these are: the unit's, or this command's own environment. */
+        json_object_object_add(o, "settings_unit", settings->from_unit ? json_object_new_string(settings->env.unit) : NULL);
+        json_object_object_add(o, "settings_note", string_or_null(settings->note));
+        json_object_object_add(o, "settings_problem", string_or_null(settings->env.problem));
+        json_object_object_add(o, "endpoint_source",
+                               string_or_null(unit_settings_source(settings, "RAY_USAGE_STATS_REPORT_URL")));
 
         r = json_dump_python(o, &text);
         if (r < 0)
@@ -181,88 +269,121 @@ static int print_json(const Context *c, const char *endpoint, const State *st, b
         return 0;
 }
 
-static void print_human(const Context *c, const char *endpoint, const State *st, bool have_state,
-                        uint64_t next_usec, const FieldNotice *notice) {
-        char last[64], next[64];
+static void print_head(const HeadStatus *h) {
+        const Context *c = &h->context;
+        const State *st = &h->state;
+        char last[64], next[64], name[64];
 
-        format_time(last, sizeof last, have_state ? st->last_time_ms : 0);
-        format_time(next, sizeof next, (int64_t) (next_usec / 1000));
+        format_time(last, sizeof last, h->have_state ? st->last_time_ms : 0);
+        format_time(next, sizeof next, (int64_t) (h->next_usec / 1000));
 
-        if (c->invalid_setting)
-                printf("Decision:      invalid setting: %s\n", c->invalid_setting);
+        if (c->session)
+                printf_escaped("Ray session:   %s (uid %u, %s; gcs_server %d)", c->session->path, (unsigned) c->ray_uid,
+                               user_name(c->ray_uid, name, sizeof name), (int) c->session->pid);
         else
-                printf("Decision:      %s (decided by %s)\n", c->decision.enabled ? "enabled" : "disabled",
-                       decided_by_to_string(c->decision.decided_by));
-        printf("Config file:   %s\n", c->config_path);
-        printf("Endpoint:      %s\n", endpoint);
-        printf("Ray session:   %s\n", c->session ? c->session->path : "none");
-        if (have_state) {
-                printf("Session id:    %s\n", st->session_id ?: "none reported yet");
+                printf("Ray session:   none (no live Ray head)\n");
+        if (c->invalid_setting)
+                printf_escaped("Decision:      invalid setting: %s", c->invalid_setting);
+        else
+                printf_escaped("Decision:      %s (decided by %s)", c->decision.enabled ? "enabled" : "disabled",
+                               decided_by_to_string(c->decision.decided_by));
+        if (c->decision_source)
+                printf_escaped("Set by:        %s", c->decision_source);
+        printf_escaped("Config file:   %s", c->config_path);
+        if (h->have_state) {
+                printf_escaped("Session id:    %s", st->session_id ?: "none reported yet");
                 printf("Counters:      seq_number %" PRIu64 ", total_success %" PRIu64 ", total_failed %" PRIu64 "\n",
                        st->seq_number, st->total_success, st->total_failed);
                 if (st->last_success < 0)
                         printf("Last report:   never\n");
                 else if (st->last_success)
-                        printf("Last report:   %s, sent\n", last);
+                        printf_escaped("Last report:   %s, sent", last);
                 else
-                        printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
+                        printf_escaped("Last report:   %s, failed: %s", last, st->last_error ?: "unknown error");
                 print_endpoints(st);
         } else if (c->session)
                 printf("Last report:   none in this session yet\n");
-        printf("Next run:      %s\n", next_usec > 0 ? next : "unknown (timer not active)");
+        printf_escaped("Next run:      %s", h->next_usec > 0 ? next : "unknown (timer not active)");
+}
+
+static void print_human(const HeadStatus *heads, size_t n_heads, const UnitSettings *settings, const char *endpoint,
+                        const FieldNotice *notice) {
+        const char *endpoint_source = unit_settings_source(settings, "RAY_USAGE_STATS_REPORT_URL");
+        char when[64];
+
+        printf_escaped("Settings:      %s", settings->note);
+        if (settings->env.problem)
+                printf_escaped("Warning:       %s", settings->env.problem);
+        if (endpoint_source)
+                printf_escaped("Endpoint:      %s (RAY_USAGE_STATS_REPORT_URL in %s)", endpoint, endpoint_source);
+        else
+                printf_escaped("Endpoint:      %s (Ray's, the default)", endpoint);
+        if (heads[0].context.session)
+                printf("Live Ray heads: %zu\n", n_heads);
+        for (size_t i = 0; i < n_heads; i++) {
+                printf("\n");
+                print_head(&heads[i]);
+        }
         if (notice->time_ms > 0) {
                 _cleanup_free_ char *added = strv_join(notice->added, ", "), *removed = strv_join(notice->removed, ", ");
 
-                format_time(last, sizeof last, notice->time_ms);
-                printf("Field change:  the report of %s changed the fields sent: added: %s; removed: %s\n"
-                       "               (see 'ray-usage-stats fields'; shown until the next report)\n",
-                       last, added && *added ? added : "none", removed && *removed ? removed : "none");
+                format_time(when, sizeof when, notice->time_ms);
+                printf("\n");
+                printf_escaped("Field change:  the report of %s changed the fields sent: added: %s; removed: %s", when,
+                               added && *added ? added : "none", removed && *removed ? removed : "none");
+                printf("               (see 'ray-usage-stats fields'; shown until the next report)\n");
         }
 }
 
 int cmd_status(int argc, char *argv[]) {
-        _cleanup_(context_done) Context c = CONTEXT_NULL;
-        _cleanup_(state_done) State st = {};
+        _cleanup_(unit_settings_done) UnitSettings settings = {};
+        _cleanup_(head_scan_done) HeadScan scan = {};
         _cleanup_(field_notice_done) FieldNotice notice = {};
-        _cleanup_free_ char *endpoint = NULL, *instance_timer = NULL, *instance_dir = NULL;
-        bool json = false, have_state = false;
-        uint64_t next;
+        _cleanup_free_ char *endpoint = NULL;
+        _cleanup_free_ HeadStatus *heads = NULL;
+        bool json = false;
+        size_t n;
         int r;
 
         r = cli_parse(argc, argv,
                       "status [--json]\n\n"
-                      "Show the effective decision and what decided it, the config file, the endpoint,\n"
-                      "the Ray session, its counters and last report, and the timer's next run.\n"
-                      "Makes no network connection.\n\n"
-                      "  --json    print one JSON object",
+                      "Show the endpoint and, for each live Ray head, its Ray user, the effective decision\n"
+                      "and what decided it, the config file, its counters and last report, and the timer's\n"
+                      "next run. Run by a person, it decides under the service's settings (its unit's\n"
+                      "Environment= and EnvironmentFile=, drop-ins included, read from systemd) and names\n"
+                      "the file each deciding setting comes from. Makes no network connection.\n\n"
+                      "  --json    print one JSON object (its keys describe the newest head; \"heads\" lists all)",
                       (CliFlag[]) { { "json", &json }, {} }, 0, NULL);
         if (r <= 0)
                 return r;
 
-        r = context_load(&c);
+        r = unit_settings_load(&settings);
+        if (r < 0)
+                return log_oom();
+        r = context_find_heads(NULL, false, &scan);
         if (r < 0)
                 return r;
-
-        if (c.session) {
-                _cleanup_free_ char *user = NULL;
-
-                r = instance_enabled_for_uid(c.session->uid, &user, &instance_timer);
-                if (r > 0 && asprintf(&instance_dir, STATE_SYSTEM_DIR "/%s", user) < 0)
-                        return log_oom();
-                r = load_state(&c, instance_dir, &st);
+        n = context_runs(&scan);
+        heads = calloc(n, sizeof(HeadStatus));
+        if (!heads)
+                return log_oom();
+        for (size_t i = 0; i < n; i++)
+                heads[i].context = CONTEXT_NULL;
+        for (size_t i = 0; i < n; i++) {
+                r = head_status_load(&heads[i], &settings, i < scan.n_heads ? TAKE_PTR(scan.heads[i]) : NULL);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to read the counters of %s: %m", c.session->name);
-                /* docs/design.md §2: null, not zero, before the session's first report. */
-                have_state = r >= 0 && (st.seq_number > 0 || st.last_time_ms > 0 || st.pending);
+                        break;
         }
         load_field_notice(&notice);
-        next = timer_next_run_usec(instance_timer ?: TIMER_UNIT);
         endpoint = http_url_redact(upload_url());
-        if (!endpoint)
-                return log_oom();
+        if (r >= 0 && !endpoint)
+                r = log_oom();
 
-        if (json)
-                return print_json(&c, endpoint, &st, have_state, next, &notice);
-        print_human(&c, endpoint, &st, have_state, next, &notice);
-        return 0;
+        if (r >= 0 && json)
+                r = print_json(heads, n, &settings, endpoint, &notice);
+        else if (r >= 0)
+                print_human(heads, n, &settings, endpoint, &notice);
+        for (size_t i = 0; i < n; i++)
+                head_status_done(&heads[i]);
+        return r < 0 ? r : 0;
 }

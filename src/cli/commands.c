@@ -8,11 +8,11 @@ static const Command commands[] = {
         { "check",               "Decide whether usage stats would be collected now (for ExecCondition=)", cmd_check },
         { "report",              "Collect, write usage_stats.json and send one report (for ExecStart=)",  cmd_report },
         { "preview",             "Print the exact JSON the next report would send; sends nothing",       cmd_preview },
-        { "status",              "Show the decision, session, counters and next run",                     cmd_status },
+        { "status",              "Show each live Ray head: decision, session, counters and next run",      cmd_status },
         { "enable",              "Enable collection in your config file (--system: machine-wide)",        cmd_enable },
         { "disable",             "Disable collection in your config file (--system: machine-wide)",       cmd_disable },
         { "prompt",              "Ask whether to enable collection and save the answer",                  cmd_prompt },
-        { "record-library",      "Record that a library was used in the current Ray session",             cmd_record_library },
+        { "record-library",      "Record that a library was used in your newest live Ray session",        cmd_record_library },
         { "history",             "List every report attempt recorded in the journal, with its payload",  cmd_history },
         { "deletion-request",    "Every session_id sent to Ray, and a deletion request naming them",     cmd_deletion_request },
         { "fields",              "Print the data dictionary: every report field, its type and source",   cmd_fields },
@@ -50,7 +50,8 @@ static void help(FILE *f) {
                 "  RAY_USAGE_STATS_AZURE_METADATA_URL  the cloud probe URLs\n"
                 "  RAY_USAGE_STATS_STATE_DIR     counters (default /var/lib/ray-usage-stats for root)\n"
                 "  RAY_USAGE_STATS_SOURCE, RAY_USAGE_STATS_EXTRA_TAGS, RAY_USAGE_STATS_PROMPT_ENABLED,\n"
-                "  RAY_TMPDIR, TMPDIR, RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH as in Ray;\n"
+                "  RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH as in Ray (the token only for heads of this user\n"
+                "                                or of root);\n"
                 "  RAY_USAGE_STATS_DEBUG=1       debug messages on stderr\n\n"
                 "See ray-usage-stats(8).\n", SYSTEM_CONFIG_PATH);
 }

@@ -35,7 +35,7 @@ static void load_dashboard_access(const CollectInput *in, RayUserFiles *f) {
         if (r < 0)
                 log_debug_errno(r, "Ignoring %s/logs/dashboard.log: %m", in->session->path);
 
-        r = dashboard_load_token(in->home, &f->token);
+        r = dashboard_load_token(in->use_env_token, in->home, &f->token);
         if (r < 0)
                 log_warning_errno(r, "Failed to read the Ray auth token; asking the dashboard without one: %m");
 }

@@ -19,6 +19,7 @@ typedef struct CollectInput {
         Session *session;  /* the Ray head's session */
         const char *home;  /* the Ray user's home directory, or NULL */
         uid_t uid;         /* the Ray user */
+        bool use_env_token; /* docs/design.md §4.2: the program's own token may go to this head */
 } CollectInput;
 
 typedef struct Collector {

@@ -74,17 +74,17 @@ static int token_from_file(const char *path, char **ret) {
         return token_from(buf, ret);
 }
 
-int dashboard_load_token(const char *home, char **ret) {
+int dashboard_load_token(bool use_env, const char *home, char **ret) {
         _cleanup_free_ char *path = NULL;
         const char *e;
 
         assert(ret);
 
         /* Ray's order: the variable, the file it names, the default file. */
-        e = getenv("RAY_AUTH_TOKEN");
+        e = use_env ? getenv("RAY_AUTH_TOKEN") : NULL;
         if (!isempty(e))
                 return token_from(e, ret);
-        e = getenv("RAY_AUTH_TOKEN_PATH");
+        e = use_env ? getenv("RAY_AUTH_TOKEN_PATH") : NULL;
         if (!isempty(e))
                 return token_from_file(e, ret);
         if (isempty(home)) {

@@ -29,12 +29,14 @@
 
 const char *dashboard_default_url(void);
 
-/* The token for Ray's token auth: $RAY_AUTH_TOKEN, else the file named by
- * $RAY_AUTH_TOKEN_PATH, else <home>/.ray/auth_token (home may be NULL),
- * with surrounding whitespace trimmed. No token anywhere: 0 and *ret NULL.
- * -EBADMSG for a token with control characters (it would break the header).
- * The caller runs this as the Ray user. */
-int dashboard_load_token(const char *home, char **ret);
+/* The token for Ray's token auth: with use_env, $RAY_AUTH_TOKEN, else the
+ * file named by $RAY_AUTH_TOKEN_PATH; then <home>/.ray/auth_token (home may be
+ * NULL); surrounding whitespace trimmed. The environment is the program's own
+ * (an administrator's setting): use_env only for a head of the user the
+ * program runs as, or of root (docs/design.md §4.2). No token anywhere: 0 and
+ * *ret NULL. -EBADMSG for a token with control characters (it would break the
+ * header). The caller runs this as the Ray user. */
+int dashboard_load_token(bool use_env, const char *home, char **ret);
 
 typedef struct DashboardClient DashboardClient;
 

@@ -305,9 +305,9 @@ static void test_load_token(void **state) {
         assert_int_equal(unsetenv("RAY_AUTH_TOKEN_PATH"), 0);
 
         /* Nothing anywhere. */
-        assert_int_equal(dashboard_load_token(dir, &t1), 0);
+        assert_int_equal(dashboard_load_token(true, dir, &t1), 0);
         assert_null(t1);
-        assert_int_equal(dashboard_load_token(NULL, &t1), 0);
+        assert_int_equal(dashboard_load_token(true, NULL, &t1), 0);
         assert_null(t1);
 
         /* ~/.ray/auth_token, trimmed. */
@@ -315,33 +315,38 @@ static void test_load_token(void **state) {
         assert_int_equal(mkdir(path, 0700), 0);
         snprintf(path, sizeof path, "%s/.ray/auth_token", dir);
         assert_int_equal(write_file_atomic(path, " home-token\n", 12, 0600), 0);
-        assert_int_equal(dashboard_load_token(dir, &t2), 0);
+        assert_int_equal(dashboard_load_token(true, dir, &t2), 0);
         assert_string_equal(t2, "home-token");
 
         /* RAY_AUTH_TOKEN_PATH wins over the home file; a missing one is no token. */
         snprintf(path, sizeof path, "%s/other", dir);
         assert_int_equal(write_file_atomic(path, "path-token\r\n", 12, 0600), 0);
         assert_int_equal(setenv("RAY_AUTH_TOKEN_PATH", path, 1), 0);
-        assert_int_equal(dashboard_load_token(dir, &t3), 0);
+        assert_int_equal(dashboard_load_token(true, dir, &t3), 0);
         assert_string_equal(t3, "path-token");
         snprintf(path, sizeof path, "%s/missing", dir);
         assert_int_equal(setenv("RAY_AUTH_TOKEN_PATH", path, 1), 0);
-        assert_int_equal(dashboard_load_token(dir, &t1), 0);
+        assert_int_equal(dashboard_load_token(true, dir, &t1), 0);
         assert_null(t1);
 
         /* RAY_AUTH_TOKEN wins over both. */
         assert_int_equal(setenv("RAY_AUTH_TOKEN", "\tenv-token  ", 1), 0);
-        assert_int_equal(dashboard_load_token(dir, &t4), 0);
+        assert_int_equal(dashboard_load_token(true, dir, &t4), 0);
         assert_string_equal(t4, "env-token");
+
+        /* For another user's head, the environment is not theirs: only their own file counts. */
+        free(t2);
+        assert_int_equal(dashboard_load_token(false, dir, &t2), 0);
+        assert_string_equal(t2, "home-token");
 
         /* A token that would split the header line is refused. */
         assert_int_equal(setenv("RAY_AUTH_TOKEN", "a\r\nX-Evil: 1", 1), 0);
-        assert_int_equal(dashboard_load_token(dir, &bad), -EBADMSG);
+        assert_int_equal(dashboard_load_token(true, dir, &bad), -EBADMSG);
 
         /* A directory or an oversized file is not a token. */
         assert_int_equal(unsetenv("RAY_AUTH_TOKEN"), 0);
         assert_int_equal(setenv("RAY_AUTH_TOKEN_PATH", dir, 1), 0);
-        assert_true(dashboard_load_token(dir, &t5) < 0);
+        assert_true(dashboard_load_token(true, dir, &t5) < 0);
 
         assert_int_equal(unsetenv("RAY_AUTH_TOKEN_PATH"), 0);
 }

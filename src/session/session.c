@@ -6,171 +6,38 @@
 #include <time.h>
 
 #include "session/session.h"
-#include "shared/env-util.h"
 #include "shared/fileio.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 
-#define SESSION_LATEST "session_latest"
 #define LIB_USAGE_PREFIX "_ray_lib_usage-"
 #define LIB_USAGE_SUFFIX ".txt"
 #define SAFE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
-int ray_temp_dir(char **ret) {
-        const char *base;
-        size_t l;
-        char *p;
+int session_dir_born(const Session *s, struct timespec *ret) {
+        struct statx sx;
 
+        assert(s);
         assert(ret);
 
-        base = env_get_or("RAY_TMPDIR", env_get_or("TMPDIR", "/tmp"));
-
-        /* os.path.join(base, "ray") semantics: no doubled slash. */
-        l = strlen(base);
-        while (l > 1 && base[l - 1] == '/')
-                l--;
-        if (asprintf(&p, "%.*s%sray", (int) l, base, base[l - 1] == '/' ? "" : "/") < 0)
-                return -ENOMEM;
-        *ret = p;
+        if (statx(s->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BTIME | STATX_CTIME, &sx) < 0)
+                return negative_errno();
+        if (sx.stx_mask & STATX_BTIME && sx.stx_btime.tv_sec > 0)
+                *ret = (struct timespec) { sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec };
+        else
+                *ret = (struct timespec) { sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
         return 0;
-}
-
-/* Session names end up in state file names and paths: a conservative charset. */
-static bool session_name_is_valid(const char *name) {
-        const char *rest = startswith(name, "session_");
-        size_t l = strlen(name);
-
-        if (!rest || streq(rest, "latest") || l > 200)
-                return false;
-        return *rest && strspn(rest, SAFE_CHARS) == strlen(rest);
 }
 
 Session *session_free(Session *s) {
         if (!s)
                 return NULL;
-        free(s->temp_dir);
         free(s->name);
         free(s->path);
         if (s->fd >= 0)
                 (void) close(s->fd);
         free(s);
         return NULL;
-}
-
-/* Accepts "session_x" or "<dir>/session_x" where <dir> resolves to temp_resolved. */
-static int session_name_from_target(const char *target, const char *temp_resolved, char **ret) {
-        const char *slash = strrchr(target, '/'), *base = slash ? slash + 1 : target;
-        char *name;
-
-        if (slash) {
-                _cleanup_free_ char *parent = NULL, *parent_resolved = NULL;
-
-                if (target[0] != '/')
-                        return log_debug_errno(-EINVAL,
-                                               "session_latest points to '%s', a relative path of several "
-                                               "components, ignoring", target);
-                parent = slash == target ? strdup("/") : strndup(target, slash - target);
-                if (!parent)
-                        return -ENOMEM;
-                parent_resolved = realpath(parent, NULL);
-                if (!parent_resolved)
-                        return log_debug_errno(negative_errno(),
-                                               "Cannot resolve the parent of session_latest's target '%s'",
-                                               target);
-                if (!streq(parent_resolved, temp_resolved))
-                        return log_debug_errno(-EXDEV,
-                                               "session_latest points to '%s', outside of %s, ignoring",
-                                               target, temp_resolved);
-        }
-        if (!session_name_is_valid(base))
-                return log_debug_errno(-EINVAL,
-                                       "session_latest points to '%s', which does not name a session_* "
-                                       "directory, ignoring", target);
-
-        name = strdup(base);
-        if (!name)
-                return -ENOMEM;
-        *ret = name;
-        return 0;
-}
-
-int session_find(const char *temp_dir, Session **ret, SessionOwners *ret_owners) {
-        _cleanup_session_ Session *s = NULL;
-        _cleanup_close_ int tfd = -1, lfd = -1;
-        char target[PATH_MAX];
-        struct stat st, lst;
-        ssize_t n;
-        int r;
-
-        assert(temp_dir);
-        assert(ret);
-
-        s = calloc(1, sizeof(Session));
-        if (!s)
-                return -ENOMEM;
-        s->fd = -1;
-
-        s->temp_dir = realpath(temp_dir, NULL);
-        if (!s->temp_dir) {
-                r = negative_errno();
-                if (r == -ENOTDIR)
-                        r = -ENOENT;
-                return log_debug_errno(r, "Cannot resolve Ray's temp dir %s", temp_dir);
-        }
-        tfd = open(s->temp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (tfd < 0)
-                return log_debug_errno(negative_errno(), "Cannot open Ray's temp dir %s", s->temp_dir);
-
-        /* The link itself, pinned: its owner and its target come from the same inode,
-         * however often someone swaps the name (<temp> is 0777 and not sticky). */
-        lfd = openat(tfd, SESSION_LATEST, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (lfd < 0)
-                return log_debug_errno(negative_errno(), "Cannot open %s/" SESSION_LATEST, s->temp_dir);
-        if (fstat(lfd, &lst) < 0)
-                return negative_errno();
-        if (!S_ISLNK(lst.st_mode))
-                return log_debug_errno(-EINVAL, "%s/" SESSION_LATEST " is not a symlink, ignoring", s->temp_dir);
-        n = readlinkat(lfd, "", target, sizeof target);
-        if (n < 0)
-                return log_debug_errno(negative_errno(), "Cannot read %s/" SESSION_LATEST, s->temp_dir);
-        if ((size_t) n >= sizeof target)
-                return log_debug_errno(-ENAMETOOLONG, "%s/" SESSION_LATEST " has an overlong target",
-                                       s->temp_dir);
-        target[n] = 0;
-
-        r = session_name_from_target(target, s->temp_dir, &s->name);
-        if (r < 0)
-                return r;
-
-        s->fd = openat(tfd, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (s->fd < 0) {
-                r = negative_errno();
-                if (r == -ENOENT)
-                        return log_debug_errno(r, "%s/" SESSION_LATEST " points to %s, which does not exist",
-                                               s->temp_dir, s->name);
-                return log_debug_errno(r, "%s/%s is not a real directory, ignoring", s->temp_dir, s->name);
-        }
-        if (fstat(s->fd, &st) < 0)
-                return negative_errno();
-        s->uid = st.st_uid;
-        s->gid = st.st_gid;
-
-        /* One owner's session, or nobody's: whoever swapped the link, or the
-         * directory behind it, does not get to pick "the Ray user". */
-        if (lst.st_uid != st.st_uid) {
-                if (ret_owners)
-                        *ret_owners = (SessionOwners) { .link_uid = lst.st_uid, .dir_uid = st.st_uid };
-                return log_debug_errno(-EPERM, "%s/" SESSION_LATEST " belongs to uid %u, but %s to uid %u, ignoring",
-                                       s->temp_dir, (unsigned) lst.st_uid, s->name, (unsigned) st.st_uid);
-        }
-
-        if (asprintf(&s->path, "%s%s%s", s->temp_dir, streq(s->temp_dir, "/") ? "" : "/", s->name) < 0) {
-                s->path = NULL;
-                return -ENOMEM;
-        }
-
-        *ret = TAKE_PTR(s);
-        return 0;
 }
 
 static int parse_digits(const char **p, size_t n, int *ret) {
@@ -381,20 +248,14 @@ static char *library_from_marker(const char *filename) {
 int session_library_usages(Session *s, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         DIR *d;
-        int fd, r = 0;
+        int r;
 
         assert(s);
         assert(ret);
 
-        fd = openat(s->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                (void) close(fd);
+        r = opendir_at(s->fd, &d);
+        if (r < 0)
                 return r;
-        }
 
         for (;;) {
                 _cleanup_free_ char *name = NULL;

@@ -5,57 +5,32 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "shared/macro.h"
 
-/* The Ray head's session: finding it and reading its files. It makes sense
- * of none of them (dashboard/ reads the dashboard's log, collect/ the rest),
- * and never writes but for a library marker, as the Ray user. */
-
-/* Finding the Ray head session (docs/design.md §4.1) without trusting anything a local
- * user could plant: Ray creates <temp>, the session directory and logs/ with
- * mode 0777, so every lookup below is relative to a directory fd, never
- * follows a link, and checks file type and owner on the opened fd. */
-
-/* $RAY_TMPDIR, else $TMPDIR, else /tmp (an empty value counts as unset), with
- * "/ray" appended: Ray's get_ray_temp_dir(). */
-int ray_temp_dir(char **ret);
+/* The Ray head's session and reading its files. It makes sense of none of
+ * them (dashboard/ reads the dashboard's log, collect/ the rest), and never
+ * writes but for a library marker, as the Ray user. session/discover.h finds
+ * the live ones (docs/design.md §4.1). Ray creates the session directory and
+ * logs/ with mode 0777, so every lookup below is relative to the directory's
+ * fd, never follows a link, and checks file type and owner on the opened fd. */
 
 typedef struct Session {
-        char *temp_dir; /* realpath of the temp root */
         char *name;     /* "session_2025-11-26_12-00-00_123456_4242" */
-        char *path;     /* temp_dir + "/" + name */
+        char *path;     /* the session directory, as its GCS names it */
         int fd;         /* O_DIRECTORY|O_NOFOLLOW fd of the session directory */
-        uid_t uid;      /* its owner: the Ray user */
+        uid_t uid;      /* its owner and its GCS's real uid: the Ray user */
         gid_t gid;
+        pid_t pid;      /* its GCS process */
 } Session;
 
-typedef struct SessionOwners {
-        uid_t link_uid; /* owner of <temp>/session_latest */
-        uid_t dir_uid;  /* owner of the directory it names */
-} SessionOwners;
-
-/* Resolves <temp_dir>/session_latest. 0 and *ret when found; -ENOENT when
- * there is no temp dir, no session_latest, or it dangles; -EPERM when the
- * link and the directory have different owners (both in *ret_owners, when
- * not NULL); any other negative errno when the link is unsafe or invalid
- * (the reason is logged at debug level). Callers treat every error as "no
- * session".
- *
- * session_latest must be a symlink whose target is a single "session_*"
- * component, or an absolute path whose parent resolves to the resolved temp
- * dir. It is opened once (O_PATH|O_NOFOLLOW), so that its owner and target
- * are those of one inode. The named entry is opened relative to the temp dir
- * with O_NOFOLLOW and must be a real directory of the link's owner.
- *
- * The temp dir itself may be a symlink (an administrator may put /tmp/ray on
- * another disk) and is resolved first. That gives nobody more than they
- * already have: whoever owns both the link and the session directory becomes
- * "the Ray user", and callers act on the session only with that user's
- * identity. */
-int session_find(const char *temp_dir, Session **ret, SessionOwners *ret_owners);
-
 Session *session_free(Session *s);
+
+/* When s's directory came to be: its birth time where the file system keeps
+ * one, else its last status change, which is never earlier and which nobody
+ * can set back. */
+int session_dir_born(const Session *s, struct timespec *ret);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Session *, session_free);
 #define _cleanup_session_ _cleanup_(session_freep)
 

@@ -147,12 +147,11 @@ static bool is_temporary_of(const char *entry, const char *name) {
         return streq(p + 16, ".tmp");
 }
 
-int remove_stale_temporaries_at(int dirfd, const char *name) {
+int opendir_at(int dirfd, DIR **ret) {
         DIR *d;
-        struct dirent *e;
-        int fd, removed = 0;
+        int fd;
 
-        assert(name);
+        assert(ret);
 
         fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
@@ -161,9 +160,23 @@ int remove_stale_temporaries_at(int dirfd, const char *name) {
         if (!d) {
                 int r = negative_errno();
 
-                close(fd);
+                (void) close(fd);
                 return r;
         }
+        *ret = d;
+        return 0;
+}
+
+int remove_stale_temporaries_at(int dirfd, const char *name) {
+        DIR *d;
+        struct dirent *e;
+        int r, removed = 0;
+
+        assert(name);
+
+        r = opendir_at(dirfd, &d);
+        if (r < 0)
+                return r;
         while ((e = readdir(d)))
                 if (is_temporary_of(e->d_name, name) && unlinkat(dirfd, e->d_name, 0) >= 0)
                         removed++;

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "shared/macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 typedef enum ReadFlags {
         /* Refuse a symbolic link as the last component (O_NOFOLLOW): -ELOOP. */
@@ -35,6 +40,10 @@ int loop_write(int fd, const void *data, size_t size, WriteFlags flags);
  * through a link), fsyncs it, sets mode, renames it over name and fsyncs the
  * directory. On failure the old file is untouched and no temporary remains. */
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t size, mode_t mode);
+
+/* A directory stream of its own on dirfd's directory (dirfd stays open and
+ * unmoved); closedir() it. */
+int opendir_at(int dirfd, DIR **ret);
 
 /* Removes the temporaries write_file_atomic_at() leaves for name in dirfd
  * when a writer is killed between creating and renaming one (".<name>.<16 hex

@@ -74,7 +74,16 @@ int state_directory(char **ret) {
         return 0;
 }
 
-/* Session names come validated from session_find(); they become file names here. */
+int state_key(uid_t uid, const char *session_name, char **ret) {
+        assert(session_name);
+        assert(ret);
+
+        if (isempty(session_name) || strchr(session_name, '/') || strchr(session_name, '@'))
+                return -EINVAL;
+        return asprintf(ret, "%s@%u", session_name, (unsigned) uid) < 0 ? -ENOMEM : 0;
+}
+
+/* Session names come validated from discovery (session/discover.c); they become file names here. */
 static int state_file_name(const char *session_name, const char *suffix, char **ret) {
         if (isempty(session_name) || strchr(session_name, '/') || session_name[0] == '.' ||
             strlen(session_name) > 180)
@@ -100,6 +109,48 @@ static int state_dir_open(const char *dir, bool create) {
         }
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b) {
+        return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int state_migrate(const char *dir, const char *session_name, const char *key, const struct timespec *born) {
+        _cleanup_free_ char *legacy = NULL, *keyed = NULL;
+        _cleanup_close_ int dfd = -1;
+        struct stat st;
+        int r;
+
+        assert(dir);
+        assert(key);
+        assert(born);
+
+        r = state_file_name(session_name, ".json", &legacy);
+        if (r < 0)
+                return r;
+        r = state_file_name(key, ".json", &keyed);
+        if (r < 0)
+                return r;
+        dfd = state_dir_open(dir, false);
+        if (dfd == -ENOENT)
+                return 0;
+        if (dfd < 0)
+                return dfd;
+        if (fstatat(dfd, legacy, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0; /* state_load() of the old name would have called it corrupt; nothing to carry over */
+        /* Written after this directory came to be: this directory's state. A
+         * directory made later, of the same name, is someone else's. */
+        if (timespec_before(&st.st_mtim, born)) {
+                log_notice("State file %s/%s is older than the session directory of that name now: "
+                           "left as it is, the session's counters start afresh.", dir, legacy);
+                return 0;
+        }
+        if (renameat2(dfd, legacy, dfd, keyed, RENAME_NOREPLACE) < 0)
+                return errno == EEXIST ? 0 : negative_errno();
+        log_debug("Moved the state file %s/%s to %s (counters keyed by owner and name)", dir, legacy, keyed);
+        return 1;
 }
 
 int state_lock(const char *dir, const char *session_name, int *ret_fd) {
@@ -268,6 +319,11 @@ static int state_parse(const char *buf, size_t size, State *ret) {
             (r = get_nullable_string(o, "session_id", STATE_ID_MAX, &s.session_id)) < 0 ||
             (r = get_nullable_string(o, "fallback_session_id", STATE_ID_MAX, &s.fallback_session_id)) < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
+
+        if (null_or_missing(o, "ray_success"))
+                s.ray_success = s.total_success;
+        else if ((r = get_counter(o, "ray_success", &s.ray_success)) < 0 || s.ray_success > s.total_success)
+                return -EBADMSG;
 
         r = parse_last_report(o, &s.last_time_ms, &s.last_success, &s.last_error);
         if (r < 0)
@@ -445,6 +501,7 @@ int state_save(const char *dir, const char *session_name, const State *s) {
         if (add_counter(o, "seq_number", s->seq_number) < 0 ||
             add_counter(o, "total_success", s->total_success) < 0 ||
             add_counter(o, "total_failed", s->total_failed) < 0 ||
+            add_counter(o, "ray_success", s->ray_success) < 0 ||
             json_object_object_add(o, "pending", json_object_new_boolean(s->pending)) < 0 ||
             json_object_object_add(o, "session_id", string_or_null(s->session_id)) < 0 ||
             json_object_object_add(o, "fallback_session_id", string_or_null(s->fallback_session_id)) < 0)
@@ -524,7 +581,7 @@ static int sanitized_error(const char *error, char **ret) {
         return 0;
 }
 
-int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms) {
+int state_finish_attempt(State *s, bool success, bool to_ray, const char *error, int64_t now_ms) {
         char *e;
 
         assert(s);
@@ -533,6 +590,8 @@ int state_finish_attempt(State *s, bool success, const char *error, int64_t now_
                 return -ENOMEM;
         s->pending = false;
         counter_inc(success ? &s->total_success : &s->total_failed);
+        if (success && to_ray)
+                counter_inc(&s->ray_success);
         s->last_time_ms = now_ms;
         s->last_success = success;
         free(s->last_error);

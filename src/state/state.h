@@ -3,13 +3,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* The root parent's memory of each session: counters and the fields last
  * reported (field-list.h). Only the root parent touches it, under the lock;
  * it must not read the session itself nor journal.
  *
- * Per-session counters (docs/design.md §6), one JSON file "<dir>/<session_name>.json"
- * beside a lock file "<dir>/<session_name>.lock".
+ * Per-session counters (docs/design.md §6), one JSON file "<dir>/<key>.json"
+ * beside a lock file "<dir>/<key>.lock", where key is state_key(): the
+ * functions below name a session's state by that key (their session_name
+ * argument).
  *
  * The attempt protocol, which makes every run that may have reached the
  * endpoint count exactly once and never reuses a seq_number:
@@ -21,7 +25,7 @@
  *     build the report with seq_number = seq, total_success/total_failed = st's
  *     state_save(dir, name, &st);           BEFORE the POST (pending = true)
  *     POST
- *     state_finish_attempt(&st, ok, error, now_ms);
+ *     state_finish_attempt(&st, ok, to_ray, error, now_ms);
  *     state_save(dir, name, &st);
  *     close(lock_fd);
  *
@@ -47,6 +51,11 @@ typedef struct StateEndpoint {
 
 typedef struct State {
         uint64_t seq_number, total_success, total_failed;
+        /* Of total_success, those that reached Ray's own endpoint (the default
+         * URL), which a deletion request may ask Ray about; the rest went to
+         * a private RAY_USAGE_STATS_REPORT_URL. Files of older versions lack
+         * it: all their successes are then taken to be Ray's. */
+        uint64_t ray_success;
         bool pending;              /* a POST was about to be made and its outcome not recorded */
         char *session_id;          /* the session_id last reported, or NULL */
         char *fallback_session_id; /* random UUID for a session whose dashboard gives no cluster id */
@@ -56,6 +65,21 @@ typedef struct State {
         StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
         size_t n_endpoints, n_endpoints_allocated;
 } State;
+
+/* "<session_name>@<uid>": counters and the fallback session_id belong to the
+ * Ray user's session of that name (docs/design.md §4.2), never to a name
+ * alone, which anyone can give a directory in Ray's 0777 temp root. -EINVAL
+ * for an empty name or one with "/" or "@". */
+int state_key(uid_t uid, const char *session_name, char **ret);
+
+/* Upgrade from versions that kept "<dir>/<session_name>.json": moves that
+ * file to key's name when it was last written after born, when the session
+ * directory came to be (session_dir_born()), so that it is this directory's
+ * state; a directory made later under the same name starts afresh, and the
+ * old file stays for deletion-request. Never replaces key's own file. Call
+ * with key's lock held. Returns 1 when moved, 0 when not, or a negative
+ * errno. */
+int state_migrate(const char *dir, const char *session_name, const char *key, const struct timespec *born);
 
 /* Frees the strings and resets *s to the empty state. */
 void state_done(State *s);
@@ -100,9 +124,9 @@ void state_begin_attempt(State *s);
  * past it and s->pending is set. Requires a begun attempt (not pending). */
 void state_reserve_seq(State *s, uint64_t *ret_seq);
 
-/* Records the outcome: pending cleared, one success or failure counted,
- * last_* set (error is sanitised to printable ASCII and capped). */
-int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms);
+/* Records the outcome: pending cleared, one success or failure counted (a
+ * success to_ray, to Ray's own endpoint, also in ray_success), last_* set (error is sanitised to printable ASCII and capped). */
+int state_finish_attempt(State *s, bool success, bool to_ray, const char *error, int64_t now_ms);
 
 /* For an additional endpoint (url without credentials), what
  * state_reserve_seq() and state_finish_attempt() do for Ray's: marks an

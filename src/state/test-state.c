@@ -248,6 +248,7 @@ static void test_corrupt(void **state) {
                 HEAD ", \"last_report\": {\"success\": \"yes\"}}",
                 HEAD ", \"session_id\": \"a\\u0000b\"}",
                 HEAD "} trailing",
+                HEAD ", \"ray_success\": 1}",
         };
         struct stat st;
         State s;
@@ -314,7 +315,7 @@ static void test_attempt_protocol(void **state) {
         state_reserve_seq(&s, &seq);
         assert_int_equal(seq, 1);
         assert_int_equal(state_save(dir, NAME, &s), 0);
-        assert_int_equal(state_finish_attempt(&s, true, NULL, 1000), 0);
+        assert_int_equal(state_finish_attempt(&s, true, true, NULL, 1000), 0);
         assert_int_equal(state_save(dir, NAME, &s), 0);
         state_done(&s);
         assert_int_equal(close(fd), 0);
@@ -333,13 +334,40 @@ static void test_attempt_protocol(void **state) {
         /* A failure, with an error that is not fit for a terminal. */
         state_reserve_seq(&s, &seq);
         assert_int_equal(seq, 2);
-        assert_int_equal(state_finish_attempt(&s, false, "HTTP 503\n\x1b[31mred\xc3\xa9", 2000), 0);
+        assert_int_equal(state_finish_attempt(&s, false, true, "HTTP 503\n\x1b[31mred\xc3\xa9", 2000), 0);
         assert_int_equal(s.total_failed, 2);
         assert_int_equal(s.last_success, 0);
         assert_string_equal(s.last_error, "HTTP 503??[31mred??");
-        assert_int_equal(state_finish_attempt(&s, true, NULL, 3000), 0);
+        assert_int_equal(state_finish_attempt(&s, true, true, NULL, 3000), 0);
         assert_null(s.last_error);
         state_done(&s);
+}
+
+/* Successes that reached Ray's own endpoint, apart from those to a private report URL. */
+static void test_ray_success(void **state) {
+        State s = { .seq_number = 5, .total_success = 5, .ray_success = 2, .last_success = -1 }, t;
+        int fd;
+
+        assert_int_equal(state_lock(dir, NAME, &fd), 0);
+        assert_int_equal(state_save(dir, NAME, &s), 0);
+        assert_int_equal(state_load(dir, NAME, &t), 0);
+        assert_int_equal(t.ray_success, 2);
+        assert_int_equal(state_finish_attempt(&t, true, false, NULL, 1), 0);
+        assert_int_equal(t.total_success, 6);
+        assert_int_equal(t.ray_success, 2);
+        assert_int_equal(state_finish_attempt(&t, true, true, NULL, 2), 0);
+        assert_int_equal(t.ray_success, 3);
+        assert_int_equal(state_finish_attempt(&t, false, true, "x", 3), 0);
+        assert_int_equal(t.ray_success, 3);
+        state_done(&t);
+
+        /* A file of an older version: every success is taken to be Ray's. */
+        write_text(in_dir(NAME ".json"), "{\"seq_number\": 4, \"total_success\": 3, \"total_failed\": 1, "
+                                         "\"pending\": false}");
+        assert_int_equal(state_load(dir, NAME, &t), 0);
+        assert_int_equal(t.ray_success, 3);
+        state_done(&t);
+        assert_int_equal(close(fd), 0);
 }
 
 #define N_CHILDREN 20
@@ -368,7 +396,7 @@ static void test_concurrent(void **state) {
                                 _exit(1);
                         /* Give the others a chance to interleave, were the lock not there. */
                         (void) nanosleep(&(struct timespec) { .tv_nsec = 1000 * 1000 }, NULL);
-                        if (state_finish_attempt(&c, true, NULL, 1) < 0 || state_save(dir, NAME, &c) < 0)
+                        if (state_finish_attempt(&c, true, true, NULL, 1) < 0 || state_save(dir, NAME, &c) < 0)
                                 _exit(1);
                         if (write(pipefd[1], &seq, sizeof seq) != sizeof seq)
                                 _exit(1);
@@ -416,7 +444,7 @@ static void test_killed_writer(void **state) {
                                         _exit(1);
                                 state_begin_attempt(&c);
                                 state_reserve_seq(&c, &seq);
-                                (void) state_finish_attempt(&c, false, "killed at some point", 1);
+                                (void) state_finish_attempt(&c, false, true, "killed at some point", 1);
                                 if (state_save(dir, NAME, &c) < 0)
                                         _exit(1);
                                 state_done(&c);
@@ -452,6 +480,58 @@ static void test_generate_session_id(void **state) {
         free(b);
 }
 
+static void test_key(void **state) {
+        char *key = NULL;
+
+        assert_int_equal(state_key(1000, NAME, &key), 0);
+        assert_string_equal(key, NAME "@1000");
+        free(key);
+        assert_int_equal(state_key(0, "", &key), -EINVAL);
+        assert_int_equal(state_key(0, "a/b", &key), -EINVAL);
+        assert_int_equal(state_key(0, "a@1", &key), -EINVAL);
+}
+
+/* Upgrade: the old "<name>.json" becomes the session's when it was written
+ * after the directory came to be, never a later directory's of that name. */
+static void test_migrate(void **state) {
+        /* the session directory came to be half an hour ago */
+        struct timespec born = { time(NULL) - 1800, 0 };
+        char key[128];
+        int fd;
+        State t = {};
+
+        snprintf(key, sizeof key, "%s@1000", NAME);
+        assert_int_equal(state_lock(dir, key, &fd), 0);
+
+        /* No old file: nothing to do. */
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
+
+        /* Written before this directory came to be: another directory's. */
+        write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"old\"}");
+        assert_int_equal(utimensat(AT_FDCWD, in_dir(NAME ".json"),
+                                   (struct timespec[]) { { 0, UTIME_OMIT }, { time(NULL) - 3600, 0 } }, 0), 0);
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
+        assert_int_equal(access(in_dir(NAME ".json"), F_OK), 0);
+        assert_int_equal(access(in_dir(NAME "@1000.json"), F_OK), -1);
+
+        /* Written since: carried over, once. */
+        write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"mine\"}");
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 1);
+        assert_int_equal(access(in_dir(NAME ".json"), F_OK), -1);
+        assert_int_equal(state_load(dir, key, &t), 0);
+        assert_string_equal(t.session_id, "mine");
+        assert_int_equal(t.seq_number, 1);
+        state_done(&t);
+
+        /* The keyed file is never replaced. */
+        write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"later\"}");
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
+        assert_int_equal(state_load(dir, key, &t), 0);
+        assert_string_equal(t.session_id, "mine");
+        state_done(&t);
+        close(fd);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_directory),
@@ -462,9 +542,12 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_endpoints, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attempt_protocol, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ray_success, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
                 cmocka_unit_test(test_generate_session_id),
+                cmocka_unit_test(test_key),
+                cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
