@@ -264,13 +264,17 @@ add_user() {
         fail "cannot create user $1: $(cat "$TEST_TMP/useradd.err")"
 }
 
+# Retried for up to 30 s: other tests on the machine may hold the passwd lock,
+# and userdel refuses a user with a process still ending. Says so when the
+# user stays (tests/leftovers.sh then fails the run).
 _rus_del_user() {
         local i
-        for i in 1 2 3 4 5 6 7 8 9 10; do
-                userdel "$1" 2>/dev/null && return 0
+        for i in $(seq 60); do
+                userdel "$1" 2>"$TEST_TMP/userdel.err" && return 0
                 id "$1" >/dev/null 2>&1 || return 0
                 sleep 0.5
         done
+        echo "${0##*/}: cannot remove user $1: $(cat "$TEST_TMP/userdel.err")" >&2
 }
 
 # Skips the script unless it can make local users and run as them.

@@ -39,7 +39,7 @@ static const char *const tag_names[] = {
 /* An integer of any size: magnitude in 32-bit limbs, least significant first. */
 typedef struct Big {
         uint32_t *limb;
-        size_t n;
+        size_t n, allocated;
         bool negative;
 } Big;
 
@@ -155,11 +155,8 @@ static int big_mul_add(PyDoc *d, Big *b, uint32_t mul, uint32_t add) {
                 carry = v >> 32;
         }
         if (carry) {
-                uint32_t *l = reallocarray(b->limb, b->n + 1, sizeof(uint32_t));
-
-                if (!l)
+                if (GREEDY_REALLOC(b->limb, b->allocated, b->n + 1) < 0)
                         return -ENOMEM;
-                b->limb = l;
                 b->limb[b->n++] = (uint32_t) carry;
         }
         return 0;
@@ -177,16 +174,13 @@ static int big_cmp_abs(const Big *a, const Big *b) {
 /* a += b, with signs. */
 static int big_add(PyDoc *d, Big *a, const Big *b) {
         size_t n = (a->n > b->n ? a->n : b->n) + 1;
-        uint32_t *l;
         int r;
 
         r = pyyaml_spend(d, 1 + n / 16);
         if (r < 0)
                 return r;
-        l = reallocarray(a->limb, n, sizeof(uint32_t));
-        if (!l)
+        if (GREEDY_REALLOC(a->limb, a->allocated, n) < 0)
                 return -ENOMEM;
-        a->limb = l;
         for (size_t i = a->n; i < n; i++)
                 a->limb[i] = 0;
 
@@ -415,7 +409,7 @@ static int big_from_double(double f, Big *ret) {
         ret->limb = calloc(n, sizeof(uint32_t));
         if (!ret->limb)
                 return -ENOMEM;
-        ret->n = n;
+        ret->n = ret->allocated = n;
         for (size_t bit = 0; bit < 64; bit++)
                 if (mant & ((uint64_t) 1 << bit))
                         ret->limb[(bit + shift) / 32] |= (uint32_t) 1 << ((bit + shift) % 32);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "session/discover.h"
+#include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/log.h"
 
@@ -128,22 +129,18 @@ static int parse_status(const char *text, uid_t *ret_uid, unsigned *ret_nspids) 
 }
 
 static int add_foreign(HeadScan *scan, pid_t pid, uid_t uid, uid_t dir_uid, const char *path) {
-        ForeignHead *a = reallocarray(scan->foreign, scan->n_foreign + 1, sizeof(ForeignHead));
         char *p;
 
-        if (!a)
+        if (GREEDY_REALLOC(scan->foreign, scan->n_foreign_allocated, scan->n_foreign + 1) < 0)
                 return -ENOMEM;
-        scan->foreign = a;
         p = strdup(path);
         if (!p)
                 return -ENOMEM;
-        a[scan->n_foreign++] = (ForeignHead) { .pid = pid, .uid = uid, .dir_uid = dir_uid, .path = p };
+        scan->foreign[scan->n_foreign++] = (ForeignHead) { .pid = pid, .uid = uid, .dir_uid = dir_uid, .path = p };
         return 0;
 }
 
 static int add_head(HeadScan *scan, Session *s) {
-        Session **a;
-
         /* The state is kept per (Ray user, session name): one head each. */
         for (size_t i = 0; i < scan->n_heads; i++)
                 if (scan->heads[i]->uid == s->uid && streq(scan->heads[i]->name, s->name)) {
@@ -152,13 +149,11 @@ static int add_head(HeadScan *scan, Session *s) {
                         session_free(s);
                         return 0;
                 }
-        a = reallocarray(scan->heads, scan->n_heads + 1, sizeof(Session *));
-        if (!a) {
+        if (GREEDY_REALLOC(scan->heads, scan->n_heads_allocated, scan->n_heads + 1) < 0) {
                 session_free(s);
                 return -ENOMEM;
         }
-        scan->heads = a;
-        a[scan->n_heads++] = s;
+        scan->heads[scan->n_heads++] = s;
         return 0;
 }
 

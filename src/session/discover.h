@@ -23,9 +23,9 @@ typedef struct ForeignHead {
 
 typedef struct HeadScan {
         Session **heads;       /* the newest session first */
-        size_t n_heads;
+        size_t n_heads, n_heads_allocated;
         ForeignHead *foreign;
-        size_t n_foreign;
+        size_t n_foreign, n_foreign_allocated;
 } HeadScan;
 
 /* Pure: from a GCS's command line (arguments separated by NUL, as
