@@ -6,8 +6,8 @@ dist_man8_MANS = \
 # Installed as "ray-usage-stats" so that bash-completion loads it on demand.
 dist_bashcompletion_DATA = completion/ray-usage-stats
 
-TESTS += man/mandoc-lint.sh completion/test-completion.sh
-EXTRA_DIST += man/mandoc-lint.sh completion/test-completion.sh
+TESTS += man/check-pages.sh completion/test-completion.sh
+EXTRA_DIST += man/check-pages.sh completion/test-completion.sh
 
 # The package test (tests/package/run.sh) is run from .ci/run, not by make check:
 # it needs root, debootstrap and systemd-nspawn.

@@ -135,7 +135,7 @@ t "the session directory moved aside and replaced by another user's: no live hea
 
 case_own_session() {
         ray_session
-        stop_gcs
+        stop_gcs # "ray stop" of the Ray user's head
         rm -rf "$RAYDIR"
         make_session "$RAYDIR" "$EVIL" >/dev/null
         as_user "$EVIL" sh -c 'echo "{}" >"$1"' sh "$TEST_TMP/evilhome/.ray/config.json"

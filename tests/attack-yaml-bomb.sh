@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Issue 9, attack 3: a 1 KB ~/ray_bootstrap_config.yaml whose merge keys
 # ("<<: [*a, *a, ...]", 8 aliases a level, 15 levels deep) stand for 8^15
-# empty mappings. Another local user makes a session of their own (attack 2)
+# pairs. (Each level's mapping holds a pair: merges of empty mappings cost
+# nothing once each mapping is flattened once, as PyYAML does.) Another local user makes a session of their own (attack 2)
 # so that the service, started as root, parses their YAML. The parse must be
 # cut by the YAML's budget of node visits (RAY_USAGE_STATS_DEBUG=1 says so),
 # the cluster fields null and the run within its 30 s, the YAML parsed by a
@@ -33,7 +34,7 @@ export RAY_TMPDIR=$RAYTMP
 bomb() { # FILE
         python3 - "$1" <<'PY'
 import sys
-lines = ["a0: &a0 {}"]
+lines = ["a0: &a0 {x: 1}"]
 for i in range(1, 16):
     lines.append("a%d: &a%d {<<: [%s]}" % (i, i, ", ".join(["*a%d" % (i - 1)] * 8)))
 lines += ["<<: *a15", "max_workers: 2", "provider: {type: aws}"]

@@ -129,9 +129,9 @@ t 'check: machine-wide export RAY_USAGE_STATS_ENABLED="0": 1' check_case 1 "disa
 t "check: machine-wide DO_NOT_TRACK=1: 1" check_case 1 "do-not-track" 'echo DO_NOT_TRACK=1 >"$SYSCONF"'
 t "check: the environment wins over the machine-wide file: 0" check_case 0 "enabled \(decided by env\)" \
         'echo RAY_USAGE_STATS_ENABLED=0 >"$SYSCONF"; export RAY_USAGE_STATS_ENABLED=1'
-t "check: no session: 2" check_case 2 "[Nn]o Ray head session" 'export RAY_TMPDIR=$TEST_TMP/none'
+t "check: no session: 2" check_case 2 "[Nn]o (live )?Ray head" 'stop_gcs; export RAY_TMPDIR=$TEST_TMP/none'
 t "check: disabled and no session: 1" check_case 1 "disabled" \
-        'export RAY_TMPDIR=$TEST_TMP/none RAY_USAGE_STATS_ENABLED=0'
+        'stop_gcs; export RAY_TMPDIR=$TEST_TMP/none RAY_USAGE_STATS_ENABLED=0'
 t "check: RAY_USAGE_STATS_ENABLED=xxx: 255 naming the variable and the value" \
         check_case 255 'RAY_USAGE_STATS_ENABLED.*xxx' 'export RAY_USAGE_STATS_ENABLED=xxx'
 t "check: RAY_USAGE_STATS_ENABLED empty: 255 naming the variable" \
@@ -166,7 +166,7 @@ t 'check: config "usage_stats": 1: 255 naming the file' \
 t "check: machine-wide RAY_USAGE_STATS_ENABLED=yes: 255 naming the file" \
         check_case 255 "$SYSCONF" 'echo RAY_USAGE_STATS_ENABLED=yes >"$SYSCONF"'
 t "check: an invalid setting is reported even without a session: 255" \
-        check_case 255 'xxx' 'export RAY_TMPDIR=$TEST_TMP/none RAY_USAGE_STATS_ENABLED=xxx'
+        check_case 255 'xxx' 'stop_gcs; export RAY_TMPDIR=$TEST_TMP/none RAY_USAGE_STATS_ENABLED=xxx'
 
 # --- enable, disable ---------------------------------------------------------------
 
@@ -290,6 +290,16 @@ case_system_new() {
 }
 t "disable --system creates the machine-wide file (0644) with the opt-out; enable --system removes it" \
         case_system_new
+
+case_system_missing() {
+        fresh
+        rm -f "$SYSCONF"
+        expect 0 "does not exist: there is no machine-wide opt-out; nothing changed" enable --system
+        need "no 'sets no machine-wide opt-out' for a file that does not exist" \
+                bash -c "! grep -q 'sets no machine-wide' '$T_OUT' '$T_ERR'"
+        need "the file is not created" [ ! -e "$SYSCONF" ]
+}
+t "enable --system without the machine-wide file says that it does not exist" case_system_missing
 
 case_system_keep() {
         fresh
@@ -425,6 +435,7 @@ case_status_states() {
         need "exit 0 even for an invalid setting" [ "$RC" -eq 0 ]
         pycheck 'check(J0["decision"] != "enabled", "not enabled"); check("xxx" in json.dumps(J0), "the value is shown")' \
                 "$T_OUT"
+        stop_gcs # "ray stop"
         RAY_TMPDIR=$TEST_TMP/none rus status --json
         pycheck '
 eq(J0["session_dir"], None, "session_dir without a session")
@@ -471,8 +482,10 @@ case_record_states() {
         RAY_USAGE_STATS_ENABLED=0 rus record-library core
         need "disabled: exit 1" [ "$RC" -eq 1 ]
         need "disabled: no marker" [ ! -e "$SESSION/_ray_lib_usage-core.txt" ]
+        stop_gcs # "ray stop"
         RAY_TMPDIR=$TEST_TMP/none rus record-library core
         need "no session: exit 2" [ "$RC" -eq 2 ]
+        start_gcs "$SESSION"
         RAY_USAGE_STATS_ENABLED=xxx rus record-library core
         need "invalid setting: exit 255" [ "$RC" -eq 255 ]
         need "no marker" [ ! -e "$SESSION/_ray_lib_usage-core.txt" ]

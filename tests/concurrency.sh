@@ -7,7 +7,7 @@
 # the N-1 runs before it as successes; the state ends at seq_number N and
 # total_success N; readers never see a corrupt file; usage_stats.json is
 # complete JSON and no temporary file remains.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/report-lib.sh"
 
 n=${RUS_CONCURRENCY:-50}
 start_fake_head
@@ -15,25 +15,26 @@ make_session "$RAY_TMPDIR/ray" >/dev/null
 out=$TEST_TMP/out
 mkdir -p "$out"
 
-pids=()
-for ((i = 0; i < n; i++)); do
-        "$RUS_BINARY" report >"$out/report-$i.out" 2>"$out/report-$i.err" &
-        pids+=($!)
-        if ((i % 5 == 0)); then
-                "$RUS_BINARY" status --json >"$out/status-$i.out" 2>"$out/status-$i.err" &
+case_concurrent_runs() {
+        pids=()
+        for ((i = 0; i < n; i++)); do
+                "$RUS_BINARY" report >"$out/report-$i.out" 2>"$out/report-$i.err" &
                 pids+=($!)
-                "$RUS_BINARY" preview >"$out/preview-$i.out" 2>"$out/preview-$i.err" &
-                pids+=($!)
-                "$RUS_BINARY" record-library "lib$i" >/dev/null 2>"$out/library-$i.err" &
-                pids+=($!)
-        fi
-done
-for pid in "${pids[@]}"; do
-        wait "$pid" || fail "a command failed (status $?): $(cat "$out"/*.err)"
-done
+                if ((i % 5 == 0)); then
+                        "$RUS_BINARY" status --json >"$out/status-$i.out" 2>"$out/status-$i.err" &
+                        pids+=($!)
+                        "$RUS_BINARY" preview >"$out/preview-$i.out" 2>"$out/preview-$i.err" &
+                        pids+=($!)
+                        "$RUS_BINARY" record-library "lib$i" >/dev/null 2>"$out/library-$i.err" &
+                        pids+=($!)
+                fi
+        done
+        for pid in "${pids[@]}"; do
+                wait "$pid" || fail "a command failed (status $?): $(cat "$out"/*.err)"
+        done
 
-python3 - "$n" "$out" "$FAKE_HEAD_RECORD" "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json" \
-        "$RUS_SESSION/usage_stats.json" <<'EOF' || fail "concurrent runs interfered (above)"
+        python3 - "$n" "$out" "$FAKE_HEAD_RECORD" "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json" \
+                "$RUS_SESSION/usage_stats.json" <<'EOF' || fail "concurrent runs interfered (above)"
 import base64, glob, json, os, sys
 
 n, out, record, state_path, usage_path = int(sys.argv[1]), *sys.argv[2:]
@@ -79,9 +80,12 @@ for e in errors[:20]:
 sys.exit(1 if errors else 0)
 EOF
 
-for ((i = 0; i < n; i += 5)); do
-        [ -f "$RUS_SESSION/_ray_lib_usage-lib$i.txt" ] || fail "record-library lib$i left no marker"
-done
-left=$(find "$RUS_SESSION" "$RAY_USAGE_STATS_STATE_DIR" -name '.*.tmp')
-[ -z "$left" ] || fail "temporary files left behind: $left"
-exit 0
+        for ((i = 0; i < n; i += 5)); do
+                [ -f "$RUS_SESSION/_ray_lib_usage-lib$i.txt" ] || fail "record-library lib$i left no marker"
+        done
+        left=$(find "$RUS_SESSION" "$RAY_USAGE_STATS_STATE_DIR" -name '.*.tmp')
+        [ -z "$left" ] || fail "temporary files left behind: $left"
+}
+t "concurrent reports, status, preview and record-library: one POST and one seq_number per run, exact counters" case_concurrent_runs
+
+t_end

@@ -21,10 +21,12 @@ runs() {
         use_head main
         rus report
         rus report
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         use_head other
         rus report
         RAY_USAGE_STATS_UPLOAD=0 rus report
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION3 make_session "$RUS_RAY_DIR" >/dev/null
         use_head failing
         rus report
@@ -80,6 +82,7 @@ case_fleet_and_empty() {
         rus report
         capture_journal "$TEST_TMP/remote/remote-a.journal"
         start_capture head-b
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         use_head other
         rus report

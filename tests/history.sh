@@ -20,6 +20,7 @@ three_runs() {
         need "report 1 exits 0" [ "$RC" -eq 0 ]
         rus report
         need "report 2 exits 0" [ "$RC" -eq 0 ]
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         use_head other
         rus report
@@ -110,6 +111,7 @@ case_fleet() {
         rus report
         capture_journal "$TEST_TMP/remote/remote-head-a.journal"
         start_capture head-b 22222222222222222222222222222222
+        stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
         use_head other
         rus report

@@ -6,7 +6,7 @@
 # and status --json: no memory error, no definite or indirect leak, and no
 # file descriptor left open at exit beyond 0, 1, 2, the ones inherited from
 # the parent and the journal socket that libsystemd keeps open by design.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/report-lib.sh"
 
 command -v valgrind >/dev/null || skip "valgrind is not installed"
 # An ASan build cannot run under valgrind; LeakSanitizer checks it at every exit instead.
@@ -21,6 +21,7 @@ start_fake_head --fixtures "$FIXTURES/opted-out"
 head_opted_out=$FAKE_HEAD_URL
 export RAY_USAGE_STATS_DASHBOARD_URL=$head_ok RAY_USAGE_STATS_REPORT_URL=$head_ok/report
 make_session "$RAY_TMPDIR/ray" >/dev/null
+session=$RUS_SESSION
 mkdir -p "$TEST_TMP/no-ray"
 
 # The optional inputs too, so that their parsers run: a cluster YAML, extra
@@ -57,34 +58,41 @@ scenarios=(
 # shellcheck disable=SC2054 # commas inside one option
 vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
     --track-fds=yes --child-silent-after-fork=yes)
-fd_leaks=0
-for ((i = 0; i < runs; i++)); do
-        read -r -a words <<<"${scenarios[i % ${#scenarios[@]}]}"
-        name=${words[0]} expected=${words[1]} envs=() args=()
-        for ((j = 2; j < ${#words[@]}; j++)); do
-                [ "${words[j]}" = -- ] && { args=("${words[@]:j+1}"); break; }
-                envs+=("${words[j]}")
+case_valgrind() {
+        fd_leaks=0
+        for ((i = 0; i < runs; i++)); do
+                read -r -a words <<<"${scenarios[i % ${#scenarios[@]}]}"
+                name=${words[0]} expected=${words[1]} envs=() args=()
+                for ((j = 2; j < ${#words[@]}; j++)); do
+                        [ "${words[j]}" = -- ] && { args=("${words[@]:j+1}"); break; }
+                        envs+=("${words[j]}")
+                done
+                log=$TEST_TMP/vg-$i.log
+                # the *-no-session runs come after "ray stop", and the head runs again after them
+                [[ $name != *-no-session ]] || stop_gcs
+                env "${envs[@]}" "${vg[@]}" --log-file="$log" "$RUS_BINARY" "${args[@]}" >/dev/null 2>"$TEST_TMP/err"
+                status=$?
+                [[ $name != *-no-session ]] || start_gcs "$session"
+                [ "$status" -ne 99 ] || fail "run $i ($name): valgrind found errors or leaks: $(cat "$log")"
+                [ "$status" -eq "$expected" ] ||
+                        fail "run $i ($name): exit status $status, expected $expected: $(cat "$TEST_TMP/err" "$log")"
+                # Each "Open ..." block of --track-fds that is neither inherited nor libsystemd's journal socket.
+                leaked=$(awk '
+                        /Open (file descriptor|AF_|socket)/ { if (block != "" && keep) print block; block = $0; keep = 1; next }
+                        block != "" && /inherited from parent|sd_journal_sendv/ { keep = 0 }
+                        block != "" { block = block "\n" $0 }
+                        END { if (block != "" && keep) print block }' "$log")
+                if [ -n "$leaked" ]; then
+                        echo "run $i ($name): descriptors open at exit:" >&2
+                        echo "$leaked" >&2
+                        fd_leaks=$((fd_leaks + 1))
+                fi
+                grep -q "FILE DESCRIPTORS" "$log" || fail "run $i ($name): valgrind did not report the descriptors: $(cat "$log")"
+                rm -f "$log"
         done
-        log=$TEST_TMP/vg-$i.log
-        env "${envs[@]}" "${vg[@]}" --log-file="$log" "$RUS_BINARY" "${args[@]}" >/dev/null 2>"$TEST_TMP/err"
-        status=$?
-        [ "$status" -ne 99 ] || fail "run $i ($name): valgrind found errors or leaks: $(cat "$log")"
-        [ "$status" -eq "$expected" ] ||
-                fail "run $i ($name): exit status $status, expected $expected: $(cat "$TEST_TMP/err" "$log")"
-        # Each "Open ..." block of --track-fds that is neither inherited nor libsystemd's journal socket.
-        leaked=$(awk '
-                /Open (file descriptor|AF_|socket)/ { if (block != "" && keep) print block; block = $0; keep = 1; next }
-                block != "" && /inherited from parent|sd_journal_sendv/ { keep = 0 }
-                block != "" { block = block "\n" $0 }
-                END { if (block != "" && keep) print block }' "$log")
-        if [ -n "$leaked" ]; then
-                echo "run $i ($name): descriptors open at exit:" >&2
-                echo "$leaked" >&2
-                fd_leaks=$((fd_leaks + 1))
-        fi
-        grep -q "FILE DESCRIPTORS" "$log" || fail "run $i ($name): valgrind did not report the descriptors: $(cat "$log")"
-        rm -f "$log"
-done
-[ "$fd_leaks" -eq 0 ] || fail "$fd_leaks runs left descriptors open"
-info "$runs runs under valgrind (${#scenarios[@]} scenarios): no error, no leak, no descriptor left open"
-exit 0
+        [ "$fd_leaks" -eq 0 ] || fail "$fd_leaks runs left descriptors open"
+        info "$runs runs under valgrind (${#scenarios[@]} scenarios): no error, no leak, no descriptor left open"
+}
+t "commands under valgrind: no memory error, no leak, no descriptor left open" case_valgrind
+
+t_end

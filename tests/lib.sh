@@ -40,6 +40,25 @@ info() {
         echo "${0##*/}: $*" >&2
 }
 
+# --- a PID namespace of its own -----------------------------------------------
+
+# Discovery finds the live Ray heads among all the processes it can see
+# (docs/design.md §4.1), so a test must see only its own: not the fake heads
+# of a test that runs beside it, nor a real Ray on this machine. The script
+# re-runs itself, once, in a PID namespace of its own with its own /proc
+# (root directly; another user in a user namespace that maps only itself),
+# which also ends every process the test started when it exits. Where that
+# is refused the test runs as it is, and says so.
+if [ -z "${RUS_IN_PIDNS:-}" ]; then
+        export RUS_IN_PIDNS=1
+        _rus_ns=(--pid --fork --mount-proc --kill-child=TERM)
+        [ "$(id -u)" = 0 ] || _rus_ns+=(--map-current-user)
+        if command -v unshare >/dev/null && unshare "${_rus_ns[@]}" true 2>/dev/null; then
+                exec unshare "${_rus_ns[@]}" -- /bin/bash "$0" "$@"
+        fi
+        info "no PID namespace of its own here (unshare): the processes of other tests are visible"
+fi
+
 # --- cleanup ---------------------------------------------------------------
 
 _rus_cleanups=()
@@ -55,14 +74,19 @@ at_exit() {
 # Called first thing in a subshell that runs one case: bash resets the EXIT
 # trap in a subshell, so the cleanups registered from here on would never
 # run. They now run when the subshell ends, however it ends; those of the
-# script (registered before) are left to the script.
+# script (registered before) are left to the script. The live Ray heads are
+# then back as they were: those the case started end, those it stopped ("ray
+# stop") run again.
 case_begin() {
         _rus_case_base=${#_rus_cleanups[@]}
+        _rus_case_gcs=$(save_gcs)
         trap _rus_case_end EXIT
 }
 
+# The heads go first: userdel refuses a user whose gcs_server still runs.
 _rus_case_end() {
         local status=$? i
+        restore_gcs "$_rus_case_gcs"
         for ((i = ${#_rus_cleanups[@]} - 1; i >= _rus_case_base; i--)); do
                 eval "${_rus_cleanups[i]}" || true
         done
@@ -71,10 +95,10 @@ _rus_case_end() {
 
 _rus_run_cleanups() {
         local status=$? i
+        [ -n "${TEST_TMP:-}" ] && stop_gcs
         for ((i = ${#_rus_cleanups[@]} - 1; i >= 0; i--)); do
                 eval "${_rus_cleanups[i]}" || true
         done
-        [ -n "${TEST_TMP:-}" ] && stop_gcs
         [ -n "${TEST_TMP:-}" ] && rm -rf -- "$TEST_TMP"
         exit "$status"
 }
@@ -146,7 +170,8 @@ _rus_heads=0
 start_fake_head() {
         local n dir port_file log i args=("$@") run=(python3)
         _rus_heads=$((_rus_heads + 1))
-        n=$_rus_heads
+        # Unique in a case too: its subshell counts from the script's number.
+        n=$_rus_heads.$BASHPID
         dir=$TEST_TMP
         if [ -n "${FAKE_HEAD_USER:-}" ]; then
                 dir=$TEST_TMP/fake-head-$n.d
@@ -283,14 +308,21 @@ make_session() { # DIR [OWNER]
 # (default: the caller): python3 run through a link named gcs_server, which
 # makes /proc/PID/comm "gcs_server", sleeping. Its pid goes to
 # $TEST_TMP/gcs.pids, so that the exit cleanup stops it even when it was
-# started in a subshell (a case, a command substitution). Sets RUS_GCS_PID.
+# started in a subshell (a case, a command substitution), and how it was
+# started to $TEST_TMP/gcs.d/PID (see restore_gcs). Sets RUS_GCS_PID.
 # ARGS after the owner replace the two Ray arguments (for malformed heads).
+# While the same GCS (same session, owner and arguments) of ours runs, that
+# one is kept: making a session again does not make a second head.
 start_gcs() { # SESSION_DIR [OWNER [ARGS...]]
-        local dir=$1 owner=${2:-} exe=$TEST_TMP/bin/gcs_server run=()
+        local dir=$1 owner=${2:-} exe=$TEST_TMP/bin/gcs_server run=() how pid
         shift $(($# < 2 ? $# : 2))
         local args=("$@")
         [ ${#args[@]} -gt 0 ] || args=(--log_dir="$dir/logs" --session-name="${dir##*/}")
-        mkdir -p "$TEST_TMP/bin"
+        how=$(printf '%q ' "$dir" "$owner" "${args[@]}")
+        for pid in $(_rus_live_gcs); do
+                [ "$(cat "$TEST_TMP/gcs.d/$pid")" = "$how" ] && RUS_GCS_PID=$pid && return 0
+        done
+        mkdir -p "$TEST_TMP/bin" "$TEST_TMP/gcs.d"
         chmod 0755 "$TEST_TMP/bin"
         [ -e "$exe" ] || ln -s /usr/bin/python3 "$exe"
         if [ -n "$owner" ] && [ "$owner" != "$(id -un)" ]; then
@@ -300,6 +332,7 @@ start_gcs() { # SESSION_DIR [OWNER [ARGS...]]
                 </dev/null >/dev/null 2>&1 &
         RUS_GCS_PID=$!
         echo "$RUS_GCS_PID" >>"$TEST_TMP/gcs.pids"
+        echo "$how" >"$TEST_TMP/gcs.d/$RUS_GCS_PID"
         # Discovery reads comm: wait until the exec has happened.
         local i
         for ((i = 0; i < 100; i++)); do
@@ -311,14 +344,62 @@ start_gcs() { # SESSION_DIR [OWNER [ARGS...]]
 
 # "ray stop": ends the GCS of SESSION_DIR (default: every fake GCS); the
 # session directory and session_latest stay behind, as after Ray's own stop.
+# Only processes that still run our gcs_server link are signalled (a pid in
+# the list may have been reused), and each is waited for until it has no
+# command line any more (gone, or a zombie that discovery cannot mistake for
+# a head).
 stop_gcs() { # [SESSION_DIR]
         local pid
         [ -f "$TEST_TMP/gcs.pids" ] || return 0
         while read -r pid; do
-                if [ -z "${1:-}" ] || tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
-                        grep -qxF -- "--log_dir=$1/logs"; then
-                        kill "$pid" 2>/dev/null || true
-                        while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
-                fi
+                _rus_our_gcs "$pid" "${1:-}" && _rus_end_gcs "$pid"
         done <"$TEST_TMP/gcs.pids"
+        return 0
+}
+
+_rus_end_gcs() { # PID
+        local i
+        kill "$1" 2>/dev/null || return 0
+        for ((i = 0; i < 500; i++)); do
+                _rus_our_gcs "$1" || return 0
+                sleep 0.02
+        done
+        fail "the fake gcs_server $1 did not end"
+}
+
+# Whether PID runs $TEST_TMP/bin/gcs_server [for SESSION_DIR].
+_rus_our_gcs() { # PID [SESSION_DIR]
+        local args
+        mapfile -d '' -t args 2>/dev/null <"/proc/$1/cmdline" || return 1
+        [ "${args[0]:-}" = "$TEST_TMP/bin/gcs_server" ] || return 1
+        [ -z "${2:-}" ] && return 0
+        printf '%s\n' "${args[@]}" | grep -qxF -- "--log_dir=$2/logs"
+}
+
+# The pids of our fake GCS processes that run now, one a line.
+_rus_live_gcs() {
+        local pid
+        [ -f "$TEST_TMP/gcs.pids" ] || return 0
+        while read -r pid; do
+                _rus_our_gcs "$pid" && echo "$pid"
+        done <"$TEST_TMP/gcs.pids"
+}
+
+# The fake heads as they are now, for restore_gcs (on stdout).
+save_gcs() {
+        _rus_live_gcs | xargs
+}
+
+# Back to the heads that save_gcs saw: the GCS processes started since end,
+# and those that ended since ("ray stop" in a case) run again, as before.
+restore_gcs() { # SAVED
+        local pid how
+        for pid in $(_rus_live_gcs); do
+                case " $1 " in *" $pid "*) ;; *) _rus_end_gcs "$pid" ;; esac
+        done
+        for pid in $1; do
+                _rus_our_gcs "$pid" && continue
+                how=$(cat "$TEST_TMP/gcs.d/$pid")
+                eval "start_gcs $how" >/dev/null
+        done
 }

@@ -90,3 +90,10 @@ dist_check_DATA += \
 	tests/fixtures/odd-values/jobs.json \
 	tests/fixtures/odd-values/nodes.json \
 	tests/fixtures/odd-values/placement_groups.json
+# Same values as Ray (docs/ray-parity.md): the program against a model of
+# Ray's usage_lib on PyYAML, on generated cluster configs, tags and answers.
+check_PROGRAMS += parity-driver
+parity_driver_SOURCES = tests/parity/parity-driver.c
+parity_driver_LDADD = $(CORE_LIBS)
+TESTS += tests/parity.sh
+EXTRA_DIST += tests/parity.sh tests/parity/oracle.py tests/parity/generate.py tests/parity/configs

@@ -153,8 +153,39 @@ unreadable_case() {
         rm -rf "$YAML"
         need "no cloud probe for a YAML that exists" [ "$(metadata_requests)" -eq 0 ]
 }
-t "bootstrap YAML is a link: not followed, fields null, report sent" \
-        unreadable_case 'ln -s "$TEST_TMP/real.yaml" "$YAML"'
+# Ray's open() follows a link; the worker reads as the Ray user, so a link
+# reaches nothing that user could not read anyway.
+case_link() {
+        fresh
+        use_head main
+        printf 'max_workers: 1\nprovider:\n    type: aws\n' >"$TEST_TMP/real.yaml"
+        ln -s "$TEST_TMP/real.yaml" "$YAML"
+        probes gcp-ok gcp-ok gcp-ok
+        expect_config "('aws', None, 1, None, None)"
+        rm -f "$YAML"
+        need "no cloud probe for a YAML that exists" [ "$(metadata_requests)" -eq 0 ]
+}
+t "bootstrap YAML is a link: followed, as Ray's open() follows it" case_link
+case_dangling_link_k8s() {
+        fresh
+        use_head main
+        ln -s "$TEST_TMP/nowhere.yaml" "$YAML"
+        export KUBERNETES_SERVICE_HOST=127.0.0.1
+        probes nothing gcp-ok nothing
+        expect_config "('kubernetes_\$gcp', None, None, None, None)"
+        rm -f "$YAML"
+}
+t 'bootstrap YAML is a dangling link, on Kubernetes: a missing file to Ray, "kubernetes_$gcp"' \
+        case_dangling_link_k8s
+# Values as Ray sends them: Ray's own local example says
+# "min_workers: TYPICALLY_THE_NUMBER_OF_WORKER_IPS", a string.
+case_local_example() {
+        fresh
+        use_head main
+        cp "$TESTS_DIR/parity/configs/local-example-full.yaml" "$YAML"
+        expect_config "('local', 'TYPICALLY_THE_NUMBER_OF_WORKER_IPS', 'TYPICALLY_THE_NUMBER_OF_WORKER_IPS', None, None)"
+}
+t "Ray's local example: min/max_workers sent as the strings they are" case_local_example
 t "bootstrap YAML is a directory: fields null, report sent" unreadable_case 'mkdir "$YAML"'
 t "bootstrap YAML is a FIFO: no hang, fields null, report sent" unreadable_case 'mkfifo "$YAML"'
 case_huge_yaml() {

@@ -206,7 +206,8 @@ for path in sys.argv[1:]:
         assert d[k] is None or (isinstance(d[k], float) and math.isfinite(d[k]) and d[k] >= 0), (k, d[k])
     for k, v in (d["extra_usage_tags"] or {}).items():
         assert isinstance(v, str), (k, v)
-    assert d["python_version"] in (None, "3.11.7"), d["python_version"]
+    # Passed on as Ray passes it (docs/ray-parity.md); the JSON is what keeps it harmless.
+    assert d["python_version"] in (None, "3.11.7; rm -rf /"), d["python_version"]
     assert isinstance(d["session_id"], str) and d["session_id"] and "\0" not in d["session_id"], d["session_id"]
 PY
 }

@@ -118,6 +118,7 @@ t "machine-wide RAY_USAGE_STATS_ENABLED=0: report/preview/record-library exit 1,
 case_disabled_no_session() {
         fresh
         everything_at main
+        stop_gcs # "ray stop"
         export RAY_USAGE_STATS_ENABLED=0 RAY_TMPDIR=$TEST_TMP/no-ray-here
         rus report
         need "a disabled machine exits 1 whether or not Ray runs" [ "$RC" -eq 1 ]
@@ -130,6 +131,7 @@ no_session_case() {
         fresh
         everything_at main
         local tmp=$TEST_TMP/nosess
+        stop_gcs # "ray stop": no live head either
         rm -rf "$tmp"
         mkdir -p "$tmp/ray"
         export RAY_TMPDIR=$tmp
@@ -138,7 +140,7 @@ no_session_case() {
         for cmd in report preview; do
                 rus "$cmd"
                 need "$cmd exits 2" [ "$RC" -eq 2 ]
-                need "$cmd says there is no session" grep -qi "no ray head session" "$T_ERR"
+                need "$cmd says there is no session" grep -qiE "no (live )?ray head" "$T_ERR"
         done
         need "no connection" [ "$(record_lines)" -eq 0 ]
         need "nothing written in the temp dir" [ -z "$(find "$tmp" -name usage_stats.json)" ]

@@ -19,7 +19,9 @@
 #
 # Each case runs in a subshell (its environment changes stay there) and
 # prints "ok - NAME" or "not ok - NAME"; the script exits 1 when one failed.
-# Fake heads are started outside the cases, so that lib.sh stops them.
+# Fake heads are started outside the cases, so that lib.sh stops them. The
+# live Ray heads (GCS processes) are back as they were after each case: those
+# it started end, those it stopped run again (case_begin in lib.sh).
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -291,8 +293,9 @@ rus_two_users() {
 }
 
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
+# (Not from $$: every test is PID 1 of its own namespace.)
 unique_user() {
-        printf '%s%04x%04x' "$1" "$$" "$RANDOM" | cut -c1-32
+        printf '%s%08x' "$1" "$SRANDOM" | cut -c1-32
 }
 
 # --- JSON checks -----------------------------------------------------------

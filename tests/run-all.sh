@@ -94,7 +94,7 @@ install_deps() {
         apt-get install -y -qq --no-install-recommends \
                 build-essential autoconf automake pkg-config git ca-certificates \
                 libsystemd-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev libcmocka-dev \
-                python3 openssl curl systemd systemd-container systemd-journal-remote dbus debootstrap \
+                python3 python3-yaml openssl curl systemd systemd-container systemd-journal-remote dbus debootstrap \
                 mandoc man-db bash-completion valgrind strace clang libclang-rt-14-dev \
                 procps iproute2 kmod util-linux mount passwd hostname xz-utils \
                 debhelper devscripts lintian rpm rpmlint >/dev/null
@@ -115,7 +115,7 @@ make_check() {
         (cd "$dir" && make -j"$(nproc)" check)
         local rc=$?
         [ $rc -eq 0 ] || cat "$dir"/test-suite.log
-        for log in tests/system/units-verify.log man/mandoc-lint.log; do
+        for log in tests/system/units-verify.log man/check-pages.log; do
                 [ -f "$dir/$log" ] && { echo "--- $log"; grep -v '^# \|^=\+$' "$dir/$log"; }
         done
         make_check_skips "$dir"

@@ -1,12 +1,14 @@
-# systemd units and the journal catalog (SPEC 7, 8).
+# systemd units and the journal catalog (docs/design.md §7, §8).
 #
 # The services are generated so that they name the installed binary and the
 # configured machine-wide environment file. That file is read last (it is the
 # one "disable --system" writes), so its line among the two standard ones is
 # dropped rather than read twice. ray-usage-stats@.service/.timer are the
-# per-user units (SPEC 8); they are installed, never enabled.
+# per-user units (docs/design.md §8); they are installed, never enabled.
+# ray-usage-stats-user@.service makes a per-user unit of a missing user fail.
 nodist_systemdsystemunit_DATA = units/ray-usage-stats.service units/ray-usage-stats@.service
-dist_systemdsystemunit_DATA = units/ray-usage-stats.timer units/ray-usage-stats@.timer
+dist_systemdsystemunit_DATA = units/ray-usage-stats.timer units/ray-usage-stats@.timer \
+	units/ray-usage-stats-user@.service
 dist_catalog_DATA = units/ray-usage-stats.catalog
 EXTRA_DIST += units/ray-usage-stats.service.in units/ray-usage-stats@.service.in
 CLEANFILES += units/ray-usage-stats.service units/ray-usage-stats@.service

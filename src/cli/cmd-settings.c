@@ -110,7 +110,9 @@ static int set_system(const char *command, bool enabled) {
                 return EXIT_WRITE_FAILED;
         }
 
-        if (r == 0)
+        if (r == 0 && enabled && access(path, F_OK) < 0 && errno == ENOENT)
+                printf("%s does not exist: there is no machine-wide opt-out; nothing changed.\n", path);
+        else if (r == 0)
                 printf(enabled ? "%s sets no machine-wide opt-out; nothing changed.\n" :
                                  "%s already sets RAY_USAGE_STATS_ENABLED=0; nothing changed.\n", path);
         else {

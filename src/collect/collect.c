@@ -100,8 +100,11 @@ static int load_ray_user_files(const CollectInput *in, RayUserFiles *f) {
         }
         if (asprintf(&path, "%s/ray_bootstrap_config.yaml", in->home) < 0)
                 return log_oom();
-        r = read_file_at(AT_FDCWD, path, BOOTSTRAP_YAML_MAX, READ_REGULAR | READ_NOFOLLOW | READ_CHECK_OWNER,
-                         in->uid, &f->yaml, &f->yaml_size);
+        /* As Ray's open(): through a link, whoever owns the file. This runs with
+         * the Ray user's rights only, so a link reaches nothing they could not
+         * read anyway; a dangling one is a missing file (Kubernetes, probes).
+         * Only a regular file, so that a FIFO cannot hang the run. */
+        r = read_file_at(AT_FDCWD, path, BOOTSTRAP_YAML_MAX, READ_REGULAR, in->uid, &f->yaml, &f->yaml_size);
         if (r == -ENOENT)
                 f->yaml_missing = true;
         else if (r < 0)

@@ -11,8 +11,9 @@
 #define ACCELERATOR_TYPES_MAX 64U
 
 /* Everything here reads untrusted bytes from whatever answers on the
- * dashboard port: types are checked before use, and only short printable
- * strings are kept, since they end up in a report that leaves the machine. */
+ * dashboard port: types are checked before use. Strings are passed on as
+ * Ray passes them (docs/ray-parity.md), within the answer's byte cap; the
+ * report's JSON escapes them, and nothing else prints them. */
 
 static int parse_document(const char *body, size_t size, json_object **ret) {
         json_object *o = NULL;
@@ -53,33 +54,22 @@ static int parse_envelope(const char *body, size_t size, json_object **ret_docum
         return envelope_data(*ret_document, ret_data);
 }
 
-static bool string_is_printable(const char *s, size_t max) {
-        size_t n = 0;
+/* A string member as a C string: one with a NUL character cannot be
+ * carried (docs/ray-parity.md) and counts as the wrong type. */
+static const char *get_string(json_object *o, const char *key) {
+        json_object *v;
 
-        for (; *s; s++, n++)
-                if (n >= max || (unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e)
-                        return false;
-        return n > 0;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        if (strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v))
+                return NULL;
+        return json_object_get_string(v);
 }
 
 static bool string_is_hex(const char *s, size_t max) {
         size_t n = strspn(s, "0123456789abcdefABCDEF");
 
         return n > 0 && n <= max && s[n] == 0;
-}
-
-/* Python's "%d.%d.%d" % sys.version_info[:3], as Ray's cluster metadata holds it. */
-static bool string_is_python_version(const char *s) {
-        for (int part = 0; part < 3; part++) {
-                size_t n = strspn(s, "0123456789");
-
-                if (n == 0 || n > 4)
-                        return false;
-                s += n;
-                if (part < 2 && *s++ != '.')
-                        return false;
-        }
-        return *s == 0;
 }
 
 static int replace_string(char **field, const char *value) {
@@ -147,15 +137,15 @@ int dashboard_parse_version(const char *body, size_t size, DashboardFigures *f) 
         r = parse_document(body, size, &o);
         if (r < 0)
                 return r;
-        s = json_get_string(o, "ray_version");
-        if (!s || !string_is_printable(s, 64))
+        s = get_string(o, "ray_version");
+        if (!s)
                 return -EINVAL;
         version = strdup(s);
         if (!version)
                 return -ENOMEM;
         if (json_object_object_get_ex(o, "ray_commit", &v) && !json_object_is_type(v, json_type_null)) {
-                s = json_get_string(o, "ray_commit");
-                if (!s || !string_is_printable(s, 128))
+                s = get_string(o, "ray_commit");
+                if (!s)
                         return -EINVAL;
                 commit = strdup(s);
                 if (!commit)
@@ -199,8 +189,9 @@ int dashboard_parse_cluster_metadata(const char *body, size_t size, DashboardFig
         r = parse_envelope(body, size, &o, &data);
         if (r < 0)
                 return r;
-        v = json_get_string(data, "pythonVersion");
-        if (!v || !string_is_python_version(v))
+        /* As Ray's metadata holds it: "3.11.7", "3.13.0rc1", "3.11.7+", ... */
+        v = get_string(data, "pythonVersion");
+        if (!v)
                 return -EINVAL;
         return replace_string(&f->python_version, v);
 }
@@ -224,7 +215,7 @@ static int add_accelerator(char ***accelerators, size_t *n, const char *type) {
         char *copy;
         int r;
 
-        if (!string_is_printable(type, 64) || *n >= ACCELERATOR_TYPES_MAX)
+        if (*n >= ACCELERATOR_TYPES_MAX)
                 return 0;
         for (size_t i = 0; i < *n; i++)
                 if (streq((*accelerators)[i], type))
@@ -256,10 +247,13 @@ static int add_node_resources(json_object *resources, double sums[static _RESOUR
                         if (!json_object_is_type(value, json_type_int) &&
                             !json_object_is_type(value, json_type_double))
                                 return -EINVAL;
+                        /* json-c holds integers beyond 64 bits at the nearest end of
+                         * its range (docs/ray-parity.md). */
                         d = json_object_get_double(value);
-                        if (!isfinite(d) || d < 0)
+                        if (!isfinite(d))
                                 return -EINVAL;
-                        sums[i] = isnan(sums[i]) ? d : sums[i] + d;
+                        /* Ray's sum starts at 0, so that -0.0 adds up to 0.0. */
+                        sums[i] = (isnan(sums[i]) ? 0.0 : sums[i]) + d;
                         /* Finite amounts can still add up to infinity. */
                         if (!isfinite(sums[i]))
                                 return -EINVAL;

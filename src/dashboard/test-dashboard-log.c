@@ -1,29 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <limits.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <cmocka.h>
 
 #include "dashboard/dashboard-log.h"
 #include "session/session.h"
+#include "shared/tests.h"
 
 /* A session directory (a fresh temporary one) with logs/: all that
  * session_dashboard_url() uses of a Session is its fd, path and owner. */
-static char dir[] = "/tmp/test-dashboard-log-XXXXXX";
+static char *dir;
 static Session session;
-
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
-        return remove(p);
-}
 
 static const char *in_logs(const char *name) {
         static char buf[2][PATH_MAX];
@@ -35,7 +23,7 @@ static const char *in_logs(const char *name) {
 }
 
 static int setup(void **state) {
-        assert_non_null(mkdtemp(dir));
+        dir = test_tmpdir("test-dashboard-log");
         assert_int_equal(mkdir(in_logs(""), 0777), 0);
         session = (Session) {
                 .path = dir,
@@ -49,8 +37,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         close(session.fd);
-        assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(dir, "/tmp/test-dashboard-log-XXXXXX");
+        rm_rf_and_free(TAKE_PTR(dir));
         return 0;
 }
 

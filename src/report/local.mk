@@ -1,6 +1,7 @@
 # report: sources and unit tests (see Makefile.am)
 libcore_a_SOURCES += \
 	src/report/extra-tags.c src/report/extra-tags.h \
+	src/report/pyyaml.c src/report/pyyaml.h \
 	src/report/cluster-config.c src/report/cluster-config.h \
 	src/report/cloud.c src/report/cloud.h \
 	src/report/hardware.c src/report/hardware.h \

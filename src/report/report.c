@@ -23,11 +23,25 @@ static int new_int(int64_t i, bool known, json_object **ret) {
         return 0;
 }
 
-/* Ray's int(total): truncated toward zero. */
+/* Ray's int(total): truncated toward zero, and exact however large. */
 static int new_count(double d, json_object **ret) {
-        bool known = isfinite(d) && fabs(d) < 9223372036854775807.0;
+        char text[400];
 
-        return new_int(known ? (int64_t) d : 0, known, ret);
+        *ret = NULL;
+        if (!isfinite(d))
+                return 0;
+        if (fabs(d) < 9223372036854775807.0)
+                return new_int((int64_t) d, true, ret);
+        /* glibc prints an integral double's exact decimal value. */
+        (void) snprintf(text, sizeof text, "%.0f", trunc(d));
+        *ret = json_new_raw_number(text);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* A cluster field: its JSON value, shared. */
+static int new_shared(json_object *v, json_object **ret) {
+        *ret = json_object_get(v);
+        return 0;
 }
 
 static int new_double(double d, json_object **ret) {
@@ -102,11 +116,11 @@ VALUE(git_commit, new_string(in->git_commit, ret))
 VALUE(os, new_string(in->os, ret))
 VALUE(session_start_timestamp_ms,
       new_int(in->session_start_timestamp_ms, in->session_start_timestamp_ms >= 0, ret))
-VALUE(cloud_provider, new_string(cluster(in)->cloud_provider, ret))
-VALUE(min_workers, new_int(cluster(in)->min_workers, cluster(in)->min_workers >= 0, ret))
-VALUE(max_workers, new_int(cluster(in)->max_workers, cluster(in)->max_workers >= 0, ret))
-VALUE(head_node_instance_type, new_string(cluster(in)->head_node_instance_type, ret))
-VALUE(worker_node_instance_types, new_strv(cluster(in)->worker_node_instance_types, ret))
+VALUE(cloud_provider, new_shared(cluster(in)->cloud_provider, ret))
+VALUE(min_workers, new_shared(cluster(in)->min_workers, ret))
+VALUE(max_workers, new_shared(cluster(in)->max_workers, ret))
+VALUE(head_node_instance_type, new_shared(cluster(in)->head_node_instance_type, ret))
+VALUE(worker_node_instance_types, new_shared(cluster(in)->worker_node_instance_types, ret))
 VALUE(total_num_cpus, new_count(in->total_num_cpus, ret))
 VALUE(total_num_gpus, new_count(in->total_num_gpus, ret))
 VALUE(total_memory_gb, new_double(in->total_memory_gb, ret))

@@ -162,9 +162,9 @@ static void detect_provider(const char *expected) {
 
         assert_int_equal(cloud_probe(&cloud), 0);
         assert_int_equal(cluster_config_detect(NULL, 0, true, cloud, &c), 0);
-        assert_string_equal(c.cloud_provider, expected);
-        assert_int_equal(c.min_workers, -1);
-        assert_int_equal(c.max_workers, -1);
+        assert_string_equal(json_object_get_string(c.cloud_provider), expected);
+        assert_null(c.min_workers);
+        assert_null(c.max_workers);
         assert_null(c.head_node_instance_type);
         assert_null(c.worker_node_instance_types);
 }

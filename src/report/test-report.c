@@ -11,8 +11,10 @@
 #include "report/extra-tags.h"
 #include "report/hardware.h"
 #include "report/report.h"
+#include "shared/fileio.h"
 #include "shared/json-util.h"
 #include "shared/strv.h"
+#include "shared/tests.h"
 
 /* Ray's UsageStatsToReport fields, as its schema in test_usage_stats.py lists
  * them (additionalProperties: false), in dataclass order. */
@@ -201,23 +203,13 @@ static void test_hardware_usages(void **state) {
         strv_free(l);
 }
 
-static char *write_cpuinfo(const char *content) {
-        char *path = strdup("/tmp/test-report-cpuinfo.XXXXXX");
-        int fd;
-
-        assert_non_null(path);
-        fd = mkstemp(path);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, strlen(content)), (ssize_t) strlen(content));
-        assert_int_equal(close(fd), 0);
-        return path;
-}
-
 static void check_cpu_model(const char *cpuinfo, const char *expected) {
-        _cleanup_free_ char *path = write_cpuinfo(cpuinfo), *model = NULL;
+        _cleanup_rm_rf_ char *dir = test_tmpdir("test-report");
+        _cleanup_free_ char *path = NULL, *model = NULL;
 
+        assert_true(asprintf(&path, "%s/cpuinfo", dir) > 0);
+        assert_int_equal(write_file_atomic(path, cpuinfo, strlen(cpuinfo), 0644), 0);
         assert_int_equal(hardware_cpu_model(path, &model), 0);
-        (void) unlink(path);
         if (!streq_ptr(model, expected))
                 fail_msg("cpuinfo \"%s\": got \"%s\", expected \"%s\"", cpuinfo, model ?: "(null)",
                          expected ?: "(null)");

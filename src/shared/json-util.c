@@ -671,6 +671,8 @@ static void dump_string(FILE *f, const char *str, size_t len) {
         fputc('"', f);
 }
 
+static const char *raw_number_text(json_object *o);
+
 static void dump_value(FILE *f, json_object *o) {
         bool first = true;
 
@@ -689,7 +691,10 @@ static void dump_value(FILE *f, json_object *o) {
                         fprintf(f, "%" PRId64, json_object_get_int64(o));
                 break;
         case json_type_double:
-                dump_double(f, json_object_get_double(o));
+                if (raw_number_text(o))
+                        fputs(raw_number_text(o), f);
+                else
+                        dump_double(f, json_object_get_double(o));
                 break;
         case json_type_string:
                 dump_string(f, json_object_get_string(o), (size_t) json_object_get_string_len(o));
@@ -716,6 +721,60 @@ static void dump_value(FILE *f, json_object *o) {
                 fputc('}', f);
                 break;
         }
+}
+
+/* A raw number is a double whose userdata starts with this: json-c's own
+ * userdata on doubles (the text a parsed number came from) never starts
+ * with a NUL, so the first byte tells them apart without reading further. */
+static const char raw_number_magic[] = "\0rawnum";
+
+static const char *raw_number_text(json_object *o) {
+        const char *u = json_object_get_userdata(o);
+
+        if (!u || u[0] != 0 || memcmp(u, raw_number_magic, sizeof raw_number_magic) != 0)
+                return NULL;
+        return u + sizeof raw_number_magic;
+}
+
+static int serialize_raw_number(json_object *o, struct printbuf *pb, int level _unused_, int flags _unused_) {
+        return printbuf_memappend(pb, raw_number_text(o), (int) strlen(raw_number_text(o)));
+}
+
+json_object *json_new_raw_number(const char *text) {
+        _cleanup_json_ json_object *o = NULL;
+        char *u;
+
+        assert(text);
+
+        o = json_object_new_double(strtod(text, NULL));
+        u = malloc(sizeof raw_number_magic + strlen(text) + 1);
+        if (!o || !u) {
+                free(u);
+                return NULL;
+        }
+        memcpy(u, raw_number_magic, sizeof raw_number_magic);
+        strcpy(u + sizeof raw_number_magic, text);
+        json_object_set_serializer(o, serialize_raw_number, u, json_object_free_userdata);
+        return TAKE_PTR(o);
+}
+
+int json_format_double(double d, char **ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char *buf = NULL;
+        size_t size = 0;
+
+        assert(ret);
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        dump_double(f, d);
+        if (fclose(TAKE_PTR(f)) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
 }
 
 int json_dump_python(json_object *o, char **ret) {

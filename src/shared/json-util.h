@@ -61,5 +61,14 @@ int json_get_bool(json_object *o, const char *key, bool *ret);
  * byte-identical to Ray's. */
 int json_dump_python(json_object *o, char **ret);
 
+/* A JSON number written as text (digits, as an integer beyond int64 that
+ * Python would send exactly): json_dump_python() and json-c's own
+ * serialiser write text as it is; json_object_get_double() gives its
+ * approximation. NULL when out of memory. */
+json_object *json_new_raw_number(const char *text);
+
+/* Python's repr() of a float, as json_dump_python() writes it. */
+int json_format_double(double d, char **ret);
+
 /* A new array of the strings of l (an empty one for NULL); NULL when out of memory. */
 json_object *json_array_from_strv(char *const *l);

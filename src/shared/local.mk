@@ -17,6 +17,12 @@ test_alloc_util_SOURCES = src/shared/test-alloc-util.c
 test_alloc_util_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_alloc_util_LDADD = $(UNIT_TEST_LIBS)
 
+check_PROGRAMS += test-log
+TESTS += test-log
+test_log_SOURCES = src/shared/test-log.c
+test_log_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_log_LDADD = $(UNIT_TEST_LIBS)
+
 check_PROGRAMS += test-fileio
 TESTS += test-fileio
 test_fileio_SOURCES = src/shared/test-fileio.c

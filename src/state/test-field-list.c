@@ -12,17 +12,7 @@
 #include "state/field-list.h"
 #include "shared/tests.h"
 
-static char *dir;
-
-static int setup(void **state) {
-        dir = test_tmpdir("test-field-list");
-        return 0;
-}
-
-static int teardown(void **state) {
-        rm_rf_and_freep(&dir);
-        return 0;
-}
+static const char *dir; /* the test's own, tmpdir_setup()'s */
 
 static void write_text(const char *text) {
         char path[128];
@@ -40,6 +30,7 @@ static void test_first_same_changed_next(void **state) {
         char *v2[] = { (char *) "a", (char *) "c", (char *) "d", (char *) "e", NULL };
         FieldNotice n;
 
+        dir = *state;
 
         /* The first list ever: remembered, nothing to notice. */
         assert_int_equal(field_list_update(dir, v1, 1000, &n), 0);
@@ -77,7 +68,7 @@ static void test_first_same_changed_next(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_first_same_changed_next, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_first_same_changed_next, tmpdir_setup, tmpdir_teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@ TESTS += test-channel test-worker
 test_channel_SOURCES = src/worker/test-channel.c
 test_channel_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_channel_LDADD = $(UNIT_TEST_LIBS)
-test_worker_SOURCES = src/worker/test-worker.c src/http/test-fake-head.h
+test_worker_SOURCES = src/worker/test-worker.c src/shared/tests.h
 test_worker_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_worker_LDADD = $(UNIT_TEST_LIBS)
 endif

@@ -1,12 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <fcntl.h>
-#include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include "http/test-fake-head.h"
+#include "shared/json-util.h"
+#include "shared/tests.h"
 #include "worker/channel.h"
 #include "worker/worker-serve.h"
 
@@ -16,20 +10,16 @@
 
 #define NAME "session_2025-11-26_12-00-00_123456_4242"
 
-static char base[] = "/tmp/test-worker-XXXXXX";
+static char *base;
 static char temp[PATH_MAX], config[PATH_MAX];
 static Session *session;
-
-static int rm_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
-        return remove(p);
-}
 
 /* A session of ours, a config file that does not exist, a dashboard that
  * does not answer, no cloud probes: nothing leaves this machine. */
 static int setup(void **state) {
         char url[64], path[PATH_MAX + 64];
 
-        assert_non_null(mkdtemp(base));
+        base = test_tmpdir("test-worker");
         snprintf(temp, sizeof temp, "%s/ray", base);
         snprintf(config, sizeof config, "%s/config.json", base);
         assert_int_equal(mkdir(temp, 0755), 0);
@@ -53,8 +43,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         session = session_free(session);
-        assert_int_equal(nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-        strcpy(base, "/tmp/test-worker-XXXXXX");
+        rm_rf_and_free(TAKE_PTR(base));
         return 0;
 }
 

@@ -15,6 +15,10 @@
 # (default /var/cache/ray-usage-stats-test), so that reruns need no network;
 # the container itself runs with --private-network.
 #
+# Usage: tests/package/run.sh [SCENARIO...]: the builds and their checks,
+# then only the named container scenarios (default: all; see the list at the
+# end); each scenario that purges first can run alone.
+#
 # Environment: RUS_DEBIAN_MIRROR (default: the bookworm archive of this
 # machine's apt sources; the tree names no mirror, and without either the
 # test says what is missing and skips, which CI=true makes a failure),
@@ -24,6 +28,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+selected=("$@")
 suite=bookworm
 cache_dir=${RUS_PKG_CACHE_DIR:-/var/cache/ray-usage-stats-test}
 # The runtime dependencies are in the cached root, so that installing the
@@ -231,6 +236,7 @@ if [ $rpm_rc -eq 0 ]; then
         for want in /usr/bin/ray-usage-stats /usr/lib/systemd/system/ray-usage-stats.service \
                 /usr/lib/systemd/system/ray-usage-stats.timer \
                 /usr/lib/systemd/system/ray-usage-stats@.service /usr/lib/systemd/system/ray-usage-stats@.timer \
+                /usr/lib/systemd/system/ray-usage-stats-user@.service \
                 /usr/lib/systemd/system-preset/50-ray-usage-stats.preset \
                 /usr/lib/systemd/catalog/ray-usage-stats.catalog \
                 /usr/share/bash-completion/completions/ray-usage-stats \
@@ -317,6 +323,25 @@ timer_on() {
 }
 show() { echo "--- $SYSCONF:"; cat "$SYSCONF" 2>&1; echo "--- debconf:"; debconf-show ray-usage-stats; }
 no_timer_links() { ! ls /etc/systemd/system/timers.target.wants | grep '^ray-usage-stats'; }
+# A live Ray head of root, as discovery finds it: a process named gcs_server
+# with Ray's --log_dir=<session>/logs and --session-name=<name> (bash through
+# a link of that name, sleeping in a loop so that it stays the process), and
+# the session directory as Ray lays it out, session_latest too. ray_stop ends
+# it and removes the session.
+GCS_SESSION=/tmp/ray/session_2025-11-26_12-00-00_123456_4242
+ray_start() {
+        mkdir -p "$GCS_SESSION/logs" /usr/local/libexec/rus-test &&
+        ln -sfn "${GCS_SESSION##*/}" /tmp/ray/session_latest &&
+        ln -sfn /bin/bash /usr/local/libexec/rus-test/gcs_server &&
+        systemd-run --quiet --collect --unit=rus-pkg-gcs -p Type=exec /usr/local/libexec/rus-test/gcs_server \
+                -c 'while :; do sleep 3600; done' --gcs_server_port=0 \
+                --log_dir="$GCS_SESSION/logs" --session-name="${GCS_SESSION##*/}" &&
+        [ "$(cat /proc/$(systemctl show -P MainPID rus-pkg-gcs)/comm)" = gcs_server ]
+}
+ray_stop() {
+        systemctl stop rus-pkg-gcs 2>/dev/null
+        rm -rf /tmp/ray /usr/local/libexec/rus-test
+}
 EOF
 }
 
@@ -334,6 +359,9 @@ check() { # DESCRIPTION SNIPPET
         fi
 }
 scenario() { # NAME FUNCTION
+        if [ ${#selected[@]} -gt 0 ] && [[ " ${selected[*]} " != *" $1 "* ]]; then
+                return 0
+        fi
         scenario_failed=0
         log "--- $1"
         "$2"
@@ -367,6 +395,7 @@ sc_install_no() {
         check "$sysconf is mode 0644" "[ \"\$(stat -c %a $sysconf)\" = 644 ]"
         check "the timer is enabled and active" "timer_on"
         check "the service was not started by the installation" "never_started"
+        check "a live Ray head of root" "ray_start"
         check "systemctl start ray-usage-stats.service succeeds" "systemctl start ray-usage-stats.service"
         check "the run was skipped by ExecCondition=" "
                 r=\$(systemctl show -p Result --value ray-usage-stats.service); echo Result=\$r
@@ -374,6 +403,7 @@ sc_install_no() {
         check "the journal records the decision: disabled" "
                 journalctl -o export MESSAGE_ID=6833ce7bf3874c538289cf1a2b19792a RAY_USAGE_STATS_DECISION=disabled |
                 grep -q '^RAY_USAGE_STATS_DECIDED_BY=env' || { journalctl -u ray-usage-stats.service --no-pager | tail -n 15; false; }"
+        check "ray stop" "ray_stop"
 }
 
 sc_reconfigure() {
@@ -507,7 +537,117 @@ sc_rpm_erase_instances() {
         check "%preun of an erase (\$1 = 0) disables and stops both" "
                 sh /root/pkgs/rpm-preun.sh 0 && no_timer_links &&
                 ! systemctl is-active ray-usage-stats@rayhand.timer && ! systemctl is-active ray-usage-stats.timer"
+        check "%postun of an upgrade (\$1 = 1) leaves the timers' stamps" "
+                touch /var/lib/systemd/timers/stamp-ray-usage-stats.timer \
+                        /var/lib/systemd/timers/stamp-ray-usage-stats@rayhand.timer &&
+                sh /root/pkgs/rpm-postun.sh 1 && test -e /var/lib/systemd/timers/stamp-ray-usage-stats.timer"
+        check "%postun of an erase (\$1 = 0) removes the timers' stamps" "
+                sh /root/pkgs/rpm-postun.sh 0 && ! ls /var/lib/systemd/timers | grep ray-usage-stats"
         check "apt-get purge" "apt-get purge -y ray-usage-stats"
+}
+
+# A per-user unit for a user that does not exist (a typo in the debconf
+# answer): postinst says so, and each run fails where "systemctl --failed"
+# shows it, instead of being skipped as "condition not met" (status=217/USER
+# of ExecCondition=). Asked at the terminal, debconf asks again.
+sc_missing_ray_user() {
+        check "purge any previous installation; useradd $PKG_RAY_USER" "apt-get purge -y ray-usage-stats
+                id $PKG_RAY_USER >/dev/null 2>&1 || useradd --create-home $PKG_RAY_USER"
+        check "preseed yes and the Ray user nosuchuser, apt-get install: postinst warns" "$units_lib
+                ! id nosuchuser 2>/dev/null && preseed true && preseed_user nosuchuser &&
+                apt-get install -y ./$deb_name > /root/missing.log 2>&1 &&
+                grep \"there is no user 'nosuchuser'\" /root/missing.log || { cat /root/missing.log; false; }"
+        check "a run of ray-usage-stats@nosuchuser.service fails" "
+                ! systemctl start ray-usage-stats@nosuchuser.service"
+        check "systemctl --failed lists the unit of the missing user" "
+                systemctl --failed --no-legend --plain | tee /dev/stderr | grep -q '^ray-usage-stats-user@nosuchuser.service '"
+        check "systemctl status of the per-user service says its dependency failed" "
+                systemctl status ray-usage-stats@nosuchuser.service | tee /dev/stderr | grep -q 'Dependency failed'"
+        check "once the user exists, the run is no longer a failure" "
+                useradd nosuchuser && systemctl start ray-usage-stats@nosuchuser.service &&
+                ! systemctl is-failed --quiet ray-usage-stats-user@nosuchuser.service; rc=\$?; userdel nosuchuser; exit \$rc"
+        check "at the terminal, a missing user is asked again (then raypkg)" "$units_lib
+                printf 'yes\\nnosuchuser\\n$PKG_RAY_USER\\n' |
+                        DEBIAN_FRONTEND=teletype timeout 60 script -qec 'dpkg-reconfigure ray-usage-stats' /dev/null > /root/ask.log &&
+                grep -q 'No such user: nosuchuser' /root/ask.log && on_instance || { cat /root/ask.log; false; }"
+        check "purge" "apt-get purge -y ray-usage-stats && ! systemctl --failed --no-legend | grep ray-usage-stats"
+}
+
+# The generic service's drop-ins (here an opt-out) apply to the per-user
+# service that dpkg-reconfigure switches to, and postinst names them; switching
+# back or purging removes only the links it made.
+sc_dropins_carried() {
+        local dropin=/etc/systemd/system/ray-usage-stats.service.d/50-optout.conf
+        local link=/etc/systemd/system/ray-usage-stats@.service.d/50-optout.conf
+        check "install with the generic timer and a drop-in opt-out" "$units_lib
+                apt-get purge -y ray-usage-stats; preseed true && preseed_user '' && apt-get install -y ./$deb_name &&
+                mkdir -p ${dropin%/*} && printf '[Service]\\nEnvironment=RAY_USAGE_STATS_ENABLED=0\\n' > $dropin &&
+                systemctl daemon-reload && on_generic"
+        check "switch to $PKG_RAY_USER: postinst names the drop-in" "$units_lib
+                preseed_user $PKG_RAY_USER && dpkg-reconfigure ray-usage-stats > /root/switch.log 2>&1 &&
+                grep -F '$dropin' /root/switch.log && on_instance || { cat /root/switch.log; false; }"
+        check "the opt-out applies to ray-usage-stats@$PKG_RAY_USER.service" "
+                systemctl show -p Environment ray-usage-stats@$PKG_RAY_USER.service | tee /dev/stderr |
+                grep -q 'RAY_USAGE_STATS_ENABLED=0'"
+        check "its run is skipped as disabled, decided by env" "
+                systemctl start ray-usage-stats@$PKG_RAY_USER.service &&
+                run=\$(systemctl show -p InvocationID --value ray-usage-stats@$PKG_RAY_USER.service) &&
+                for i in \$(seq 10); do
+                        journalctl -o export _SYSTEMD_INVOCATION_ID=\$run \
+                                MESSAGE_ID=6833ce7bf3874c538289cf1a2b19792a RAY_USAGE_STATS_DECISION=disabled |
+                                grep -q '^RAY_USAGE_STATS_DECIDED_BY=env' && break
+                        [ \$i = 10 ] && { journalctl -u ray-usage-stats@$PKG_RAY_USER.service --no-pager | tail -n 15; false; }
+                        sleep 0.5
+                done"
+        check "switching back removes the link, keeps the drop-in" "$units_lib
+                preseed_user '' && dpkg-reconfigure ray-usage-stats && on_generic &&
+                ! test -e $link && ! test -L $link && test -f $dropin"
+        check "purge removes the link it made, keeps the administrator's drop-in" "$units_lib
+                preseed_user $PKG_RAY_USER && dpkg-reconfigure ray-usage-stats && test -L $link &&
+                apt-get purge -y ray-usage-stats && ! test -L $link && ! test -e ${link%/*} && test -f $dropin"
+        check "remove the drop-in" "rm -rf ${dropin%/*} && systemctl daemon-reload"
+}
+
+# What the maintainer scripts print is true: no word about a machine-wide file
+# that does not exist, no warning that the service is stopped while the timer
+# can start it, no "disabled unit, not starting it" about the timer they start.
+sc_maintainer_messages() {
+        check "purge, then a fresh install prints nothing about $sysconf" "$units_lib
+                apt-get purge -y ray-usage-stats; preseed true && preseed_user '' &&
+                apt-get install -y ./$deb_name > /root/msg.log 2>&1 && ! test -e $sysconf &&
+                ! grep -F '$sysconf' /root/msg.log && timer_on || { cat /root/msg.log; false; }"
+        check "dpkg-reconfigure does not warn about stopping the service" "
+                dpkg-reconfigure ray-usage-stats > /root/msg.log 2>&1 &&
+                ! grep -E 'Warning|Stopping' /root/msg.log && timer_on || { cat /root/msg.log; false; }"
+        check "switching to $PKG_RAY_USER and back: no 'not starting it', the timer runs" "$units_lib
+                preseed_user $PKG_RAY_USER && dpkg-reconfigure ray-usage-stats && on_instance &&
+                preseed_user '' && dpkg-reconfigure ray-usage-stats > /root/msg.log 2>&1 &&
+                ! grep -E 'not starting|Warning' /root/msg.log && on_generic || { cat /root/msg.log; false; }"
+        check "an upgrade with the per-user timer names no disabled unit" "$units_lib
+                preseed_user $PKG_RAY_USER && dpkg-reconfigure ray-usage-stats && on_instance &&
+                apt-get install -y ./$upgrade_name > /root/msg.log 2>&1 &&
+                ! grep -E 'not starting|Warning' /root/msg.log && on_instance || { cat /root/msg.log; false; }"
+        check "the timer is stopped when the package is removed" "$units_lib
+                preseed_user '' && dpkg-reconfigure ray-usage-stats && apt-get remove -y ray-usage-stats &&
+                ! systemctl is-active ray-usage-stats.timer"
+}
+
+# Purge removes the stamps that the timers (Persistent=true) leave in
+# /var/lib/systemd/timers: the generic timer's, made by letting it elapse, and
+# a per-user timer's.
+sc_purge_stamps() {
+        check "install; the generic timer elapses once (a runtime drop-in: every 2 s)" "
+                apt-get purge -y ray-usage-stats; preseed true && apt-get install -y ./$deb_name &&
+                mkdir -p /run/systemd/system/ray-usage-stats.timer.d &&
+                printf '[Timer]\\nOnCalendar=\\nOnCalendar=*:*:0/2\\nRandomizedDelaySec=0\\nAccuracySec=1s\\n' \
+                        > /run/systemd/system/ray-usage-stats.timer.d/pkgtest.conf &&
+                systemctl daemon-reload && systemctl restart ray-usage-stats.timer &&
+                for i in \$(seq 20); do test -e /var/lib/systemd/timers/stamp-ray-usage-stats.timer && break; sleep 0.5; done &&
+                rm -rf /run/systemd/system/ray-usage-stats.timer.d && systemctl daemon-reload &&
+                test -e /var/lib/systemd/timers/stamp-ray-usage-stats.timer"
+        check "a per-user timer's stamp" "touch /var/lib/systemd/timers/stamp-ray-usage-stats@$PKG_RAY_USER.timer"
+        check "apt-get purge removes both" "apt-get purge -y ray-usage-stats &&
+                ! ls /var/lib/systemd/timers | grep ray-usage-stats"
 }
 
 if [ $deb_rc -eq 0 ]; then
@@ -535,6 +675,8 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
         if [ $rpm_rc -eq 0 ]; then
                 rpm -qp --scripts "$binrpm" 2>/dev/null |
                         awk '/^[a-z]+ scriptlet \(using /{f = /^preuninstall /; next} f' >"$root/root/pkgs/rpm-preun.sh"
+                rpm -qp --scripts "$binrpm" 2>/dev/null |
+                        awk '/^[a-z]+ scriptlet \(using /{f = /^postuninstall /; next} f' >"$root/root/pkgs/rpm-postun.sh"
         fi
 
         machine=rus-pkgtest-$$
@@ -573,6 +715,10 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
                 scenario reconfigure-ray-user sc_reconfigure_ray_user
                 scenario hand-enabled-instances sc_hand_enabled_instances
                 scenario rpm-erase-instances sc_rpm_erase_instances
+                scenario missing-ray-user sc_missing_ray_user
+                scenario dropins-carried sc_dropins_carried
+                scenario maintainer-messages sc_maintainer_messages
+                scenario purge-stamps sc_purge_stamps
                 ;;
         *)
                 tail -n 20 "$work/console.log"

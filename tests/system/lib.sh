@@ -25,6 +25,8 @@ sys_machine="${RUS_SYSTEM_MACHINE:-rus-test-$$}"
 declare -A sys_running=() sys_mounted=()
 
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# In every container: python3 through a link of this name is a fake GCS.
+SYS_GCS=/usr/local/libexec/rus-test/gcs_server
 
 sys_log() {
         echo "    $*"
@@ -107,13 +109,20 @@ sys_prepare_root() { # BUILDDIR
                 rm -f "$sys_root/etc/systemd/system/$d.target.wants/"*
         done
         ln -sf /dev/null "$sys_root/etc/systemd/system/console-getty.service"
+        # The fake GCS of sys_start_gcs.
+        mkdir -p "$sys_root${SYS_GCS%/*}"
+        ln -sfn /usr/bin/python3 "$sys_root$SYS_GCS"
         rm -rf "$sys_root/etc/systemd/system/ray-usage-stats."* \
                "$sys_root/etc/systemd/system/"*.wants/ray-usage-stats.* \
                "$sys_root/etc/default/ray-usage-stats" "$sys_root/etc/sysconfig/ray-usage-stats" \
                "$sys_root/var/lib/ray-usage-stats" "$sys_root/var/lib/private/ray-usage-stats"
 }
 
-# Boots the container; "unified" gives it the unified cgroup hierarchy and the
+# Boots the container; its /tmp, /root and /home are empty file systems of its
+# own: the overlay shows this machine's root, and what this machine's root or
+# users once set (a /root/.ray/config.json of "ray-usage-stats disable", a
+# token, a bootstrap YAML) must not change the results. "unified" gives it
+# the unified cgroup hierarchy and the
 # bpf() system call, which systemd needs to enforce IPAddressDeny= (on a host
 # already on cgroup v2 that is what it gets anyway), "host" takes the host's
 # cgroup layout as it is.
@@ -127,7 +136,8 @@ sys_boot_mode() { # unified|host
         # shellcheck disable=SC2086 # extra options, for debugging
         env ${unified:+SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1} \
         systemd-nspawn --quiet -D "$sys_root" -M "$sys_machine" --register=no $keep_unit \
-                --tmpfs=/tmp:mode=1777 --console=passive ${unified:+--system-call-filter=bpf} \
+                --tmpfs=/tmp:mode=1777 --tmpfs=/root:mode=0700 --tmpfs=/home:mode=0755 \
+                --console=passive ${unified:+--system-call-filter=bpf} \
                 ${RUS_SYSTEM_NSPAWN_OPTIONS:-} --boot ${RUS_SYSTEM_INIT_ARGS:-} >"$sys_tmp/nspawn-$sys_machine.log" 2>&1 &
         sys_nspawn_pid=$!
         sys_running[$sys_nspawn_pid]=1
@@ -297,12 +307,19 @@ EOF
 # A booted machine made ready for the scenarios: the Ray user, the base
 # drop-in.
 sys_setup_machine() {
+        local d
+        # (systemd's tmpfiles make /root/.ssh at boot)
+        for d in /root /home; do
+                [ "$(c findmnt -n -o FSTYPE --mountpoint "$d")" = tmpfs ] && ! c test -e "$d/.ray" ||
+                        { echo "the container's $d is not a file system of its own"; return 1; }
+        done
         c useradd --create-home --shell /bin/sh "$RAY_USER" && sys_write_base_dropin && c systemctl daemon-reload
 }
 
-# Back to: collection enabled by default, no Ray session, no counters, only
-# the base drop-in, nothing failed.
+# Back to: collection enabled by default, no Ray session (no live head), no
+# counters, only the base drop-in, nothing failed.
 sys_reset() {
+        sys_stop_gcs
         c sh -c "
                 find $DROPIN_DIR -name '*.conf' ! -name 00-test.conf -delete
                 rm -f /etc/default/ray-usage-stats /etc/sysconfig/ray-usage-stats
@@ -313,22 +330,49 @@ sys_reset() {
                 true"
 }
 
-# A Ray head session built as Ray lays it out, owned by the Ray user, with
-# logs/dashboard.log naming the fake head; session_latest points at it.
-# Prints the session directory.
-sys_make_session() {
-        local name
+# A live Ray head, as discovery finds it (docs/design.md §4.1): a process
+# named gcs_server with Ray's --log_dir=SESSION_DIR/logs and
+# --session-name=<name>, running as USER (default: the Ray user of the tests):
+# python3 through the link SYS_GCS, sleeping, in a transient service of the
+# container's systemd (rus-gcs-<name>.service), so that it is a process of
+# the container like a real GCS. "systemctl start" of a Type=exec unit
+# returns once the exec has happened.
+sys_start_gcs() { # SESSION_DIR [USER]
+        local dir=$1 user=${2:-$RAY_USER}
+        c systemd-run --quiet --collect --unit="rus-gcs-${dir##*/}" -p Type=exec --uid="$user" \
+                "$SYS_GCS" -c 'import time; time.sleep(86400)' --gcs_server_port=0 \
+                --log_dir="$dir/logs" --session-name="${dir##*/}" ||
+                { echo "the fake gcs_server of $dir did not start"; return 1; }
+}
+
+# "ray stop": ends the GCS of SESSION_DIR (default: every fake GCS); the
+# session directory and session_latest stay behind, as after Ray's own stop.
+sys_stop_gcs() { # [SESSION_DIR]
+        local unit="rus-gcs-*.service"
+        [ -n "${1:-}" ] && unit=rus-gcs-${1##*/}.service
+        c systemctl stop "$unit" 2>/dev/null
+        return 0
+}
+
+# A Ray head session built as Ray lays it out, owned by USER (default: the
+# Ray user of the tests), with logs/dashboard.log naming the fake head;
+# session_latest points at it (for the code before issue 18); its GCS runs
+# as USER (sys_start_gcs). Prints the session directory.
+sys_make_session() { # [USER]
+        local name user=${1:-$RAY_USER}
         name=session_$(date +%Y-%m-%d_%H-%M-%S)_$(printf '%06d' $((RANDOM * 30 % 1000000)))_$((RANDOM + 1000))
-        c_user "$RAY_USER" sh -ec "
+        c_user "$user" sh -ec "
                 umask 000
                 mkdir -p /tmp/ray /tmp/ray/$name/logs /tmp/ray/$name/sockets
-                chmod 0777 /tmp/ray /tmp/ray/$name /tmp/ray/$name/logs /tmp/ray/$name/sockets
+                if [ -O /tmp/ray ]; then chmod 0777 /tmp/ray; fi
+                chmod 0777 /tmp/ray/$name /tmp/ray/$name/logs /tmp/ray/$name/sockets
                 umask 022
                 printf '%s\n' \
                         '2025-11-26 14:05:03,123 INFO head.py:160 -- Dashboard head grpc address: 0.0.0.0:40163' \
                         '2025-11-26 14:05:03,456 INFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:$sys_head_port' \
                         >/tmp/ray/$name/logs/dashboard.log
                 ln -sfn /tmp/ray/$name /tmp/ray/session_latest" || return 1
+        sys_start_gcs "/tmp/ray/$name" "$user" >&2 || return 1
         echo "/tmp/ray/$name"
 }
 
@@ -415,6 +459,7 @@ sys_make_session_at() { # RAYDIR
                         '2025-11-26 14:05:03,456 INFO http_server_head.py:300 -- Dashboard head http address: 127.0.0.1:$sys_head_port' \
                         >$raydir/$name/logs/dashboard.log
                 ln -sfn $raydir/$name $raydir/session_latest" || return 1
+        sys_start_gcs "$raydir/$name" >&2 || return 1
         echo "$raydir/$name"
 }
 

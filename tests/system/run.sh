@@ -88,6 +88,8 @@ for s in "${selected[@]}"; do
         sys_reset
         "scenario_${s//-/_}" >"$sys_tmp/scenario.out" 2>&1
         rc=$?
+        # Its live heads end with it ("ray stop").
+        sys_stop_gcs
         cat "$sys_tmp/scenario.out"
         if [ "$rc" -eq 0 ]; then
                 echo "PASS: $s"

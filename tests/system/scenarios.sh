@@ -369,6 +369,7 @@ scenario_ray_tmpdir_dropin() {
                 printf '%s\n' 'INFO -- Dashboard head http address: 127.0.0.1:$sys_head_port' \
                         >/srv/raytmp/ray/$name/logs/dashboard.log
                 ln -sfn /srv/raytmp/ray/$name /srv/raytmp/ray/session_latest" || return 1
+        sys_start_gcs "/srv/raytmp/ray/$name" || return 1
         printf '[Service]\nEnvironment=RAY_TMPDIR=/srv/raytmp\nBindPaths=-/srv/raytmp/ray\n' |
                 c sh -c "cat >$DROPIN_DIR/50-raytmpdir.conf"
         c systemctl daemon-reload
@@ -505,9 +506,11 @@ sys.exit(0 if (r["seq_number"], r["total_success"], r["total_failed"]) == (int(s
 
 # The same with the session on the machine's real /var/tmp: PrivateTmp= gives
 # the service a /var/tmp of its own, so there is no session to see. The
-# condition skips the run, the journal's "No Ray head session" entry names
-# that temp dir, and nothing is sent. (Outside the sandbox, the Ray user's
-# own "check" does find it: what hides it is the unit.)
+# condition skips the run, the journal's "No Ray head session" entry says so
+# (naming that temp dir, before issue 18; that no live head was found, after
+# it: the GCS names a directory the unit cannot see), and nothing is sent.
+# (Outside the sandbox, the Ray user's own "check" does find it: what hides
+# it is the unit.)
 scenario_sandbox_session_private_tmp() {
         local rc
         c rm -rf /var/tmp/raytest
@@ -529,9 +532,16 @@ sandbox_session_private_tmp() {
         rc=$?
         expect_run "$cur" "$rc" exec-condition || return 1
         out=$(sys_journal_after "$cur" "$ID_NO_SESSION")
-        expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_TEMP_DIR=/var/tmp/raytest/ray \
-                MESSAGE="No Ray head session on this machine (/var/tmp/raytest/ray/session_latest); nothing to do." ||
-                return 1
+        expect_entry "$out" "$ID_NO_SESSION" 1 _SYSTEMD_UNIT="$UNIT" || return 1
+        py '
+import json, re, sys
+e = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip() and json.loads(l).get("MESSAGE_ID") == sys.argv[2]][0]
+m, t = e.get("MESSAGE") or "", e.get("RAY_USAGE_STATS_TEMP_DIR")
+print("    message: %s" % m)
+old = m == "No Ray head session on this machine (/var/tmp/raytest/ray/session_latest); nothing to do." and \
+        t == "/var/tmp/raytest/ray"
+sys.exit(0 if old or re.search("no live ray head", m, re.I) else 1)
+' "$out" "$ID_NO_SESSION" || { sys_log "the entry does not say why there is no session"; return 1; }
         expect_no_requests "$off" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
 }
@@ -726,6 +736,12 @@ INSTANCE=           # ray-usage-stats@$RAY_USER, set by instance_setup
 INSTANCE_DROPIN_DIR=/etc/systemd/system/ray-usage-stats@.service.d
 OTHER_USER=rus-units-other
 
+# A second local user of the container, OTHER_USER.
+other_user() {
+        c id "$OTHER_USER" >/dev/null 2>&1 || c useradd --create-home --shell /bin/sh "$OTHER_USER" ||
+                { sys_log "useradd $OTHER_USER failed"; return 1; }
+}
+
 # The base drop-in of the tests for every instance too.
 instance_setup() {
         INSTANCE=ray-usage-stats@$RAY_USER
@@ -828,8 +844,7 @@ instance_report() {
 # it (exit 2, the run skipped), nothing sent or written, and the journal says
 # whose session it is. (Its user namespace shows the owner as nobody.)
 scenario_instance_foreign_session() {
-        c id "$OTHER_USER" >/dev/null 2>&1 || c useradd --create-home --shell /bin/sh "$OTHER_USER" ||
-                { sys_log "useradd $OTHER_USER failed"; return 1; }
+        other_user || return 1
         instance_scenario instance_foreign_session
 }
 
@@ -850,6 +865,43 @@ instance_foreign_session() {
         sys_log "$(UNIT=$unit unit_messages "$out" ray-usage-stats | grep -iF session)"
         expect_no_requests "$RUN_OFFSET" || return 1
         ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
+}
+
+
+# A per-user unit for a user that does not exist (a typo): the run fails where
+# "systemctl --failed" shows it (the unit that checks the user), and systemctl
+# status of the service says why, instead of a silent "condition not met"
+# (status=217/USER of ExecCondition=). Once the user exists, it runs.
+SCENARIOS+=(instance-missing-user)
+MISSING_USER=rus-nosuchuser
+
+scenario_instance_missing_user() {
+        ! c id "$MISSING_USER" >/dev/null 2>&1 || { sys_log "user $MISSING_USER exists"; return 1; }
+        instance_scenario instance_missing_user
+        local rc=$?
+        c sh -c "userdel $MISSING_USER 2>/dev/null
+                 systemctl reset-failed 'ray-usage-stats@$MISSING_USER.service' \
+                        'ray-usage-stats-user@$MISSING_USER.service' 2>/dev/null
+                 rm -rf /var/lib/ray-usage-stats/$MISSING_USER
+                 true"
+        return $rc
+}
+
+instance_missing_user() {
+        local unit=ray-usage-stats@$MISSING_USER.service check=ray-usage-stats-user@$MISSING_USER.service out
+        if c systemctl start "$unit" >/dev/null 2>&1; then
+                sys_log "systemctl start $unit succeeded for a user that does not exist"
+                return 1
+        fi
+        out=$(c systemctl --failed --no-legend --plain 2>&1)
+        sys_log "systemctl --failed: $out"
+        printf '%s\n' "$out" | grep -q "^$check " || return 1
+        out=$(c systemctl status --no-pager "$unit" 2>&1)
+        printf '%s\n' "$out" | grep -q 'Dependency failed' ||
+                { sys_log "systemctl status $unit does not say 'Dependency failed':"; sys_log "$out"; return 1; }
+        c useradd --no-create-home "$MISSING_USER" || { sys_log "useradd $MISSING_USER failed"; return 1; }
+        run_named "$unit" exec-condition || return 1
+        ! c systemctl is-failed --quiet "$check" || { sys_log "$check still failed with the user there"; return 1; }
 }
 
 
@@ -926,6 +978,7 @@ scenario_transparency() {
         closed=$(sys_closed_port)
         sys_dropin 50-second-session "Environment=RAY_USAGE_STATS_DASHBOARD_URL=http://127.0.0.1:$closed" || return 1
         sleep 1.1 # session names have a resolution of one second
+        sys_stop_gcs # "ray stop": the second session is the only live head
         sys_make_session >/dev/null || return 1
         start_unit || { sys_log "run 3 failed: $(cat "$sys_tmp/start.out")"; return 1; }
 
@@ -1079,4 +1132,179 @@ fleet_member() { # NAME PORT CLOSED_PORT
         sys_on "$m" c /lib/systemd/systemd-journal-upload --url="http://127.0.0.1:$2" --follow=no \
                 --save-state=/root/upload.state >"$sys_tmp/upload-$m.log" 2>&1 ||
                 { sys_log "journal-upload on $m failed: $(tail -5 "$sys_tmp/upload-$m.log")"; return 1; }
+}
+
+# --- live heads: what each unit can see (issue 18) -----------------------------
+#
+# A live head is a process (docs/design.md §4.1). Both units keep
+# ProtectProc=invisible: the /proc it mounts has no gid= option, so its gid is
+# 0; the generic unit's root, in group 0, sees every user's processes, and a
+# per-user unit must see its own user's. Each scenario first lists, from
+# inside the unit's own sandbox (an ExecCondition= before the unit's check),
+# the gcs_server processes it can see: that part needs nothing of the
+# program, and fails if a change of a unit hides another user's head from the
+# generic unit, or the user's own head from the per-user unit. Then, with
+# session_latest removed so that only the processes say where the sessions
+# are, the program must find the same heads: that part needs the process
+# discovery of issue 18 (before it, session_latest alone decided).
+
+SCENARIOS+=(generic-sees-every-head instance-sees-own-head no-live-head)
+
+PROC_PROBE=/usr/local/libexec/rus-proc-probe
+
+# A drop-in for UNIT_NAME (in DROPIN_DIR) whose first ExecCondition= lists the
+# gcs_server processes the unit's sandbox shows, with their owners' uids, one
+# "PROBE gcs_server uid N" journal line each, then "PROBE end"; the unit's own
+# check follows.
+proc_probe_dropin() { # DIR UNIT_NAME
+        local check
+        check=$(c systemctl cat "$2" | sed -n 's/^ExecCondition=//p' | tail -n 1)
+        [ -n "$check" ] || { sys_log "$2 has no ExecCondition="; return 1; }
+        c mkdir -p "${PROC_PROBE%/*}" "$1" || return 1
+        c sh -c "cat >$PROC_PROBE && chmod 0755 $PROC_PROBE" <<'EOF_PROBE' || return 1
+#!/bin/sh
+# The gcs_server processes this sandbox can see, with their owners' uids.
+for p in /proc/[0-9]*; do
+        [ "$(cat "$p/comm" 2>/dev/null)" = gcs_server ] && echo "PROBE gcs_server uid $(stat -c %u "$p")"
+done
+echo "PROBE end"
+EOF_PROBE
+        printf '[Service]\nExecCondition=\nExecCondition=%s\nExecCondition=%s\n' "$PROC_PROBE" "$check" |
+                c sh -c "cat >$1/50-proc-probe.conf" && c systemctl daemon-reload
+}
+
+# The unit's journal lines among JSONLINES say that there is no live Ray head.
+expect_no_live_head() { # JSONLINES
+        unit_messages "$1" | grep -qi "no live Ray head" && return 0
+        sys_log "the journal of $UNIT does not say 'no live Ray head':"
+        unit_messages "$1" | sed 's/^/      /'
+        return 1
+}
+
+# The uids of the probe's lines among JSON lines of UNIT, sorted, one a line.
+probe_uids() { # JSONLINES
+        unit_messages "$1" "${PROC_PROBE##*/}" | sed -n 's/^PROBE gcs_server uid //p' | sort -n
+}
+
+# The session directories of the REPORT_SENT entries of UNIT after CURSOR,
+# sorted, one a line, once COUNT of them are in the journal (or 15 s passed).
+reports_sent() { # CURSOR COUNT
+        local i out
+        for i in $(seq 150); do
+                # (filtered here: see sys_journal_after)
+                out=$(c journalctl -q --all -o json --after-cursor="$1" | py '
+import json, sys
+for l in sys.stdin:
+    e = json.loads(l) if l.strip() else {}
+    if e.get("MESSAGE_ID") == sys.argv[1] and e.get("_SYSTEMD_UNIT") == sys.argv[2]:
+        print(e.get("RAY_USAGE_STATS_SESSION_DIR"))
+' "$ID_REPORT_SENT" "$UNIT" | sort)
+                [ "$(printf '%s' "$out" | grep -c .)" -ge "$2" ] && break
+                sleep 0.1
+        done
+        printf '%s\n' "$out"
+}
+
+# The generic unit, as root, sees the heads of two users, each a gcs_server
+# running as its user; the program finds both: one run, two reports, each
+# session's usage_stats.json its owner's. The control: a drop-in that takes
+# the unit out of group 0 (Group=nogroup; it has no CAP_SYS_PTRACE either)
+# hides both, and the run is skipped as with no head at all.
+scenario_generic_sees_every_head() {
+        local rc
+        other_user || return 1
+        generic_sees_every_head
+        rc=$?
+        c rm -f "$PROC_PROBE"
+        return $rc
+}
+
+generic_sees_every_head() {
+        local a b cur off rc out
+        expect_eq ProtectProc "$(sys_unit_show ProtectProc)" invisible || return 1
+        a=$(sys_make_session) || return 1
+        b=$(sys_make_session "$OTHER_USER") || return 1
+        c rm -f /tmp/ray/session_latest
+        proc_probe_dropin "$DROPIN_DIR" "$UNIT" || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        out=$(sys_journal_after "$cur" "PROBE end")
+        expect_eq "uids of the gcs_server processes the unit sees" "$(probe_uids "$out" | xargs)" \
+                "$(c id -u "$RAY_USER") $(c id -u "$OTHER_USER")" || return 1
+        sys_log "the unit sees both users' gcs_server processes"
+        expect_run "$cur" "$rc" success || return 1
+        expect_eq "POSTs received (two heads)" "$(sys_requests_after "$off" POST | grep -c .)" 2 || return 1
+        expect_eq "sessions reported" "$(reports_sent "$cur" 2)" "$(printf '%s\n%s\n' "$a" "$b" | sort)" || return 1
+        expect_eq "owner of $a/usage_stats.json" "$(c stat -c %U "$a/usage_stats.json" 2>&1)" "$RAY_USER" || return 1
+        expect_eq "owner of $b/usage_stats.json" "$(c stat -c %U "$b/usage_stats.json" 2>&1)" "$OTHER_USER" ||
+                return 1
+
+        sys_dropin 50-not-group-0 'Group=nogroup' || return 1
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        out=$(sys_journal_after "$cur" "PROBE end" "[Nn]o live Ray head")
+        expect_eq "gcs_server processes the unit sees outside group 0" "$(probe_uids "$out" | xargs)" "" || return 1
+        expect_run "$cur" "$rc" exec-condition || return 1
+        expect_no_requests "$off" || return 1
+        expect_no_live_head "$out" || return 1
+        sys_log "control: outside group 0 the unit sees no head"
+}
+
+# ray-usage-stats@$RAY_USER (User=, no capability) sees its user's head, and
+# not the other user's; the program finds it: one report, of its user's
+# session, journalled with its uid.
+scenario_instance_sees_own_head() {
+        local rc
+        other_user || return 1
+        instance_scenario instance_sees_own_head
+        rc=$?
+        c rm -f "$PROC_PROBE"
+        return $rc
+}
+
+instance_sees_own_head() {
+        local a uid out cur rc UNIT=$INSTANCE.service
+        expect_eq "ProtectProc of $UNIT" "$(sys_unit_show ProtectProc)" invisible || return 1
+        a=$(sys_make_session) || return 1
+        sys_make_session "$OTHER_USER" >/dev/null || return 1
+        c rm -f /tmp/ray/session_latest
+        uid=$(c id -u "$RAY_USER")
+        proc_probe_dropin "$INSTANCE_DROPIN_DIR" "$UNIT" || return 1
+        cur=$(sys_journal_cursor)
+        run_named "$UNIT" success
+        rc=$?
+        out=$(sys_journal_after "$cur" "PROBE end")
+        expect_eq "uids of the gcs_server processes $UNIT sees" "$(probe_uids "$out" | xargs)" "$uid" || return 1
+        sys_log "the unit sees its user's gcs_server process, not the other user's"
+        [ "$rc" = 0 ] || return 1
+        expect_eq "POSTs received" "$(sys_requests_after "$RUN_OFFSET" POST | grep -c .)" 1 || return 1
+        expect_eq "sessions reported" "$(reports_sent "$RUN_CURSOR" 1)" "$a" || return 1
+        out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
+        expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$UNIT" _UID="$uid" RAY_USAGE_STATS_SESSION_DIR="$a"
+}
+
+# "ray stop": the GCS has ended; the session directory and session_latest
+# stay behind. The run is skipped (ExecCondition), the unit's journal says
+# that there is no live Ray head, the endpoint receives nothing, and nothing
+# is written to the stale session.
+scenario_no_live_head() {
+        local session cur off rc out
+        session=$(sys_make_session) || return 1
+        sys_stop_gcs "$session"
+        c test -L /tmp/ray/session_latest && c test -d "$session/logs" ||
+                { sys_log "the stale session is not there"; return 1; }
+        cur=$(sys_journal_cursor)
+        off=$(sys_record_lines)
+        start_unit
+        rc=$?
+        expect_run "$cur" "$rc" exec-condition || return 1
+        out=$(sys_journal_after "$cur" "[Nn]o live Ray head")
+        expect_no_live_head "$out" || return 1
+        sys_log "$(unit_messages "$out" | grep -i "no live Ray head" | head -n 1)"
+        expect_no_requests "$off" || return 1
+        ! c test -e "$session/usage_stats.json" || { sys_log "$session/usage_stats.json exists"; return 1; }
 }

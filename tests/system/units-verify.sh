@@ -7,6 +7,7 @@
 #                   (binary at its @bindir@ path, man pages found)
 #   units-security  systemd-analyze security --offline exposure <= 2.0
 #   instance-security  the same for ray-usage-stats@ray.service: <= 1.1
+#   user-check-security  and for ray-usage-stats-user@ray.service: <= 1.1
 #   catalog-ids     one catalog entry per MESSAGE_ID of message-ids.h, no other
 #   catalog-parse   journalctl builds its index from the catalog and lists all
 #
@@ -21,6 +22,7 @@ service=$builddir/units/ray-usage-stats.service
 timer=$srcdir/units/ray-usage-stats.timer
 instance_service=$builddir/units/ray-usage-stats@.service
 instance_timer=$srcdir/units/ray-usage-stats@.timer
+user_check=$srcdir/units/ray-usage-stats-user@.service
 catalog=$srcdir/units/ray-usage-stats.catalog
 ids_header=$srcdir/src/journal/message-ids.h
 max_exposure=20 # exposure x 10, as --threshold takes it
@@ -65,8 +67,11 @@ ln -s usr/lib "$root/lib"
 ln -s usr/bin "$root/bin"
 cp -r /usr/lib/systemd/system "$root/usr/lib/systemd/system"
 mkdir -p "$root$(dirname "$exec_path")"
-cp "$service" "$timer" "$instance_service" "$instance_timer" "$root/usr/lib/systemd/system/"
+cp "$service" "$timer" "$instance_service" "$instance_timer" "$user_check" "$root/usr/lib/systemd/system/"
 cp "$binary" "$root$exec_path"
+# ray-usage-stats-user@.service runs true(1), found on systemd's search path.
+mkdir -p "$root/usr/bin"
+cp /bin/true "$root/usr/bin/true"
 man_opt=--man=yes
 n_man=0
 for page in ray-usage-stats.8 ray-usage-stats.service.8; do
@@ -84,7 +89,8 @@ if [ "$n_man" -lt 2 ]; then
 fi
 
 out=$(cd "$tmp" && MANPATH="$root/usr/share/man" systemd-analyze verify --root="$root" "$man_opt" \
-      ray-usage-stats.service ray-usage-stats.timer ray-usage-stats@ray.service ray-usage-stats@ray.timer 2>&1)
+      ray-usage-stats.service ray-usage-stats.timer ray-usage-stats@ray.service ray-usage-stats@ray.timer \
+      ray-usage-stats-user@ray.service 2>&1)
 rc=$?
 [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/    /'
 [ "$rc" -eq 0 ] && [ -z "$out" ]
@@ -104,6 +110,8 @@ security units-security "$service" "$max_exposure"
 # An instance: the template itself has no user to analyse.
 cp "$instance_service" "$tmp/ray-usage-stats@ray.service"
 security instance-security "$tmp/ray-usage-stats@ray.service" "$max_instance_exposure"
+cp "$user_check" "$tmp/ray-usage-stats-user@ray.service"
+security user-check-security "$tmp/ray-usage-stats-user@ray.service" "$max_instance_exposure"
 
 sed -n 's/^#define MESSAGE_ID_[A-Z_]* *"\([0-9a-f]\{32\}\)".*/\1/p' "$ids_header" | sort >"$tmp/header-ids"
 sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$catalog" | sort >"$tmp/catalog-ids"
