@@ -282,10 +282,12 @@ case_other_owner_yaml_not_theirs() {
         rm -f "$TEST_TMP/rayhome/ray_bootstrap_config.yaml"
         need "exit 0" [ "$RC" -eq 0 ]
         post_body -1 "$TEST_TMP/body.json"
-        pycheck 'eq((J0["cloud_provider"], J0["max_workers"]), (None, None), "a YAML not owned by the Ray user is ignored")' \
+        # As Ray's open(): any owner, read by the worker with the Ray user's rights only (issue 16).
+        pycheck 'eq((J0["cloud_provider"], J0["max_workers"]), ("gcp", 1), "the YAML is read as Ray reads it")' \
                 "$TEST_TMP/body.json"
 }
-t "a bootstrap YAML in the Ray user's home that another user owns is ignored" case_other_owner_yaml_not_theirs
+t "a bootstrap YAML in the Ray user's home that another user owns is read as Ray reads it, by the worker" \
+        case_other_owner_yaml_not_theirs
 
 case_other_owner_token_file() {
         ray_user_session
