@@ -8,7 +8,8 @@
 /* ~/.ray/config.json belongs to the Ray user, and Ray itself rewrites it.
  * config_read() must decide from any bytes without failing; config_write()
  * (enable/disable) must then leave a file that reads back as the value
- * written, with every other key of a JSON object kept. */
+ * written, with every other key of a JSON object kept (run as root: a file
+ * that is not a JSON object is refused and left as it was). */
 
 static char path[128];
 
@@ -61,6 +62,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_assert(config_read(path, &setting, &value) == 0);
         check_read(data, size, setting, value);
 
+        before = others((const char *) data, size);
+        if (!before && geteuid() == 0) {
+                /* Root never replaces what is not a JSON config (docs/design.md §4.2): refused, untouched. */
+                fuzz_assert(config_write(path, enabled) == -EBADMSG);
+                f = fopen(path, "re");
+                fuzz_assert(f);
+                buf = malloc(size + 1);
+                fuzz_assert(buf);
+                n = fread(buf, 1, size + 1, f);
+                fclose(f);
+                fuzz_assert(n == size && memcmp(buf, data, size) == 0);
+                return 0;
+        }
         fuzz_assert(config_write(path, enabled) == 0);
         free(value);
         value = NULL;
@@ -74,7 +88,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         n = fread(buf, 1, size + 4096, f);
         fclose(f);
 
-        before = others((const char *) data, size);
         after = others(buf, n);
         fuzz_assert(after);
         if (before)

@@ -27,11 +27,7 @@ as_user "$RAYU" sh -c 'echo "{\"usage_stats\": false}" >"$1"' sh "$TEST_TMP/rayh
 as_user "$EVIL" sh -c 'echo "{\"usage_stats\": \"nope\"}" >"$1"' sh "$TEST_TMP/evilhome/.ray/config.json"
 
 start_head main
-RAYTMP=$TEST_TMP/raytmp
-mkdir -p "$RAYTMP"
-chmod 0777 "$RAYTMP"
-RAYDIR=$RAYTMP/ray
-RAYSESSION=$RAYDIR/$RUS_SESSION_NAME
+ray_temp_root
 
 # The Ray user's live head, as Ray makes it (everything 0777 and the Ray user's).
 ray_session() {

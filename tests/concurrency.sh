@@ -33,7 +33,7 @@ case_concurrent_runs() {
                 wait "$pid" || fail "a command failed (status $?): $(cat "$out"/*.err)"
         done
 
-        python3 - "$n" "$out" "$FAKE_HEAD_RECORD" "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json" \
+        python3 - "$n" "$out" "$FAKE_HEAD_RECORD" "$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$(id -u).json" \
                 "$RUS_SESSION/usage_stats.json" <<'EOF' || fail "concurrent runs interfered (above)"
 import base64, glob, json, os, sys
 

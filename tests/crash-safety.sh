@@ -31,7 +31,8 @@
 runs=${RUS_CRASH_RUNS:-2000}
 start_fake_head
 make_session "$RAY_TMPDIR/ray" >/dev/null
-state=$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME.json
+# The counters of the session of this name and owner (issue 17).
+state=$RAY_USAGE_STATS_STATE_DIR/$RUS_SESSION_NAME@$(id -u).json
 usage=$RUS_SESSION/usage_stats.json
 snaps=$TEST_TMP/snapshots
 mkdir -p "$snaps"
@@ -196,7 +197,7 @@ case_failing_disks() {
         # Under --enable-sanitizers, ASan must not insist on coming first.
         export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-        state_tmp="$RAY_USAGE_STATS_STATE_DIR/.$RUS_SESSION_NAME.json.*.tmp"
+        state_tmp="$RAY_USAGE_STATS_STATE_DIR/.$RUS_SESSION_NAME@$(id -u).json.*.tmp"
         usage_tmp="$RUS_SESSION/.usage_stats.json.*.tmp"
 
         # OP:ERRNO[:NTH] GLOB FILE-THAT-FAILS EXPECT-POST MESSAGE

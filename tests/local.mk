@@ -55,8 +55,13 @@ SHELL_TESTS = \
 	tests/attack-hostile-answers.sh \
 	tests/attack-yaml-bomb.sh \
 	tests/attack-settings-link.sh \
+	tests/attack-settings-path.sh \
 	tests/attack-session-hijack.sh \
 	tests/live-heads.sh \
+	tests/attack-forged-journal.sh \
+	tests/attack-terminal-escapes.sh \
+	tests/attack-state-takeover.sh \
+	tests/attack-worker.sh \
 	tests/report-privacy.sh \
 	tests/cli-commands.sh \
 	tests/cli-fields.sh \

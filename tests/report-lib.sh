@@ -292,6 +292,18 @@ rus_two_users() {
         chown -R "$EVIL:" "$TEST_TMP/evilhome"
 }
 
+# Ray's temp root as Ray makes it, 0777 and not sticky, so that any user may
+# rename or replace what is in it: $TEST_TMP/raytmp as RAY_TMPDIR. Sets
+# RAYTMP, RAYDIR (its ray/) and RAYSESSION (the session directory there).
+ray_temp_root() {
+        RAYTMP=$TEST_TMP/raytmp
+        mkdir -p "$RAYTMP"
+        chmod 0777 "$RAYTMP"
+        export RAY_TMPDIR=$RAYTMP
+        RAYDIR=$RAYTMP/ray
+        RAYSESSION=$RAYDIR/$RUS_SESSION_NAME
+}
+
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
 # (Not from $$: every test is PID 1 of its own namespace.)
 unique_user() {

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/read-attempts.h"
 #include "shared/alloc-util.h"
+#include "shared/escape.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -65,7 +66,7 @@ static int add_journal(SentSessions *l, const ReportAttempt *a, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 SentSession *s;
 
-                if (a[i].result != ATTEMPT_SENT || a[i].additional || !a[i].session_id)
+                if (!a[i].trusted || a[i].result != ATTEMPT_SENT || a[i].additional || !a[i].session_id)
                         continue;
                 s = sent_session_get(l, a[i].session_id);
                 if (!s)
@@ -142,11 +143,17 @@ static int mail_body(const SentSessions *l, char **ret) {
                 "(%" PRIu64 " report%s in all), identified by their session_id:\n\n",
                 l->n, l->n == 1 ? "" : "s", total, total == 1 ? "" : "s");
         for (size_t i = 0; i < l->n; i++) {
+                /* The body is printed as it is: what the state or the journal hold is escaped here. */
+                _cleanup_free_ char *id = escape_str(l->s[i].session_id);
                 char first[32], last[32];
 
+                if (!id) {
+                        fclose(f);
+                        return -ENOMEM;
+                }
                 format_usec(first, sizeof first, l->s[i].first_usec);
                 format_usec(last, sizeof last, l->s[i].last_usec);
-                fprintf(f, "  %s  (%" PRIu64 " report%s, %s to %s)\n", l->s[i].session_id, l->s[i].reports,
+                fprintf(f, "  %s  (%" PRIu64 " report%s, %s to %s)\n", id, l->s[i].reports,
                         l->s[i].reports == 1 ? "" : "s", first, last);
         }
         fprintf(f, "\nPlease confirm when the data has been deleted.\n\nThank you.\n");
@@ -275,7 +282,7 @@ int cmd_deletion_request(int argc, char *argv[]) {
 
                 format_usec(first, sizeof first, l.s[i].first_usec);
                 format_usec(last, sizeof last, l.s[i].last_usec);
-                printf("%-56s %-23s %-23s %7" PRIu64 "\n", l.s[i].session_id, first, last, l.s[i].reports);
+                printf_escaped("%-56s %-23s %-23s %7" PRIu64, l.s[i].session_id, first, last, l.s[i].reports);
         }
         printf("\nTo send the request, mail the text below to %s (nothing has been sent):\n\n"
                "To: %s\nSubject: %s\n\n%s", DELETION_ADDRESS, DELETION_ADDRESS, DELETION_SUBJECT, body);

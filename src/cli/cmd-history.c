@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/read-attempts.h"
 #include "http/http.h"
+#include "shared/escape.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/time-parse.h"
@@ -83,6 +84,7 @@ static int print_json(const ReportAttempt *a, const char *endpoint) {
             json_object_object_add(o, "additional", json_object_new_boolean(a->additional)) < 0 ||
             add_int(o, "http_status", a->http_status) < 0 ||
             add_string(o, "result", attempt_result_to_string(a->result)) < 0 ||
+            json_object_object_add(o, "trusted", json_object_new_boolean(a->trusted)) < 0 ||
             add_string(o, "error", a->error) < 0 ||
             json_object_object_add(o, "payload_size", json_object_new_int64((int64_t) a->payload_size)) < 0 ||
             json_object_object_add(o, "payload", payload) < 0)
@@ -94,12 +96,17 @@ static int print_json(const ReportAttempt *a, const char *endpoint) {
 }
 
 static void print_line(const ReportAttempt *a, const char *endpoint) {
+        _cleanup_free_ char *writer = NULL;
         char time[64];
 
         format_usec(time, sizeof time, a->time_usec, false);
-        printf("%-23s %-16s %-36s %5s %-32s %4s %-6s %6zu\n", time, a->hostname ?: "-", a->session_id ?: "-",
-               a->seq ?: "-", endpoint, a->http_status ?: "-", attempt_result_to_string(a->result),
-               a->payload_size);
+        if (!a->trusted && asprintf(&writer, "  UNTRUSTED: written by uid %s %s", a->uid ?: "?", a->comm ?: "?") < 0)
+                writer = NULL;
+        /* Every field but the time and the size may be anyone's text. */
+        printf_escaped("%-23s %-16s %-36s %5s %-32s %4s %-6s %6zu%s", time, a->hostname ?: "-",
+                       a->session_id ?: "-", a->seq ?: "-", endpoint, a->http_status ?: "-",
+                       attempt_result_to_string(a->result), a->payload_size,
+                       writer ?: a->trusted ? "" : "  UNTRUSTED");
 }
 
 static int parse_time_option(const char *name, const char *value, uint64_t *ret) {
@@ -114,21 +121,23 @@ static int parse_time_option(const char *name, const char *value, uint64_t *ret)
 }
 
 int cmd_history(int argc, char *argv[]) {
-        bool json = false, payload = false;
+        bool json = false, payload = false, all = false;
         const char *session = NULL, *since = NULL, *until = NULL, *lines = NULL;
         JournalSource src = {};
         AttemptFilter filter = {};
         ReportAttempt *a = NULL;
-        size_t n = 0, first = 0;
+        size_t n = 0, first = 0, untrusted = 0;
         int r;
 
         r = cli_parse(argc, argv,
-                      "history [--json] [--payload] [--session=ID] [--since=TIME] [--until=TIME] [-n N]\n"
+                      "history [--json] [--payload] [--all] [--session=ID] [--since=TIME] [--until=TIME] [-n N]\n"
                       "                        " JOURNAL_SOURCE_USAGE "\n\n"
                       "List every report attempt recorded in the journal, oldest first: time, host,\n"
                       "session_id, seq, endpoint, HTTP status, result (sent, failed, local) and payload size.\n\n"
                       "  --json           one JSON object per attempt and line, with the payload as JSON\n"
                       "  --payload        the exact bytes of each report, one per line\n"
+                      "  --all            also the entries that claim to be this service's but that journald\n"
+                      "                   says another program or user wrote, marked untrusted\n"
                       "  --session=ID     only the attempts of this session_id\n"
                       "  --since=TIME     only attempts at or after TIME (YYYY-MM-DD [HH:MM[:SS]], today,\n"
                       "  --until=TIME     yesterday, now, -1h, -2d, ...), at or before TIME\n"
@@ -137,6 +146,7 @@ int cmd_history(int argc, char *argv[]) {
                       (CliFlag[]) {
                               { "json", &json },
                               { "payload", &payload },
+                              { "all", &all },
                               { "session", NULL, &session },
                               { "since", NULL, &since },
                               { "until", NULL, &until },
@@ -174,6 +184,15 @@ int cmd_history(int argc, char *argv[]) {
         r = cli_read_attempts(&src, &filter, &a, &n);
         if (r != 0)
                 return r;
+        if (!all)
+                untrusted = report_attempts_drop_untrusted(a, &n);
+        if (untrusted == 1)
+                log_warning("1 journal entry that claims to be a report attempt of ray-usage-stats was written by "
+                            "another program or user (says journald): not counted; 'history --all' lists it.");
+        else if (untrusted > 1)
+                log_warning("%zu journal entries that claim to be report attempts of ray-usage-stats were written "
+                            "by another program or user (says journald): not counted; 'history --all' lists them.",
+                            untrusted);
 
         first = lines && first < n ? n - first : 0;
         if (!json && !payload) {
@@ -188,9 +207,14 @@ int cmd_history(int argc, char *argv[]) {
                 _cleanup_free_ char *endpoint = NULL;
 
                 if (payload) {
+                        /* Ours is JSON of printable ASCII, which passes unchanged. */
                         if (a[i].payload) {
-                                fwrite(a[i].payload, 1, a[i].payload_size, stdout);
-                                putchar('\n');
+                                _cleanup_free_ char *shown = escape_text(a[i].payload, a[i].payload_size);
+
+                                if (!shown)
+                                        r = -ENOMEM;
+                                else
+                                        puts(shown);
                         }
                         continue;
                 }

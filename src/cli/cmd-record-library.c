@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "shared/escape.h"
 #include "shared/log.h"
 
 int cmd_record_library(int argc, char *argv[]) {
@@ -42,6 +43,6 @@ int cmd_record_library(int argc, char *argv[]) {
         r = worker_record_library(&c.worker, name);
         if (r < 0)
                 return log_error_errno(r, "Failed to record library '%s' in %s: %m", name, c.session->path);
-        printf("Recorded library usage '%s' in %s\n", name, c.session->path);
+        (void) printf_escaped("Recorded library usage '%s' in %s", name, c.session->path);
         return 0;
 }

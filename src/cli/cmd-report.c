@@ -10,6 +10,7 @@
 #include "journal/journal.h"
 #include "session/user.h"
 #include "shared/fileio.h"
+#include "shared/escape.h"
 #include "shared/log.h"
 #include "shared/strv.h"
 #include "shared/time-util.h"
@@ -26,7 +27,7 @@ static int save_usage_file(Context *c, bool success, const char *error) {
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s/%s: %m", c->session->path, USAGE_STATS_FILE);
 
-        printf("Wrote %s/%s\n", c->session->path, USAGE_STATS_FILE);
+        (void) printf_escaped("Wrote %s/%s", c->session->path, USAGE_STATS_FILE);
         return 0;
 }
 
@@ -62,7 +63,7 @@ static bool upload_enabled(void) {
 /* Sends the report, keeps the counters exact and leaves the audit record.
  * The sequence number is reserved in the state before the POST, so that a
  * run killed at any point is accounted for by the next one. */
-static int send_report(Context *c, const char *state_dir, State *st, Collection *col) {
+static int send_report(Context *c, const char *state_dir, const char *key, State *st, Collection *col) {
         _cleanup_free_ char *shown_url = NULL;
         _cleanup_strv_free_ char **extra = NULL;
         UploadResult *results;
@@ -87,7 +88,7 @@ static int send_report(Context *c, const char *state_dir, State *st, Collection 
                 return log_oom();
 
         /* Nothing is sent unless the reservation is on disk; state_save() says what failed. */
-        r = state_save(state_dir, c->session->name, st);
+        r = state_save(state_dir, key, st);
         if (r < 0)
                 return r;
 
@@ -103,7 +104,7 @@ static int send_report(Context *c, const char *state_dir, State *st, Collection 
                 log_oom();
         else {
                 additional_endpoints_finish(c->session->path, st, col, seq, extra, results + 1);
-                r = state_save(state_dir, c->session->name, st);
+                r = state_save(state_dir, key, st);
         }
 
         report_attempt_journal(c->session->path, col, seq, shown_url, &results[0], false);
@@ -155,8 +156,9 @@ static void journal_token_not_used(const Context *c) {
 static int report_head(Context *c, bool preview) {
         _cleanup_(collection_done) Collection col = {};
         _cleanup_(state_done) State st = {};
-        _cleanup_free_ char *state_dir = NULL, *dashboard_url = NULL;
+        _cleanup_free_ char *state_dir = NULL, *key = NULL, *dashboard_url = NULL;
         _cleanup_close_ int lock_fd = -1;
+        struct timespec born;
         bool fresh_id = false, opted_out;
         int r;
 
@@ -176,13 +178,21 @@ static int report_head(Context *c, bool preview) {
         r = state_directory(&state_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to determine the state directory: %m");
+        if (state_key(c->session->uid, c->session->name, &key) < 0)
+                return log_oom();
         if (!preview) {
                 /* state_lock() and state_load() say what failed. */
-                r = state_lock(state_dir, c->session->name, &lock_fd);
+                r = state_lock(state_dir, key, &lock_fd);
                 if (r < 0)
                         return r;
+                r = session_dir_born(c->session, &born);
+                if (r >= 0)
+                        r = state_migrate(state_dir, c->session->name, key, &born);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to carry over the counters of %s from %s: %m",
+                                          c->session->name, state_dir);
         }
-        r = state_load(state_dir, c->session->name, &st);
+        r = state_load(state_dir, key, &st);
         if (r < 0)
                 return r;
         state_begin_attempt(&st);
@@ -202,18 +212,19 @@ static int report_head(Context *c, bool preview) {
         if (r < 0)
                 return r;
         if (preview) {
-                printf("%s\n", col.body);
+                /* JSON of printable ASCII, unchanged by escaping; but it came from the worker. */
+                printf_escaped("%s", col.body);
                 return 0;
         }
 
         journal_failed_calls(dashboard_url, col.failed_calls);
 
         if (upload_enabled())
-                return send_report(c, state_dir, &st, &col);
+                return send_report(c, state_dir, key, &st, &col);
 
         if (fresh_id) {
                 /* Keep the session id stable across local-mode runs; the counters stay as they are. */
-                r = state_save(state_dir, c->session->name, &st);
+                r = state_save(state_dir, key, &st);
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the session id in %s: %m", state_dir);
         }

@@ -8,6 +8,7 @@
 #include "journal/journal.h"
 #include "prompt/prompt.h"
 #include "session/user.h"
+#include "shared/escape.h"
 #include "shared/log.h"
 
 #define EXIT_WRITE_FAILED 1
@@ -32,11 +33,20 @@ static int invoking_config_path(char **ret) {
 /* Why a settings file was not written, in one line. */
 static void log_write_failure(int r, const char *what, const char *path) {
         if (r == -ELOOP)
-                log_error("Failed to %s: %s is a symbolic link, which is never followed; "
+                log_error("Failed to %s: %s is a symbolic link, which is never followed (nor is one on its way); "
                           "remove it or write the file it points to yourself.", what, path);
         else if (r == -EPERM)
-                log_error("Failed to %s: %s belongs to another user (not uid %u), and is never replaced "
-                          "on their behalf.", what, path, (unsigned) getuid());
+                log_error("Failed to %s: %s or a directory on its way belongs to another user (not uid %u), "
+                          "and is never written on their behalf.", what, path, (unsigned) getuid());
+        else if (r == -ENOLINK)
+                log_error("Failed to %s: a directory on the way to %s may be written by users other than root, "
+                          "so root never writes through it.", what, path);
+        else if (r == -EBADMSG)
+                log_error("Failed to %s: %s is not a JSON config (a JSON object), and root never replaces it; "
+                          "fix or remove it.", what, path);
+        else if (r == -EINVAL && geteuid() == 0)
+                log_error("Failed to %s: %s is not an absolute path without \"..\", as root needs it to be.",
+                          what, path);
         else
                 log_error_errno(r, "Failed to %s to %s: %m", what, path);
 }
@@ -111,14 +121,15 @@ static int set_system(const char *command, bool enabled) {
         }
 
         if (r == 0 && enabled && access(path, F_OK) < 0 && errno == ENOENT)
-                printf("%s does not exist: there is no machine-wide opt-out; nothing changed.\n", path);
+                printf_escaped("%s does not exist: there is no machine-wide opt-out; nothing changed.", path);
         else if (r == 0)
-                printf(enabled ? "%s sets no machine-wide opt-out; nothing changed.\n" :
-                                 "%s already sets RAY_USAGE_STATS_ENABLED=0; nothing changed.\n", path);
+                printf_escaped(enabled ? "%s sets no machine-wide opt-out; nothing changed." :
+                                         "%s already sets RAY_USAGE_STATS_ENABLED=0; nothing changed.", path);
         else {
                 journal_change(command, enabled, "system", path);
-                printf(enabled ? "Removed the machine-wide opt-out (RAY_USAGE_STATS_ENABLED=0) from %s.\n" :
-                                 "Usage stats disabled for this machine: %s sets RAY_USAGE_STATS_ENABLED=0.\n", path);
+                printf_escaped(enabled ? "Removed the machine-wide opt-out (RAY_USAGE_STATS_ENABLED=0) from %s." :
+                                         "Usage stats disabled for this machine: %s sets RAY_USAGE_STATS_ENABLED=0.",
+                               path);
                 printf(NEXT_RUN_NOTE);
         }
 

@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "session/instance.h"
 #include "session/user.h"
+#include "shared/escape.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
 #include "shared/strv.h"
@@ -47,20 +48,23 @@ static bool state_dir_overridden(void) {
  * own: those of the unit that reports for the session, the owner's per-user
  * unit (instance_dir) when its timer is enabled (docs/design.md §8), else the generic one. */
 static int load_state(const Context *c, const char *instance_dir, State *st) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *key = NULL;
         bool overridden = state_dir_overridden();
         int r;
 
+        r = state_key(c->session->uid, c->session->name, &key);
+        if (r < 0)
+                return r;
         if (instance_dir && !overridden)
-                return state_load_readonly(instance_dir, c->session->name, st);
+                return state_load_readonly(instance_dir, key, st);
         r = state_directory(&dir);
         if (r < 0)
                 return r;
-        r = state_load_readonly(dir, c->session->name, st);
+        r = state_load_readonly(dir, key, st);
         if (r < 0 || geteuid() == 0 || st->last_time_ms != 0 || st->seq_number != 0 || overridden)
                 return r;
         state_done(st);
-        return state_load_readonly(STATE_SYSTEM_DIR, c->session->name, st);
+        return state_load_readonly(STATE_SYSTEM_DIR, key, st);
 }
 
 /* The notice of a changed field list (docs/design.md §11), kept until the next report;
@@ -124,10 +128,11 @@ static void print_endpoints(const State *st) {
                 char last[64];
 
                 format_time(last, sizeof last, e->last_time_ms);
-                printf("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s\n",
-                       i == 0 ? "Additional:   " : "              ", e->url, e->total_success, e->total_failed,
-                       last, e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
-                       e->last_success == 0 ? e->last_error ?: "unknown error" : "");
+                printf_escaped("%s %s: total_success %" PRIu64 ", total_failed %" PRIu64 ", last %s%s%s",
+                               i == 0 ? "Additional:   " : "              ", e->url, e->total_success,
+                               e->total_failed, last,
+                               e->last_success == 0 ? ", failed: " : e->last_success > 0 ? ", sent" : "",
+                               e->last_success == 0 ? e->last_error ?: "unknown error" : "");
         }
 }
 
@@ -258,36 +263,36 @@ static void print_head(const HeadStatus *h) {
         format_time(next, sizeof next, (int64_t) (h->next_usec / 1000));
 
         if (c->session)
-                printf("Ray session:   %s (uid %u, %s; gcs_server %d)\n", c->session->path, (unsigned) c->ray_uid,
-                       user_name(c->ray_uid, name, sizeof name), (int) c->session->pid);
+                printf_escaped("Ray session:   %s (uid %u, %s; gcs_server %d)", c->session->path, (unsigned) c->ray_uid,
+                               user_name(c->ray_uid, name, sizeof name), (int) c->session->pid);
         else
                 printf("Ray session:   none (no live Ray head)\n");
         if (c->invalid_setting)
-                printf("Decision:      invalid setting: %s\n", c->invalid_setting);
+                printf_escaped("Decision:      invalid setting: %s", c->invalid_setting);
         else
-                printf("Decision:      %s (decided by %s)\n", c->decision.enabled ? "enabled" : "disabled",
-                       decided_by_to_string(c->decision.decided_by));
-        printf("Config file:   %s\n", c->config_path);
+                printf_escaped("Decision:      %s (decided by %s)", c->decision.enabled ? "enabled" : "disabled",
+                               decided_by_to_string(c->decision.decided_by));
+        printf_escaped("Config file:   %s", c->config_path);
         if (h->have_state) {
-                printf("Session id:    %s\n", st->session_id ?: "none reported yet");
+                printf_escaped("Session id:    %s", st->session_id ?: "none reported yet");
                 printf("Counters:      seq_number %" PRIu64 ", total_success %" PRIu64 ", total_failed %" PRIu64 "\n",
                        st->seq_number, st->total_success, st->total_failed);
                 if (st->last_success < 0)
                         printf("Last report:   never\n");
                 else if (st->last_success)
-                        printf("Last report:   %s, sent\n", last);
+                        printf_escaped("Last report:   %s, sent", last);
                 else
-                        printf("Last report:   %s, failed: %s\n", last, st->last_error ?: "unknown error");
+                        printf_escaped("Last report:   %s, failed: %s", last, st->last_error ?: "unknown error");
                 print_endpoints(st);
         } else if (c->session)
                 printf("Last report:   none in this session yet\n");
-        printf("Next run:      %s\n", h->next_usec > 0 ? next : "unknown (timer not active)");
+        printf_escaped("Next run:      %s", h->next_usec > 0 ? next : "unknown (timer not active)");
 }
 
 static void print_human(const HeadStatus *heads, size_t n_heads, const char *endpoint, const FieldNotice *notice) {
         char when[64];
 
-        printf("Endpoint:      %s\n", endpoint);
+        printf_escaped("Endpoint:      %s", endpoint);
         if (heads[0].context.session)
                 printf("Live Ray heads: %zu\n", n_heads);
         for (size_t i = 0; i < n_heads; i++) {
@@ -298,9 +303,10 @@ static void print_human(const HeadStatus *heads, size_t n_heads, const char *end
                 _cleanup_free_ char *added = strv_join(notice->added, ", "), *removed = strv_join(notice->removed, ", ");
 
                 format_time(when, sizeof when, notice->time_ms);
-                printf("\nField change:  the report of %s changed the fields sent: added: %s; removed: %s\n"
-                       "               (see 'ray-usage-stats fields'; shown until the next report)\n",
-                       when, added && *added ? added : "none", removed && *removed ? removed : "none");
+                printf("\n");
+                printf_escaped("Field change:  the report of %s changed the fields sent: added: %s; removed: %s", when,
+                               added && *added ? added : "none", removed && *removed ? removed : "none");
+                printf("               (see 'ray-usage-stats fields'; shown until the next report)\n");
         }
 }
 

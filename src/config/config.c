@@ -116,6 +116,10 @@ int config_write(const char *path, bool enabled) {
                 return r;
 
         r = load_object(path, &o);
+        /* A file of root's that is not a config is not root's config either
+         * (docs/design.md §4.2): the path may be another user's choice. */
+        if (r == -EBADMSG && geteuid() == 0)
+                return r;
         if (r == -EBADMSG || r == -ENOENT) {
                 o = json_object_new_object();
                 if (!o)

@@ -29,5 +29,7 @@ int config_read(const char *path, ConfigSetting *ret, char **ret_value);
  * Ray's json.dump writes it. Returns a negative errno on failure; an existing
  * file that cannot be read is not overwritten (its other keys would be lost).
  * A link at path is never followed (-ELOOP) and a file the invoking user does
- * not own is never replaced (-EPERM), see replace-file.h. */
+ * not own is never replaced (-EPERM), see replace-file.h. Run as root, an
+ * existing file that is not a JSON object is refused (-EBADMSG), not
+ * replaced, and so is every path replace-file.h refuses to root. */
 int config_write(const char *path, bool enabled);

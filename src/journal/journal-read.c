@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pwd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -10,6 +11,7 @@
 #include "shared/log.h"
 
 #define FIELD_PREFIX "RAY_USAGE_STATS_"
+#define PROGRAM "ray-usage-stats"
 
 static const struct {
         const char *message_id;
@@ -41,7 +43,24 @@ static void report_attempts_free_items(ReportAttempt *a, size_t n) {
                 free(a[i].http_status);
                 free(a[i].error);
                 free(a[i].payload);
+                free(a[i].uid);
+                free(a[i].comm);
         }
+}
+
+size_t report_attempts_drop_untrusted(ReportAttempt *a, size_t *n) {
+        size_t kept = 0, dropped;
+
+        assert(a || *n == 0);
+
+        for (size_t i = 0; i < *n; i++)
+                if (a[i].trusted)
+                        a[kept++] = a[i];
+                else
+                        report_attempts_free_items(&a[i], 1);
+        dropped = *n - kept;
+        *n = kept;
+        return dropped;
 }
 
 void report_attempts_free(ReportAttempt *a, size_t n) {
@@ -151,8 +170,48 @@ static int get_field(sd_journal *j, const char *field, char **ret, size_t *ret_s
         return 0;
 }
 
-static int read_entry(sd_journal *j, ReportAttempt *a) {
-        _cleanup_free_ char *message_id = NULL, *additional = NULL;
+/* Whether journald, which sets the fields that start with "_" from the
+ * sender's credentials and cgroup (a client cannot set them), says that the
+ * service wrote the entry (docs/design.md §11): root running our program or
+ * one of our units, or a per-user unit as its own user. SYSLOG_IDENTIFIER and
+ * MESSAGE_ID are the sender's word only. own_machine: the journal is this
+ * machine's, so that the instance's user name can be checked against the
+ * uid; on another machine's, the unit (a system cgroup, which only root
+ * makes) is all there is to go by. */
+static bool written_by_service(const ReportAttempt *a, const char *unit, const char *exe, bool own_machine) {
+        const char *instance, *slash;
+        char *end;
+        unsigned long uid;
+
+        if (!a->uid)
+                return false;
+        errno = 0;
+        uid = strtoul(a->uid, &end, 10);
+        if (errno != 0 || end == a->uid || *end || a->uid[0] == '-')
+                return false;
+        instance = unit ? startswith(unit, PROGRAM "@") : NULL;
+        if (uid == 0) {
+                /* journald reads these from /proc when the entry arrives: a sender
+                 * that has exited by then has none of them, and was root. */
+                if (!unit && !a->comm && !exe)
+                        return true;
+                slash = exe ? strrchr(exe, '/') : NULL;
+                return streq_ptr(unit, PROGRAM ".service") || (instance && endswith(instance, ".service")) ||
+                       streq_ptr(a->comm, PROGRAM) || streq_ptr(slash ? slash + 1 : exe, PROGRAM);
+        }
+        if (!instance || !endswith(instance, ".service"))
+                return false;
+        if (own_machine) {
+                struct passwd *pw = getpwuid((uid_t) uid);
+                size_t n = strlen(instance) - strlen(".service");
+
+                return pw && strlen(pw->pw_name) == n && strncmp(pw->pw_name, instance, n) == 0;
+        }
+        return true;
+}
+
+static int read_entry(sd_journal *j, bool own_machine, ReportAttempt *a) {
+        _cleanup_free_ char *message_id = NULL, *additional = NULL, *unit = NULL, *exe = NULL;
         const struct {
                 const char *field;
                 char **value;
@@ -166,6 +225,10 @@ static int read_entry(sd_journal *j, ReportAttempt *a) {
                 { FIELD_PREFIX "ERROR", &a->error },
                 { FIELD_PREFIX "ADDITIONAL", &additional },
                 { "MESSAGE_ID", &message_id },
+                { "_UID", &a->uid },
+                { "_COMM", &a->comm },
+                { "_EXE", &exe },
+                { "_SYSTEMD_UNIT", &unit },
         };
         int r;
 
@@ -182,6 +245,7 @@ static int read_entry(sd_journal *j, ReportAttempt *a) {
                 return r;
 
         a->additional = streq_ptr(additional, "1");
+        a->trusted = written_by_service(a, unit, exe, own_machine);
         for (size_t i = 0; i < ELEMENTSOF(attempt_ids); i++)
                 if (streq_ptr(message_id, attempt_ids[i].message_id)) {
                         a->result = attempt_ids[i].result;
@@ -255,7 +319,7 @@ int journal_read_attempts(const JournalSource *src, const AttemptFilter *filter,
                         goto fail;
                 if (r == 0)
                         break;
-                r = read_entry(j, &e);
+                r = read_entry(j, !src->directory && !src->file && !src->root, &e);
                 if (r <= 0 || (filter->until_usec > 0 && e.time_usec > filter->until_usec)) {
                         report_attempts_free_items(&e, 1);
                         if (r < 0)

@@ -8,7 +8,9 @@
 /* Reading the audit trail back (docs/design.md §11): the report attempts this machine,
  * or the machines whose journals were collected in one directory, recorded
  * with journal_event(). Read with sd-journal only: journald's files are the
- * one copy of what was sent. */
+ * one copy of what was sent. Anyone may send an entry with our
+ * SYSLOG_IDENTIFIER and MESSAGE_IDs: each attempt says whether journald's
+ * trusted fields show that the service wrote it (docs/design.md §11). */
 
 typedef enum AttemptResult {
         ATTEMPT_SENT,
@@ -20,6 +22,8 @@ typedef struct ReportAttempt {
         uint64_t time_usec;          /* the entry's realtime timestamp */
         AttemptResult result;
         bool additional;             /* to an additional endpoint, not Ray's */
+        bool trusted;                /* journald's own fields say the service wrote it */
+        char *uid, *comm;            /* journald's _UID and _COMM: who wrote it; NULL when absent */
         char *hostname, *machine_id; /* the journal's _HOSTNAME, _MACHINE_ID: local metadata */
         char *session_id, *seq, *url, *http_status, *error; /* NULL when the entry lacks them */
         char *payload;               /* exact bytes, NUL-terminated; NULL when absent */
@@ -48,3 +52,7 @@ const char *attempt_result_to_string(AttemptResult r);
 int journal_read_attempts(const JournalSource *src, const AttemptFilter *filter, ReportAttempt **ret,
                           size_t *ret_n);
 void report_attempts_free(ReportAttempt *a, size_t n);
+
+/* Frees the attempts that only claim to be the service's (!trusted) and
+ * moves the others together, in order; returns how many were dropped. */
+size_t report_attempts_drop_untrusted(ReportAttempt *a, size_t *n);

@@ -9,6 +9,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal/journal.h"
+#include "shared/escape.h"
 #include "shared/log.h"
 
 #define FIELD_PREFIX "RAY_USAGE_STATS_"
@@ -47,7 +48,7 @@ int journal_event(int priority, const char *message_id, const JournalField *fiel
                 return -ENOMEM;
 
         if (!stderr_is_journal())
-                fprintf(stderr, "%s\n", message);
+                (void) fprintf_escaped(stderr, "%s", message);
 
         if (asprintf(&msg_field, "MESSAGE=%s", message) < 0 ||
             asprintf(&id_field, "MESSAGE_ID=%s", message_id) < 0 ||

@@ -22,8 +22,12 @@ static char *tmpdir;
 
 /* One export-format entry (journalctl -o export), the payload as a binary
  * field so that any byte survives. */
-static void entry(FILE *f, uint64_t t, const char *host, const char *message_id, const char *ident,
-                  const char *session, const char *seq, const char *payload, const char *additional) {
+/* What journald adds for the service run by root (the sender cannot set these). */
+#define BY_SERVICE "_UID=0\n_COMM=ray-usage-stats\n_EXE=/usr/bin/ray-usage-stats\n_SYSTEMD_UNIT=ray-usage-stats.service\n"
+
+static void entry_by(FILE *f, const char *writer, uint64_t t, const char *host, const char *message_id,
+                     const char *ident, const char *session, const char *seq, const char *payload,
+                     const char *additional) {
         uint64_t size = payload ? strlen(payload) : 0;
 
         fprintf(f, "__REALTIME_TIMESTAMP=%llu\n__MONOTONIC_TIMESTAMP=%llu\n"
@@ -32,6 +36,7 @@ static void entry(FILE *f, uint64_t t, const char *host, const char *message_id,
                 (unsigned long long) t, (unsigned long long) t, host,
                 streq(host, "head-a") ? "11111111111111111111111111111111" : "22222222222222222222222222222222",
                 message_id, ident);
+        fputs(writer, f);
         if (session)
                 fprintf(f, "RAY_USAGE_STATS_SESSION_ID=%s\n", session);
         if (seq)
@@ -47,6 +52,8 @@ static void entry(FILE *f, uint64_t t, const char *host, const char *message_id,
         }
         fputc('\n', f);
 }
+
+#define entry(f, ...) entry_by(f, BY_SERVICE, __VA_ARGS__)
 
 static int make_journal(const char *path) {
         char cmd[512];
@@ -65,6 +72,21 @@ static int make_journal(const char *path) {
                 entry(f, 3000001, "head-a", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "s1", "1", "{}", "1");
                 entry(f, 4000000, "head-b", MESSAGE_ID_REPORT_LOCAL, "ray-usage-stats", "s2", NULL, "{}", NULL);
                 entry(f, 5000000, "head-b", MESSAGE_ID_REPORT_SENT, "impostor", "s2", "0", "{}", NULL);
+                /* logger --journald as a user: claims everything, but journald says who wrote it */
+                entry_by(f, "_UID=1000\n_COMM=logger\n_EXE=/usr/bin/logger\n_SYSTEMD_UNIT=session-2.scope\n",
+                         6000000, "head-b", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "forged", "0", "{}", NULL);
+                /* root, but another program */
+                entry_by(f, "_UID=0\n_COMM=logger\n_EXE=/usr/bin/logger\n", 7000000, "head-b",
+                         MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "forged", "1", "{}", NULL);
+                /* a per-user unit as its user: from another machine, the unit is what counts */
+                entry_by(f, "_UID=1001\n_COMM=ray-usage-stats\n_SYSTEMD_UNIT=ray-usage-stats@ray.service\n",
+                         8000000, "head-b", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "s3", "0", "{}", NULL);
+                /* a user's own run of the program: its name is no proof */
+                entry_by(f, "_UID=1000\n_COMM=ray-usage-stats\n_EXE=/usr/bin/ray-usage-stats\n", 9000000,
+                         "head-b", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "forged", "2", "{}", NULL);
+                /* root that had exited when journald looked (no _COMM, _EXE, _SYSTEMD_UNIT) */
+                entry_by(f, "_UID=0\n", 9500000, "head-b", MESSAGE_ID_REPORT_SENT, "ray-usage-stats", "s4", "0", "{}",
+                         NULL);
                 assert_int_equal(pclose(f), 0);
                 return 0;
         }
@@ -101,7 +123,7 @@ static void test_all_attempts_in_order(void **state) {
 
         snprintf(path, sizeof path, "%s/remote-a.journal", tmpdir);
         read_or_skip(&(JournalSource) { .file = path }, &(AttemptFilter) {}, &a, &n);
-        assert_int_equal(n, 4);
+        assert_int_equal(n, 9);
 
         assert_true(a[0].time_usec == 2000000);
         assert_int_equal(a[0].result, ATTEMPT_SENT);
@@ -123,6 +145,20 @@ static void test_all_attempts_in_order(void **state) {
         assert_null(a[3].seq);
         assert_null(a[3].url);
         assert_string_equal(attempt_result_to_string(a[3].result), "local");
+        for (size_t i = 0; i < 4; i++)
+                assert_true(a[i].trusted);
+        assert_false(a[4].trusted);
+        assert_string_equal(a[4].uid, "1000");
+        assert_string_equal(a[4].comm, "logger");
+        assert_false(a[5].trusted);
+        assert_true(a[6].trusted);
+        assert_false(a[7].trusted);
+        assert_true(a[8].trusted);
+
+        assert_int_equal(report_attempts_drop_untrusted(a, &n), 3);
+        assert_int_equal(n, 6);
+        assert_string_equal(a[4].session_id, "s3");
+        assert_string_equal(a[5].session_id, "s4");
         report_attempts_free(a, n);
 }
 

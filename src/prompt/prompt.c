@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "prompt/prompt.h"
+#include "shared/escape.h"
 #include "shared/macro.h"
 #include "shared/time-util.h"
 
@@ -79,7 +80,7 @@ int prompt_ask(int fd_in, FILE *out, unsigned timeout_sec, bool *ret_yes) {
 
         fputs(PROMPT_CONFIRMATION " " PROMPT_CONFIRM_SUFFIX, out);
         for (;;) {
-                char buf[ANSWER_MAX + 1], *a;
+                char buf[ANSWER_MAX + 1], *a, *shown;
                 bool overlong;
                 int r;
 
@@ -114,12 +115,10 @@ int prompt_ask(int fd_in, FILE *out, unsigned timeout_sec, bool *ret_yes) {
                         return 0;
                 }
 
-                /* The answer goes back to the terminal it came from: keep control
-                 * bytes (escape sequences) out of it. */
-                for (char *p = a; *p; p++)
-                        if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                                *p = '?';
-                fprintf(out, PROMPT_INVALID_ANSWER_FORMAT "\n" PROMPT_CONFIRM_SUFFIX, overlong ? "..." : a);
+                /* The answer goes back to the terminal it came from, escaped. */
+                shown = overlong ? NULL : escape_str(a);
+                fprintf(out, PROMPT_INVALID_ANSWER_FORMAT "\n" PROMPT_CONFIRM_SUFFIX, shown ?: "...");
+                free(shown);
         }
 }
 

@@ -75,7 +75,7 @@ static void test_ask_again(void **state) {
         /* Blanks are not "Enter" (Ray compares the line with "\n"). */
         assert_ask("   \nn\n", false, false, QUESTION INVALID(""));
         /* Control bytes are not echoed back to the terminal. */
-        assert_ask("\033[2J\nn\n", false, false, QUESTION INVALID("?[2j"));
+        assert_ask("\033[2J\nn\n", false, false, QUESTION INVALID("\\e[2j"));
         /* An endless line is invalid, not a buffer overrun. */
         {
                 char line[300];

@@ -14,6 +14,21 @@
 #define LIB_USAGE_SUFFIX ".txt"
 #define SAFE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
+int session_dir_born(const Session *s, struct timespec *ret) {
+        struct statx sx;
+
+        assert(s);
+        assert(ret);
+
+        if (statx(s->fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BTIME | STATX_CTIME, &sx) < 0)
+                return negative_errno();
+        if (sx.stx_mask & STATX_BTIME && sx.stx_btime.tv_sec > 0)
+                *ret = (struct timespec) { sx.stx_btime.tv_sec, sx.stx_btime.tv_nsec };
+        else
+                *ret = (struct timespec) { sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
+        return 0;
+}
+
 Session *session_free(Session *s) {
         if (!s)
                 return NULL;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "shared/macro.h"
 
@@ -25,6 +26,11 @@ typedef struct Session {
 } Session;
 
 Session *session_free(Session *s);
+
+/* When s's directory came to be: its birth time where the file system keeps
+ * one, else its last status change, which is never earlier and which nobody
+ * can set back. */
+int session_dir_born(const Session *s, struct timespec *ret);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Session *, session_free);
 #define _cleanup_session_ _cleanup_(session_freep)
 

@@ -2,6 +2,8 @@ libcore_a_SOURCES += \
 	src/shared/macro.h src/shared/env-util.h src/shared/time-util.h \
 	src/shared/alloc-util.c src/shared/alloc-util.h \
 	src/shared/log.c src/shared/log.h \
+	src/shared/escape.c src/shared/escape.h \
+	src/shared/utf8.c src/shared/utf8.h \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
 	src/shared/strv.c src/shared/strv.h \
@@ -40,4 +42,10 @@ TESTS += test-time-parse
 test_time_parse_SOURCES = src/shared/test-time-parse.c
 test_time_parse_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_time_parse_LDADD = $(UNIT_TEST_LIBS)
+
+check_PROGRAMS += test-escape
+TESTS += test-escape
+test_escape_SOURCES = src/shared/test-escape.c
+test_escape_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_escape_LDADD = $(UNIT_TEST_LIBS)
 endif

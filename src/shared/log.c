@@ -4,6 +4,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "shared/escape.h"
 #include "shared/log.h"
 
 static int max_level = LOG_INFO;
@@ -35,8 +36,9 @@ void log_clear_last_error(void) {
 }
 
 int log_internal(int level, int error, const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
         va_list ap;
-        int saved = errno;
+        int saved = errno, r;
 
         if (level > max_level)
                 return error;
@@ -44,19 +46,14 @@ int log_internal(int level, int error, const char *format, ...) {
         /* As in systemd: "%m" in the format is the text of -error. */
         if (error < 0)
                 errno = -error;
-        fputs(program_invocation_short_name, stderr);
-        fputs(": ", stderr);
         va_start(ap, format);
-        if (level <= LOG_ERR) {
-                va_list aq;
-
-                va_copy(aq, ap);
-                (void) vsnprintf(last_error, sizeof last_error, format, aq);
-                va_end(aq);
-        }
-        vfprintf(stderr, format, ap);
+        r = vasprintf(&message, format, ap);
         va_end(ap);
-        fputc('\n', stderr);
+        if (r >= 0 && level <= LOG_ERR)
+                (void) snprintf(last_error, sizeof last_error, "%s", message);
+        /* Messages name paths and quote what others wrote: escaped, whole. */
+        if (r < 0 || fprintf_escaped(stderr, "%s: %s", program_invocation_short_name, message) < 0)
+                fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
 
         errno = saved;
         return error;

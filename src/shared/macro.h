@@ -32,6 +32,11 @@ static inline const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+static inline bool endswith(const char *s, const char *suffix) {
+        size_t n = strlen(s), l = strlen(suffix);
+        return n >= l && memcmp(s + n - l, suffix, l) == 0;
+}
+
 static inline bool isempty(const char *s) {
         return !s || !*s;
 }

@@ -74,6 +74,15 @@ int state_directory(char **ret) {
         return 0;
 }
 
+int state_key(uid_t uid, const char *session_name, char **ret) {
+        assert(session_name);
+        assert(ret);
+
+        if (isempty(session_name) || strchr(session_name, '/') || strchr(session_name, '@'))
+                return -EINVAL;
+        return asprintf(ret, "%s@%u", session_name, (unsigned) uid) < 0 ? -ENOMEM : 0;
+}
+
 /* Session names come validated from discovery (session/discover.c); they become file names here. */
 static int state_file_name(const char *session_name, const char *suffix, char **ret) {
         if (isempty(session_name) || strchr(session_name, '/') || session_name[0] == '.' ||
@@ -100,6 +109,48 @@ static int state_dir_open(const char *dir, bool create) {
         }
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b) {
+        return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int state_migrate(const char *dir, const char *session_name, const char *key, const struct timespec *born) {
+        _cleanup_free_ char *legacy = NULL, *keyed = NULL;
+        _cleanup_close_ int dfd = -1;
+        struct stat st;
+        int r;
+
+        assert(dir);
+        assert(key);
+        assert(born);
+
+        r = state_file_name(session_name, ".json", &legacy);
+        if (r < 0)
+                return r;
+        r = state_file_name(key, ".json", &keyed);
+        if (r < 0)
+                return r;
+        dfd = state_dir_open(dir, false);
+        if (dfd == -ENOENT)
+                return 0;
+        if (dfd < 0)
+                return dfd;
+        if (fstatat(dfd, legacy, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0; /* state_load() of the old name would have called it corrupt; nothing to carry over */
+        /* Written after this directory came to be: this directory's state. A
+         * directory made later, of the same name, is someone else's. */
+        if (timespec_before(&st.st_mtim, born)) {
+                log_notice("State file %s/%s is older than the session directory of that name now: "
+                           "left as it is, the session's counters start afresh.", dir, legacy);
+                return 0;
+        }
+        if (renameat2(dfd, legacy, dfd, keyed, RENAME_NOREPLACE) < 0)
+                return errno == EEXIST ? 0 : negative_errno();
+        log_debug("Moved the state file %s/%s to %s (counters keyed by owner and name)", dir, legacy, keyed);
+        return 1;
 }
 
 int state_lock(const char *dir, const char *session_name, int *ret_fd) {

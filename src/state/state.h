@@ -3,13 +3,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* The root parent's memory of each session: counters and the fields last
  * reported (field-list.h). Only the root parent touches it, under the lock;
  * it must not read the session itself nor journal.
  *
- * Per-session counters (docs/design.md §6), one JSON file "<dir>/<session_name>.json"
- * beside a lock file "<dir>/<session_name>.lock".
+ * Per-session counters (docs/design.md §6), one JSON file "<dir>/<key>.json"
+ * beside a lock file "<dir>/<key>.lock", where key is state_key(): the
+ * functions below name a session's state by that key (their session_name
+ * argument).
  *
  * The attempt protocol, which makes every run that may have reached the
  * endpoint count exactly once and never reuses a seq_number:
@@ -56,6 +60,21 @@ typedef struct State {
         StateEndpoint *endpoints;  /* every additional endpoint this session sent to */
         size_t n_endpoints, n_endpoints_allocated;
 } State;
+
+/* "<session_name>@<uid>": counters and the fallback session_id belong to the
+ * Ray user's session of that name (docs/design.md §4.2), never to a name
+ * alone, which anyone can give a directory in Ray's 0777 temp root. -EINVAL
+ * for an empty name or one with "/" or "@". */
+int state_key(uid_t uid, const char *session_name, char **ret);
+
+/* Upgrade from versions that kept "<dir>/<session_name>.json": moves that
+ * file to key's name when it was last written after born, when the session
+ * directory came to be (session_dir_born()), so that it is this directory's
+ * state; a directory made later under the same name starts afresh, and the
+ * old file stays for deletion-request. Never replaces key's own file. Call
+ * with key's lock held. Returns 1 when moved, 0 when not, or a negative
+ * errno. */
+int state_migrate(const char *dir, const char *session_name, const char *key, const struct timespec *born);
 
 /* Frees the strings and resets *s to the empty state. */
 void state_done(State *s);

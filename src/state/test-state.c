@@ -452,6 +452,58 @@ static void test_generate_session_id(void **state) {
         free(b);
 }
 
+static void test_key(void **state) {
+        char *key = NULL;
+
+        assert_int_equal(state_key(1000, NAME, &key), 0);
+        assert_string_equal(key, NAME "@1000");
+        free(key);
+        assert_int_equal(state_key(0, "", &key), -EINVAL);
+        assert_int_equal(state_key(0, "a/b", &key), -EINVAL);
+        assert_int_equal(state_key(0, "a@1", &key), -EINVAL);
+}
+
+/* Upgrade: the old "<name>.json" becomes the session's when it was written
+ * after the directory came to be, never a later directory's of that name. */
+static void test_migrate(void **state) {
+        /* the session directory came to be half an hour ago */
+        struct timespec born = { time(NULL) - 1800, 0 };
+        char key[128];
+        int fd;
+        State t = {};
+
+        snprintf(key, sizeof key, "%s@1000", NAME);
+        assert_int_equal(state_lock(dir, key, &fd), 0);
+
+        /* No old file: nothing to do. */
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
+
+        /* Written before this directory came to be: another directory's. */
+        write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"old\"}");
+        assert_int_equal(utimensat(AT_FDCWD, in_dir(NAME ".json"),
+                                   (struct timespec[]) { { 0, UTIME_OMIT }, { time(NULL) - 3600, 0 } }, 0), 0);
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
+        assert_int_equal(access(in_dir(NAME ".json"), F_OK), 0);
+        assert_int_equal(access(in_dir(NAME "@1000.json"), F_OK), -1);
+
+        /* Written since: carried over, once. */
+        write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"mine\"}");
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 1);
+        assert_int_equal(access(in_dir(NAME ".json"), F_OK), -1);
+        assert_int_equal(state_load(dir, key, &t), 0);
+        assert_string_equal(t.session_id, "mine");
+        assert_int_equal(t.seq_number, 1);
+        state_done(&t);
+
+        /* The keyed file is never replaced. */
+        write_text(in_dir(NAME ".json"), HEAD ", \"session_id\": \"later\"}");
+        assert_int_equal(state_migrate(dir, NAME, key, &born), 0);
+        assert_int_equal(state_load(dir, key, &t), 0);
+        assert_string_equal(t.session_id, "mine");
+        state_done(&t);
+        close(fd);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_directory),
@@ -465,6 +517,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
                 cmocka_unit_test(test_generate_session_id),
+                cmocka_unit_test(test_key),
+                cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

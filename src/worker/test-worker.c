@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+
 #include "shared/json-util.h"
 #include "shared/tests.h"
 #include "worker/channel.h"

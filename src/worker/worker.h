@@ -35,10 +35,13 @@ typedef struct WorkerState WorkerState;
 typedef struct Worker {
         pid_t pid;           /* the child, or 0 when the handlers run in this process */
         int fd;              /* the parent's end of the channel, or -1 */
+        int err_fd;          /* the child's stderr, read by the parent, or -1 */
+        char err_line[1024]; /* what it wrote of its current line */
+        size_t err_len;
         WorkerState *state;  /* the handlers' state, in this process */
 } Worker;
 
-#define WORKER_NULL ((Worker) { .fd = -1 })
+#define WORKER_NULL ((Worker) { .fd = -1, .err_fd = -1 })
 
 /* Starts the worker for in (copied; what it points to must outlive the
  * worker): a child dropped to in->collect.uid when this process is root and
@@ -46,7 +49,8 @@ typedef struct Worker {
  * in worker-serve.c; one made out of order (collect before open, a second
  * open) fails with -EPROTO. */
 int worker_start(Worker *w, const WorkerInput *in);
-/* Ends the channel, waits for the child; the child's failure is logged. */
+/* Ends the channel and waits for the child to exit, at most a few seconds,
+ * then kills it (SIGKILL) and reaps it; the child's failure is logged. */
 void worker_stop(Worker *w);
 
 /* docs/design.md §3.1 from the config file as the Ray user. 0 and *ret; -EINVAL and
