@@ -12,6 +12,10 @@
 # Needs root (useradd, setpriv, a private mount namespace): the journal is
 # tests/journal-capture.py on a private journal socket, which adds the
 # trusted fields from the sender's credentials as journald does.
+# The real report goes to Ray's own endpoint, answered on loopback in a
+# private network namespace (ray_endpoint_on_loopback), as deletion-request
+# asks Ray only about those.
+RUS_JOURNAL_NETNS=1
 . "$(dirname "$0")/journal-lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 rus_need_root_users
@@ -24,12 +28,14 @@ ID_SENT=$(sed -n 's/^#define MESSAGE_ID_REPORT_SENT *"\([0-9a-f]*\)".*/\1/p' "$R
 FORGED=66666666-dead-beef-0000-forgedforged
 
 start_head main
+ray_endpoint_on_loopback ray
 
 # One real report by the service (root), then the forgery, both sent to this
 # machine's journal.
 journal_with_forgery() {
         fresh
         use_head main
+        unset RAY_USAGE_STATS_REPORT_URL
         make_session "$RUS_RAY_DIR" >/dev/null
         start_capture head-a
         rus report

@@ -403,6 +403,37 @@ eq(T[0].count(chr(10)), 1, 'one line')
 t "status --json before any report: every key, session_id and last_report null, no connection" \
         case_status_before
 
+# Outside systemd (the tests hide it), status and check say so in one line and
+# decide under this process's environment, naming the file a setting comes
+# from; --json keeps every key and adds where each came from.
+case_status_sources() {
+        fresh
+        use_head main
+        echo 'RAY_USAGE_STATS_ENABLED=0' >"$SYSCONF"
+        expect 0 "" status
+        cp "$T_OUT" "$TEST_TMP/status.txt"
+        need "one line says systemd is not used" \
+                [ "$(grep -c "^Settings:      this command's own environment (no systemd on this machine)$" "$TEST_TMP/status.txt")" -eq 1 ]
+        need "the deciding setting is named with its file" \
+                grep -qxF "Set by:        RAY_USAGE_STATS_ENABLED=0 in $SYSCONF" "$TEST_TMP/status.txt"
+        need "the endpoint is named with where it comes from" \
+                grep -qxF "Endpoint:      $FAKE_HEAD_URL/report (RAY_USAGE_STATS_REPORT_URL in the environment)" "$TEST_TMP/status.txt"
+        expect 1 "set by RAY_USAGE_STATS_ENABLED=0 in $SYSCONF" check
+        need "check says in one line that systemd is not used" [ "$(grep -c "Settings: " "$T_ERR")" -eq 1 ]
+        expect 0 "" status --json
+        pycheck "
+for k in $STATUS_KEYS:
+    check(k in J0, 'status --json has ' + k)
+eq(J0['decision'], 'disabled', 'decision')
+eq(J0['decided_by_source'], '$SYSCONF', 'decided_by_source')
+eq(J0['decided_by_setting'], 'RAY_USAGE_STATS_ENABLED=0 in $SYSCONF', 'decided_by_setting')
+eq(J0['endpoint_source'], 'the environment', 'endpoint_source')
+eq(J0['settings_unit'], None, 'settings_unit without systemd')
+" "$T_OUT"
+}
+t "status and check without systemd: one line says so; the deciding setting's file and the endpoint's source" \
+        case_status_sources
+
 case_status_after() {
         fresh
         everything_at_head

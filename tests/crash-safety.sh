@@ -105,7 +105,7 @@ import base64, json, os, sys
 snaps, runs, state_path, usage_path, record = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
 errors = []
 
-STATE_KEYS = {"seq_number", "total_success", "total_failed", "pending", "session_id",
+STATE_KEYS = {"seq_number", "total_success", "total_failed", "ray_success", "pending", "session_id",
               "fallback_session_id", "last_report"}
 
 def load(path):
@@ -116,6 +116,8 @@ def check_state(name, s):
     if set(s) != STATE_KEYS:
         errors.append(f"{name}: keys {sorted(s)}")
         return None
+    if not 0 <= s["ray_success"] <= s["total_success"]:
+        errors.append(f"{name}: ray_success {s['ray_success']} not within total_success {s['total_success']}")
     if s["seq_number"] != s["total_success"] + s["total_failed"] + (1 if s["pending"] else 0):
         errors.append(f"{name}: seq_number {s['seq_number']} != {s['total_success']} + "
                       f"{s['total_failed']} + pending {s['pending']}")

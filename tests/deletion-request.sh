@@ -5,10 +5,16 @@
 # journal files by systemd-journal-remote) and from the state directory, with
 # first/last time and count, and a request to usage_stats@ray.io naming them;
 # failed and local-mode attempts do not count; no connection is opened.
+# Only what reached Ray's own endpoint (the default URL, answered on loopback
+# in a private network namespace) is asked of Ray; sessions sent to a private
+# report URL or an additional endpoint are listed apart; the per-user units'
+# state directories count too.
+RUS_JOURNAL_NETNS=1
 . "$(dirname "$0")/journal-lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 
 start_two_session_heads
+ray_endpoint_on_loopback ray
 start_head failing --post-status 500 --route "/cluster_id=$TEST_TMP/cluster_id3.json"
 printf '{"result": true, "msg": "", "data": {"clusterId": "%s"}}' fa11ed0000000000000000000000000000000000000000000000000f \
         >"$TEST_TMP/cluster_id3.json"
@@ -16,14 +22,21 @@ ID3=fa11ed0000000000000000000000000000000000000000000000000f
 SESSION3=session_2025-11-28_09-00-00_111111_4444
 ROTATED=session_2025-01-01_00-00-00_000001_1
 
+# use_head NAME for the dashboard, with reports to Ray's own endpoint.
+to_ray() {
+        use_head "$1"
+        unset RAY_USAGE_STATS_REPORT_URL
+}
+
 runs() {
         RUS_SESSION_NAME=$SESSION1 make_session "$RUS_RAY_DIR" >/dev/null
-        use_head main
+        to_ray main
         rus report
+        need "the report to Ray's endpoint exits 0" [ "$RC" -eq 0 ]
         rus report
         stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
-        use_head other
+        to_ray other
         rus report
         RAY_USAGE_STATS_UPLOAD=0 rus report
         stop_gcs # "ray stop": the next session is the only live head
@@ -31,6 +44,11 @@ runs() {
         use_head failing
         rus report
         need "the last report exits 0" [ "$RC" -eq 0 ]
+        need "Ray's endpoint received three reports" [ "$(requests_count_of ray POST)" -eq 3 ]
+}
+
+requests_count_of() { # HEAD METHOD
+        _rus_requests "$2" "" "${HEAD_REC[$1]}" | wc -l
 }
 
 case_journal_and_state() {
@@ -78,13 +96,13 @@ case_fleet_and_empty() {
         mkdir -p "$TEST_TMP/remote"
         start_capture head-a
         RUS_SESSION_NAME=$SESSION1 make_session "$RUS_RAY_DIR" >/dev/null
-        use_head main
+        to_ray main
         rus report
         capture_journal "$TEST_TMP/remote/remote-a.journal"
         start_capture head-b
         stop_gcs # "ray stop": the next session is the only live head
         RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
-        use_head other
+        to_ray other
         rus report
         capture_journal "$TEST_TMP/remote/remote-b.journal"
         rus deletion-request --directory="$TEST_TMP/remote"
@@ -98,5 +116,55 @@ case_fleet_and_empty() {
         need "and no mail text" bash -c "! grep -q '^To:' '$T_OUT'"
 }
 t "deletion-request --directory covers a fleet; nothing sent means nothing to delete" case_fleet_and_empty
+
+# A report to a private endpoint (a drop-in's RAY_USAGE_STATS_REPORT_URL) and
+# one to an additional endpoint never reached Ray: not asked of Ray, listed
+# apart. A per-user unit's session whose journal entries rotated away is
+# still in its state directory, below the service's.
+case_private_endpoint_and_per_user() {
+        local peruser=session_2025-11-25_10-00-00_000002_2
+        fresh
+        start_capture head-a
+        RUS_SESSION_NAME=$SESSION1 make_session "$RUS_RAY_DIR" >/dev/null
+        to_ray main
+        RAY_USAGE_STATS_ADDITIONAL_URLS=${HEAD_URL[other]}/extra rus report
+        need "the report to Ray and an additional endpoint exits 0" [ "$RC" -eq 0 ]
+        stop_gcs # "ray stop": the next session is the only live head
+        RUS_SESSION_NAME=$SESSION2 make_session "$RUS_RAY_DIR" >/dev/null
+        use_head other
+        rus report
+        need "the report to a private endpoint exits 0" [ "$RC" -eq 0 ]
+        need "Ray's endpoint received only session 1" [ "$(requests_count_of ray POST)" -eq 1 ]
+        capture_journal "$TEST_TMP/p.journal"
+        install_system_journal "$TEST_TMP/p.journal"
+        mkdir -p "$RAY_USAGE_STATS_STATE_DIR/rayuser"
+        printf '%s\n' '{"seq_number": 2, "total_success": 2, "total_failed": 0, "ray_success": 2, "pending": false, "session_id": "p3rus3r", "fallback_session_id": null, "last_report": {"time_ms": 1735600000000, "success": true, "error": null}}' \
+                >"$RAY_USAGE_STATS_STATE_DIR/rayuser/$peruser.json"
+
+        rus deletion-request --json
+        need "deletion-request --json exits 0" [ "$RC" -eq 0 ]
+        cp "$T_OUT" "$TEST_TMP/p.json"
+        pycheck '
+eq(sorted(x["session_id"] for x in J0["sessions"]), sorted(["'$ID1'", "p3rus3r"]),
+   "asked of Ray: the session sent to Ray and the per-user unit'"'"'s session, not the private one")
+o = sorted((x["session_id"], x["endpoint"], x["reports"]) for x in J0["other_endpoints"])
+eq(o, sorted([("'$ID1'", "'${HEAD_URL[other]}'/extra", 1), ("'$ID2'", "'${HEAD_URL[other]}'/report", 1)]),
+   "listed apart: the additional endpoint and the private report URL")
+check("'$ID2'" not in J0["body"], "the request to Ray does not name the privately sent session")
+check("p3rus3r" in J0["body"], "the request names the per-user unit'"'"'s session")
+' "$TEST_TMP/p.json"
+
+        rus deletion-request
+        need "deletion-request exits 0" [ "$RC" -eq 0 ]
+        cp "$T_OUT" "$TEST_TMP/p.txt"
+        info "deletion-request after a private-endpoint report:"$'\n'"$(cat "$TEST_TMP/p.txt")"
+        need "the sessions sent elsewhere are listed apart, for their operators" \
+                grep -q "^Sent to other endpoints, not Ray's: ask their operators" "$TEST_TMP/p.txt"
+        need "the privately sent session is in that list, with its endpoint" \
+                grep -qE "^$ID2 +${HEAD_URL[other]}/report " "$TEST_TMP/p.txt"
+        need "and not in the mail to Ray" bash -c "! sed -n '/^To: /,\$p' '$TEST_TMP/p.txt' | grep -q '$ID2'"
+}
+t "deletion-request: a private endpoint's sessions are not asked of Ray; per-user state directories count" \
+        case_private_endpoint_and_per_user
 
 t_end

@@ -2,10 +2,17 @@
 # The main job end to end on a local default, for the README: a Ray head
 # session and its dashboard faked on 127.0.0.1 (tests/fake-ray-head.py,
 # which also plays the report endpoint), then the real binary's check,
-# preview, report and status. Nothing leaves 127.0.0.1.
+# preview, report and status. Nothing leaves 127.0.0.1, and nothing reaches
+# the system journal: the demo runs in a private mount namespace whose
+# journal socket is tests/journal-capture.py (tests/journal-lib.sh), so that
+# its fake reports never show in `history` or `deletion-request`.
 #   bash tests/demo.sh [BINARY]
 RUS_BINARY=$(realpath "${1:-./ray-usage-stats}")
+RUS_JOURNAL_PRIVATE_ONLY=1
+. "$(dirname "$0")/journal-lib.sh"
 . "$(dirname "$0")/lib.sh"
+
+start_capture demo
 
 start_fake_head --fixtures "$FIXTURES/basic"
 make_session "$RAY_TMPDIR/ray" >/dev/null
@@ -28,3 +35,6 @@ echo
 echo
 echo "### ray-usage-stats status"
 "$RUS_BINARY" status
+echo
+echo "### the journal entries of this demo (a private journal: the system journal is untouched)"
+sed -n 's/^MESSAGE=//p' "$RUS_CAPTURE_OUT"

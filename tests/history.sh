@@ -40,6 +40,12 @@ case_three() {
         need "history lists exactly three attempts" [ "$(tail -n +2 "$T_OUT" | wc -l)" -eq 3 ]
         need "each line has host, session, seq, HTTP 200 and 'sent'" \
                 grep -qE "head-a +$ID1 +0 +http://127\.0\.0\.1:[0-9]+/report +200 sent +[0-9]+$" "$T_OUT"
+        # Ray's cluster ids are 56 hex digits: the columns after them stay under their headings.
+        need "columns fit the data: every endpoint starts under ENDPOINT, every result under RESULT" python3 -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+e, r = lines[0].index("ENDPOINT"), lines[0].index("RESULT")
+sys.exit(0 if all(l.index("http://") == e and l.index("sent") == r for l in lines[1:]) else 1)' "$T_OUT"
         need "the second session's line" grep -qE "head-a +$ID2 +0 .* 200 sent" "$T_OUT"
 
         rus history --payload --file="$TEST_TMP/a.journal"

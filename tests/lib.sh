@@ -20,6 +20,14 @@
 
 set -u
 
+# Every test writes to a private journal, never the system one: unless the
+# test has sourced journal-lib.sh itself, it re-runs in journal-lib's private
+# namespace, where nothing answers on the journal socket.
+if [ -z "${_rus_journal_lib:-}" ]; then
+        RUS_JOURNAL_PRIVATE_ONLY=${RUS_JOURNAL_PRIVATE_ONLY:-1}
+        . "$(dirname "${BASH_SOURCE[0]}")/journal-lib.sh"
+fi
+
 RUS_SRCDIR=${RUS_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 RUS_BINARY=${RUS_BINARY:-${RUS_BUILDDIR:-$RUS_SRCDIR}/ray-usage-stats}
 TESTS_DIR=$RUS_SRCDIR/tests

@@ -101,4 +101,4 @@ check_PROGRAMS += parity-driver
 parity_driver_SOURCES = tests/parity/parity-driver.c
 parity_driver_LDADD = $(CORE_LIBS)
 TESTS += tests/parity.sh
-EXTRA_DIST += tests/parity.sh tests/parity/oracle.py tests/parity/generate.py tests/parity/configs
+EXTRA_DIST += tests/parity.sh tests/parity/run.py tests/parity/oracle.py tests/parity/generate.py tests/parity/configs

@@ -6,6 +6,7 @@
 # inputs (tests/parity/generate.py). A fixed seed always; under CI=true also
 # a new one each run. Every disagreement is printed with its input.
 set -u
+export PYTHONDONTWRITEBYTECODE=1 # nothing written into the source tree
 SRC=${RUS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 DRIVER=${RUS_BUILDDIR:-$SRC}/parity-driver
 

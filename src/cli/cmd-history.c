@@ -9,6 +9,7 @@
 #include "shared/escape.h"
 #include "shared/json-util.h"
 #include "shared/log.h"
+#include "shared/table.h"
 #include "shared/time-parse.h"
 #include "shared/time-util.h"
 
@@ -95,18 +96,17 @@ static int print_json(const ReportAttempt *a, const char *endpoint) {
         return 0;
 }
 
-static void print_line(const ReportAttempt *a, const char *endpoint) {
+static int add_line(Table *t, const ReportAttempt *a, const char *endpoint, bool all) {
         _cleanup_free_ char *writer = NULL;
-        char time[64];
+        char time[64], size[32];
 
         format_usec(time, sizeof time, a->time_usec, false);
-        if (!a->trusted && asprintf(&writer, "  UNTRUSTED: written by uid %s %s", a->uid ?: "?", a->comm ?: "?") < 0)
-                writer = NULL;
-        /* Every field but the time and the size may be anyone's text. */
-        printf_escaped("%-23s %-16s %-36s %5s %-32s %4s %-6s %6zu%s", time, a->hostname ?: "-",
-                       a->session_id ?: "-", a->seq ?: "-", endpoint, a->http_status ?: "-",
-                       attempt_result_to_string(a->result), a->payload_size,
-                       writer ?: a->trusted ? "" : "  UNTRUSTED");
+        snprintf(size, sizeof size, "%zu", a->payload_size);
+        if (!a->trusted && asprintf(&writer, "UNTRUSTED: written by uid %s %s", a->uid ?: "?", a->comm ?: "?") < 0)
+                return -ENOMEM;
+        return table_add(t, (const char *const[]) { time, a->hostname, a->session_id, a->seq, endpoint,
+                                                    a->http_status, attempt_result_to_string(a->result), size,
+                                                    all ? writer ?: "" : NULL });
 }
 
 static int parse_time_option(const char *name, const char *value, uint64_t *ret) {
@@ -121,6 +121,7 @@ static int parse_time_option(const char *name, const char *value, uint64_t *ret)
 }
 
 int cmd_history(int argc, char *argv[]) {
+        _cleanup_(table_done) Table table = {};
         bool json = false, payload = false, all = false;
         const char *session = NULL, *since = NULL, *until = NULL, *lines = NULL;
         JournalSource src = {};
@@ -195,14 +196,12 @@ int cmd_history(int argc, char *argv[]) {
                             untrusted);
 
         first = lines && first < n ? n - first : 0;
-        if (!json && !payload) {
-                if (n == first)
-                        printf("No report attempts recorded.\n");
-                else
-                        printf("%-23s %-16s %-36s %5s %-32s %4s %-6s %6s\n", "TIME", "HOST", "SESSION_ID", "SEQ",
-                               "ENDPOINT", "HTTP", "RESULT", "BYTES");
-        }
         r = 0;
+        if (!json && !payload)
+                /* --all adds the writer of the entries that journald says are not ours. */
+                r = table_init(&table, all ? 9 : 8,
+                               (const char *const[]) { "TIME", "HOST", "SESSION_ID", "SEQ", "ENDPOINT", "HTTP",
+                                                       "RESULT", "BYTES", "WRITER" }, all ? "---r-r-r-" : "---r-r-r");
         for (size_t i = first; i < n && r >= 0; i++) {
                 _cleanup_free_ char *endpoint = NULL;
 
@@ -224,9 +223,15 @@ int cmd_history(int argc, char *argv[]) {
                 else if (json)
                         r = print_json(&a[i], endpoint);
                 else
-                        print_line(&a[i], endpoint);
+                        r = add_line(&table, &a[i], endpoint, all);
         }
         report_attempts_free(a, n);
+        if (r >= 0 && !json && !payload) {
+                if (n == first)
+                        printf("No report attempts recorded.\n");
+                else
+                        r = table_print(&table, stdout);
+        }
         if (r < 0)
                 return log_oom();
         return cli_flush();

@@ -36,7 +36,7 @@ int cmd_record_library(int argc, char *argv[]) {
         r = context_load(&c, newest);
         if (r < 0)
                 return r;
-        r = context_verdict(&c, "record-library");
+        r = context_verdict(&c, "record-library", true);
         if (r != EXIT_COLLECT)
                 return r;
 

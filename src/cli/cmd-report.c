@@ -99,7 +99,7 @@ static int send_report(Context *c, const char *state_dir, const char *key, State
         if (!results)
                 return log_oom();
         success = results[0].r >= 0;
-        r = state_finish_attempt(st, success, results[0].error, now_ms());
+        r = state_finish_attempt(st, success, upload_url_is_rays(shown_url), results[0].error, now_ms());
         if (r < 0)
                 log_oom();
         else {
@@ -258,7 +258,7 @@ static int run(int argc, char *argv[], bool preview) {
 
                 r = context_load(&c, i < heads.n_heads ? TAKE_PTR(heads.heads[i]) : NULL);
                 if (r >= 0)
-                        r = context_verdict(&c, argv[0]);
+                        r = context_verdict(&c, argv[0], false);
                 if (r == EXIT_COLLECT)
                         r = report_head(&c, preview);
                 status = i == 0 ? r : exit_status_merge(status, r, true);

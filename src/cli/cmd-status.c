@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/context.h"
+#include "cli/unit-settings.h"
 #include "http/http.h"
 #include "session/instance.h"
 #include "session/user.h"
@@ -154,7 +155,7 @@ static void head_status_done(HeadStatus *h) {
         state_done(&h->state);
 }
 
-static int head_status_load(HeadStatus *h, Session *s) {
+static int head_status_load(HeadStatus *h, const UnitSettings *settings, Session *s) {
         _cleanup_free_ char *instance_timer = NULL, *instance_dir = NULL;
         int r;
 
@@ -164,6 +165,9 @@ static int head_status_load(HeadStatus *h, Session *s) {
         worker_stop(&h->context.worker);
         if (r < 0)
                 return r;
+        r = unit_settings_annotate(settings, &h->context);
+        if (r < 0)
+                return log_oom();
         if (s) {
                 _cleanup_free_ char *user = NULL;
 
@@ -185,7 +189,7 @@ static json_object *int_or_null(bool known, uint64_t v) {
 }
 
 /* The keys of §2 for one head. */
-static json_object *head_json(const HeadStatus *h, const char *endpoint) {
+static json_object *head_json(const HeadStatus *h, const UnitSettings *settings, const char *endpoint) {
         const Context *c = &h->context;
         const State *st = &h->state;
         const char *decision = c->invalid_setting ? "invalid" : c->decision.enabled ? "enabled" : "disabled";
@@ -213,24 +217,29 @@ static json_object *head_json(const HeadStatus *h, const char *endpoint) {
         json_object_object_add(o, "additional_endpoints", h->have_state ? endpoints_json(st) : NULL);
         json_object_object_add(o, "next_run", h->next_usec > 0 ?
                                json_object_new_int64((int64_t) (h->next_usec / 1000)) : NULL);
+        /* Where the deciding setting comes from (docs/design.md §2). */
+        json_object_object_add(o, "decided_by_source", c->invalid_setting ? NULL :
+                               string_or_null(unit_settings_decision_source(settings, &c->decision, c->config_path)));
+        json_object_object_add(o, "decided_by_setting", string_or_null(c->decision_source));
         return TAKE_PTR(o);
 }
 
 /* §2: the top-level keys describe the newest head (heads[0]), "heads" lists
  * every one. */
-static int print_json(const HeadStatus *heads, size_t n_heads, const char *endpoint, const FieldNotice *notice) {
+static int print_json(const HeadStatus *heads, size_t n_heads, const UnitSettings *settings, const char *endpoint,
+                      const FieldNotice *notice) {
         _cleanup_json_ json_object *o = NULL, *list = json_object_new_array(), *change = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
 
         if (!list)
                 return log_oom();
-        o = head_json(&heads[0], endpoint);
+        o = head_json(&heads[0], settings, endpoint);
         if (!o)
                 return log_oom();
         /* With no live head, heads[0] holds only the invoking user's decision: "heads" is []. */
         for (size_t i = 0; heads[0].context.session && i < n_heads; i++) {
-                json_object *h = head_json(&heads[i], endpoint);
+                json_object *h = head_json(&heads[i], settings, endpoint);
 
                 if (!h || json_object_array_add(list, h) < 0)
                         return log_oom();
@@ -246,6 +255,12 @@ static int print_json(const HeadStatus *heads, size_t n_heads, const char *endpo
         }
         json_object_object_add(o, "field_change", TAKE_PTR(change));
         json_object_object_add(o, "heads", TAKE_PTR(list));
+        /* Whose settings these are: the unit's, or this command's own environment. */
+        json_object_object_add(o, "settings_unit", settings->from_unit ? json_object_new_string(settings->env.unit) : NULL);
+        json_object_object_add(o, "settings_note", string_or_null(settings->note));
+        json_object_object_add(o, "settings_problem", string_or_null(settings->env.problem));
+        json_object_object_add(o, "endpoint_source",
+                               string_or_null(unit_settings_source(settings, "RAY_USAGE_STATS_REPORT_URL")));
 
         r = json_dump_python(o, &text);
         if (r < 0)
@@ -272,6 +287,8 @@ static void print_head(const HeadStatus *h) {
         else
                 printf_escaped("Decision:      %s (decided by %s)", c->decision.enabled ? "enabled" : "disabled",
                                decided_by_to_string(c->decision.decided_by));
+        if (c->decision_source)
+                printf_escaped("Set by:        %s", c->decision_source);
         printf_escaped("Config file:   %s", c->config_path);
         if (h->have_state) {
                 printf_escaped("Session id:    %s", st->session_id ?: "none reported yet");
@@ -289,10 +306,18 @@ static void print_head(const HeadStatus *h) {
         printf_escaped("Next run:      %s", h->next_usec > 0 ? next : "unknown (timer not active)");
 }
 
-static void print_human(const HeadStatus *heads, size_t n_heads, const char *endpoint, const FieldNotice *notice) {
+static void print_human(const HeadStatus *heads, size_t n_heads, const UnitSettings *settings, const char *endpoint,
+                        const FieldNotice *notice) {
+        const char *endpoint_source = unit_settings_source(settings, "RAY_USAGE_STATS_REPORT_URL");
         char when[64];
 
-        printf_escaped("Endpoint:      %s", endpoint);
+        printf_escaped("Settings:      %s", settings->note);
+        if (settings->env.problem)
+                printf_escaped("Warning:       %s", settings->env.problem);
+        if (endpoint_source)
+                printf_escaped("Endpoint:      %s (RAY_USAGE_STATS_REPORT_URL in %s)", endpoint, endpoint_source);
+        else
+                printf_escaped("Endpoint:      %s (Ray's, the default)", endpoint);
         if (heads[0].context.session)
                 printf("Live Ray heads: %zu\n", n_heads);
         for (size_t i = 0; i < n_heads; i++) {
@@ -311,6 +336,7 @@ static void print_human(const HeadStatus *heads, size_t n_heads, const char *end
 }
 
 int cmd_status(int argc, char *argv[]) {
+        _cleanup_(unit_settings_done) UnitSettings settings = {};
         _cleanup_(head_scan_done) HeadScan scan = {};
         _cleanup_(field_notice_done) FieldNotice notice = {};
         _cleanup_free_ char *endpoint = NULL;
@@ -323,12 +349,17 @@ int cmd_status(int argc, char *argv[]) {
                       "status [--json]\n\n"
                       "Show the endpoint and, for each live Ray head, its Ray user, the effective decision\n"
                       "and what decided it, the config file, its counters and last report, and the timer's\n"
-                      "next run. Makes no network connection.\n\n"
+                      "next run. Run by a person, it decides under the service's settings (its unit's\n"
+                      "Environment= and EnvironmentFile=, drop-ins included, read from systemd) and names\n"
+                      "the file each deciding setting comes from. Makes no network connection.\n\n"
                       "  --json    print one JSON object (its keys describe the newest head; \"heads\" lists all)",
                       (CliFlag[]) { { "json", &json }, {} }, 0, NULL);
         if (r <= 0)
                 return r;
 
+        r = unit_settings_load(&settings);
+        if (r < 0)
+                return log_oom();
         r = context_find_heads(NULL, false, &scan);
         if (r < 0)
                 return r;
@@ -339,7 +370,7 @@ int cmd_status(int argc, char *argv[]) {
         for (size_t i = 0; i < n; i++)
                 heads[i].context = CONTEXT_NULL;
         for (size_t i = 0; i < n; i++) {
-                r = head_status_load(&heads[i], i < scan.n_heads ? TAKE_PTR(scan.heads[i]) : NULL);
+                r = head_status_load(&heads[i], &settings, i < scan.n_heads ? TAKE_PTR(scan.heads[i]) : NULL);
                 if (r < 0)
                         break;
         }
@@ -349,9 +380,9 @@ int cmd_status(int argc, char *argv[]) {
                 r = log_oom();
 
         if (r >= 0 && json)
-                r = print_json(heads, n, endpoint, &notice);
+                r = print_json(heads, n, &settings, endpoint, &notice);
         else if (r >= 0)
-                print_human(heads, n, endpoint, &notice);
+                print_human(heads, n, &settings, endpoint, &notice);
         for (size_t i = 0; i < n; i++)
                 head_status_done(&heads[i]);
         return r < 0 ? r : 0;

@@ -161,6 +161,7 @@ void context_done(Context *c) {
         free(c->home);
         free(c->config_path);
         free(c->invalid_setting);
+        free(c->decision_source);
         *c = CONTEXT_NULL;
 }
 
@@ -212,23 +213,16 @@ static int journal_invalid(const char *command, const char *message) {
         return EXIT_INVALID_SETTING;
 }
 
-int context_verdict(const Context *c, const char *command) {
-        _cleanup_free_ char *bad_url = NULL, *head = NULL;
-        const char *state, *by;
+static int journal_decision(const Context *c, const char *command) {
+        _cleanup_free_ char *head = NULL;
+        const char *state = c->decision.enabled ? "enabled" : "disabled";
+        const char *by = decided_by_to_string(c->decision.decided_by);
         char uid[32], name[64];
 
-        assert(c);
-        assert(command);
-
-        if (c->invalid_setting)
-                return journal_invalid(command, c->invalid_setting);
-
-        state = c->decision.enabled ? "enabled" : "disabled";
-        by = decided_by_to_string(c->decision.decided_by);
         snprintf(uid, sizeof uid, "%u", (unsigned) c->ray_uid);
         if (c->session && asprintf(&head, " for the Ray head session %s of uid %s (%s)", c->session->path, uid,
                                    user_name(c->ray_uid, name, sizeof name)) < 0)
-                return log_oom(), EXIT_LOCAL_FAILURE;
+                return log_oom();
         journal_event(LOG_INFO, MESSAGE_ID_DECISION,
                       (JournalField[]) {
                               { "DECISION", state },
@@ -238,7 +232,22 @@ int context_verdict(const Context *c, const char *command) {
                               { "RAY_UID", c->session ? uid : NULL },
                               { "COMMAND", command },
                               {} },
-                      "Usage stats collection is %s (decided by %s)%s.", state, by, head ?: "");
+                      "Usage stats collection is %s (decided by %s)%s%s%s.", state, by, head ?: "",
+                      c->decision_source ? "; set by " : "", c->decision_source ?: "");
+        return 0;
+}
+
+int context_verdict(const Context *c, const char *command, bool journal_enabled) {
+        _cleanup_free_ char *bad_url = NULL;
+
+        assert(c);
+        assert(command);
+
+        if (c->invalid_setting)
+                return journal_invalid(command, c->invalid_setting);
+
+        if ((journal_enabled || !c->decision.enabled) && journal_decision(c, command) < 0)
+                return EXIT_LOCAL_FAILURE;
         if (!c->decision.enabled)
                 return EXIT_DISABLED;
 

@@ -23,6 +23,7 @@ typedef struct Context {
         Worker worker;
         Decision decision;
         char *invalid_setting;     /* set when a setting is invalid: the decision is void */
+        char *decision_source;     /* what decided and the file it is in (cli/unit-settings.h), or NULL */
 } Context;
 
 /* The live heads this run may act on, newest first: every one when the
@@ -53,8 +54,11 @@ void context_done(Context *c);
 /* Journals the outcome of the decision for the head (or for "no live head")
  * and returns the exit status of docs/design.md §2 for it:
  * EXIT_INVALID_SETTING, EXIT_DISABLED, EXIT_NO_SESSION (no head), or
- * EXIT_COLLECT. */
-int context_verdict(const Context *c, const char *command);
+ * EXIT_COLLECT. Without journal_enabled, a decision that lets the run go on
+ * is not journalled: the unit's `report` follows its `check`
+ * (ExecCondition=), which has journalled it, and a run keeps one decision
+ * entry per head. */
+int context_verdict(const Context *c, const char *command, bool journal_enabled);
 
 /* One run's exit status from its heads' (docs/design.md §2, §4.1), each an
  * exit status or a negative errno (a local failure, returned as it is): for

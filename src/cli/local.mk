@@ -4,6 +4,7 @@ libcore_a_SOURCES += \
 	src/cli/cli.c src/cli/cli.h \
 	src/cli/commands.c \
 	src/cli/context.c src/cli/context.h \
+	src/cli/unit-settings.c src/cli/unit-settings.h \
 	src/cli/cmd-check.c \
 	src/cli/cmd-report.c \
 	src/cli/cmd-status.c \

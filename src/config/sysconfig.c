@@ -7,6 +7,7 @@
 #include "shared/alloc-util.h"
 #include "shared/fileio.h"
 #include "shared/macro.h"
+#include "shared/strv.h"
 
 #define OPT_OUT_NAME "RAY_USAGE_STATS_ENABLED"
 
@@ -26,6 +27,7 @@ typedef struct Assignment {
 typedef struct AssignmentList {
         Assignment *items;
         size_t n, allocated;
+        bool shell_export; /* "export NAME=..." assigns NAME (else the line is dropped, as systemd does) */
 } AssignmentList;
 
 static void assignment_list_done(AssignmentList *l) {
@@ -89,7 +91,7 @@ static int push(AssignmentList *l, Buffer *key, size_t key_len, Buffer *value, s
          * Every command re-reads this file for a variable absent from its
          * environment (config/settings.h), so the service honours it too. */
         name = k;
-        if (startswith(name, "export") && name[6] && strchr(" \t", name[6])) {
+        if (l->shell_export && startswith(name, "export") && name[6] && strchr(" \t", name[6])) {
                 name += 6;
                 name += strspn(name, " \t");
         }
@@ -112,7 +114,7 @@ static int push(AssignmentList *l, Buffer *key, size_t key_len, Buffer *value, s
 /* The state machine of systemd's parse_env_file_internal() (src/basic/env-file.c),
  * so that this file means to us what it means to the unit, plus the byte
  * range of each assignment so that it can be edited in place. */
-static int parse(const char *text, AssignmentList *ret) {
+static int parse(const char *text, bool shell_export, AssignmentList *ret) {
         enum {
                 PRE_KEY,
                 KEY,
@@ -125,7 +127,7 @@ static int parse(const char *text, AssignmentList *ret) {
                 COMMENT,
                 COMMENT_ESCAPE,
         } state = PRE_KEY;
-        _cleanup_(assignment_list_done) AssignmentList l = {};
+        _cleanup_(assignment_list_done) AssignmentList l = { .shell_export = shell_export };
         _cleanup_(buffer_done) Buffer key = {}, value = {};
         size_t last_key_ws = SIZE_MAX, last_value_ws = SIZE_MAX, line_start = 0, start = 0, i;
         int r;
@@ -290,7 +292,7 @@ static int load(const char *path, char **ret_text, size_t *ret_size, AssignmentL
 
         /* Like systemd, the parser stops at a NUL byte; the bytes after it are
          * still kept when the file is rewritten. */
-        r = parse(text, ret);
+        r = parse(text, true, ret);
         if (r < 0)
                 return r;
         if (ret_text)
@@ -327,12 +329,42 @@ int sysconfig_get(const char *path, const char *name, char **ret) {
         return 0;
 }
 
+int sysconfig_read_all(const char *path, char ***ret) {
+        _cleanup_(assignment_list_done) AssignmentList l = {};
+        _cleanup_free_ char *text = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        int r;
+
+        assert(path);
+        assert(ret);
+
+        r = read_file_at(AT_FDCWD, path, SYSCONFIG_MAX_SIZE, 0, 0, &text, NULL);
+        if (r < 0)
+                return r;
+        r = parse(text, false, &l);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l.n; i++) {
+                char *e;
+
+                if (asprintf(&e, "%s=%s", l.items[i].key, l.items[i].value) < 0)
+                        return -ENOMEM;
+                r = strv_push(&env, e);
+                if (r < 0) {
+                        free(e);
+                        return r;
+                }
+        }
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
 /* Whether text, as the unit will read it, opts out. */
 static int says_opt_out(const char *text) {
         _cleanup_(assignment_list_done) AssignmentList l = {};
         int r;
 
-        r = parse(text, &l);
+        r = parse(text, true, &l);
         if (r < 0)
                 return r;
         for (size_t i = l.n; i > 0; i--)

@@ -20,6 +20,12 @@ const char *sysconfig_path(void);
  * does not assign name; a negative errno when it cannot be read. */
 int sysconfig_get(const char *path, const char *name, char **ret);
 
+/* Every assignment of the file exactly as systemd's EnvironmentFile= reads it
+ * (an "export NAME=" line is dropped, as there), "NAME=value" in file order
+ * (the last of a name wins). -ENOENT when the file is missing, another
+ * negative errno when it cannot be read. */
+int sysconfig_read_all(const char *path, char ***ret);
+
 /* opt_out: makes the file set RAY_USAGE_STATS_ENABLED=0, replacing every
  * assignment of that variable (an administrator's =1 included).
  * !opt_out: removes only the assignments that set it to 0, never another

@@ -8,6 +8,7 @@
 #include "journal/journal-read.h"
 #include "journal/message-ids.h"
 #include "shared/alloc-util.h"
+#include "shared/fileio.h"
 #include "shared/log.h"
 
 #define FIELD_PREFIX "RAY_USAGE_STATS_"
@@ -66,11 +67,6 @@ size_t report_attempts_drop_untrusted(ReportAttempt *a, size_t *n) {
 void report_attempts_free(ReportAttempt *a, size_t n) {
         report_attempts_free_items(a, n);
         free(a);
-}
-
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
 }
 
 /* Whether a journal file in dir (and, for a journald root, in its machine

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "shared/macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
 typedef enum ReadFlags {
         /* Refuse a symbolic link as the last component (O_NOFOLLOW): -ELOOP. */
         READ_NOFOLLOW = 1 << 0,

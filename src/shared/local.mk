@@ -7,7 +7,8 @@ libcore_a_SOURCES += \
 	src/shared/fileio.c src/shared/fileio.h \
 	src/shared/json-util.c src/shared/json-util.h \
 	src/shared/strv.c src/shared/strv.h \
-	src/shared/time-parse.c src/shared/time-parse.h
+	src/shared/time-parse.c src/shared/time-parse.h \
+	src/shared/table.c src/shared/table.h
 
 # The unit tests' common scaffolding.
 EXTRA_DIST += src/shared/tests.h
@@ -48,4 +49,9 @@ TESTS += test-escape
 test_escape_SOURCES = src/shared/test-escape.c
 test_escape_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_escape_LDADD = $(UNIT_TEST_LIBS)
+check_PROGRAMS += test-table
+TESTS += test-table
+test_table_SOURCES = src/shared/test-table.c
+test_table_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_table_LDADD = $(UNIT_TEST_LIBS)
 endif

@@ -320,6 +320,11 @@ static int state_parse(const char *buf, size_t size, State *ret) {
             (r = get_nullable_string(o, "fallback_session_id", STATE_ID_MAX, &s.fallback_session_id)) < 0)
                 return r == -ENOMEM ? r : -EBADMSG;
 
+        if (null_or_missing(o, "ray_success"))
+                s.ray_success = s.total_success;
+        else if ((r = get_counter(o, "ray_success", &s.ray_success)) < 0 || s.ray_success > s.total_success)
+                return -EBADMSG;
+
         r = parse_last_report(o, &s.last_time_ms, &s.last_success, &s.last_error);
         if (r < 0)
                 return r;
@@ -496,6 +501,7 @@ int state_save(const char *dir, const char *session_name, const State *s) {
         if (add_counter(o, "seq_number", s->seq_number) < 0 ||
             add_counter(o, "total_success", s->total_success) < 0 ||
             add_counter(o, "total_failed", s->total_failed) < 0 ||
+            add_counter(o, "ray_success", s->ray_success) < 0 ||
             json_object_object_add(o, "pending", json_object_new_boolean(s->pending)) < 0 ||
             json_object_object_add(o, "session_id", string_or_null(s->session_id)) < 0 ||
             json_object_object_add(o, "fallback_session_id", string_or_null(s->fallback_session_id)) < 0)
@@ -575,7 +581,7 @@ static int sanitized_error(const char *error, char **ret) {
         return 0;
 }
 
-int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms) {
+int state_finish_attempt(State *s, bool success, bool to_ray, const char *error, int64_t now_ms) {
         char *e;
 
         assert(s);
@@ -584,6 +590,8 @@ int state_finish_attempt(State *s, bool success, const char *error, int64_t now_
                 return -ENOMEM;
         s->pending = false;
         counter_inc(success ? &s->total_success : &s->total_failed);
+        if (success && to_ray)
+                counter_inc(&s->ray_success);
         s->last_time_ms = now_ms;
         s->last_success = success;
         free(s->last_error);

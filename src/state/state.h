@@ -25,7 +25,7 @@
  *     build the report with seq_number = seq, total_success/total_failed = st's
  *     state_save(dir, name, &st);           BEFORE the POST (pending = true)
  *     POST
- *     state_finish_attempt(&st, ok, error, now_ms);
+ *     state_finish_attempt(&st, ok, to_ray, error, now_ms);
  *     state_save(dir, name, &st);
  *     close(lock_fd);
  *
@@ -51,6 +51,11 @@ typedef struct StateEndpoint {
 
 typedef struct State {
         uint64_t seq_number, total_success, total_failed;
+        /* Of total_success, those that reached Ray's own endpoint (the default
+         * URL), which a deletion request may ask Ray about; the rest went to
+         * a private RAY_USAGE_STATS_REPORT_URL. Files of older versions lack
+         * it: all their successes are then taken to be Ray's. */
+        uint64_t ray_success;
         bool pending;              /* a POST was about to be made and its outcome not recorded */
         char *session_id;          /* the session_id last reported, or NULL */
         char *fallback_session_id; /* random UUID for a session whose dashboard gives no cluster id */
@@ -119,9 +124,9 @@ void state_begin_attempt(State *s);
  * past it and s->pending is set. Requires a begun attempt (not pending). */
 void state_reserve_seq(State *s, uint64_t *ret_seq);
 
-/* Records the outcome: pending cleared, one success or failure counted,
- * last_* set (error is sanitised to printable ASCII and capped). */
-int state_finish_attempt(State *s, bool success, const char *error, int64_t now_ms);
+/* Records the outcome: pending cleared, one success or failure counted (a
+ * success to_ray, to Ray's own endpoint, also in ray_success), last_* set (error is sanitised to printable ASCII and capped). */
+int state_finish_attempt(State *s, bool success, bool to_ray, const char *error, int64_t now_ms);
 
 /* For an additional endpoint (url without credentials), what
  * state_reserve_seq() and state_finish_attempt() do for Ray's: marks an

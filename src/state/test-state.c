@@ -248,6 +248,7 @@ static void test_corrupt(void **state) {
                 HEAD ", \"last_report\": {\"success\": \"yes\"}}",
                 HEAD ", \"session_id\": \"a\\u0000b\"}",
                 HEAD "} trailing",
+                HEAD ", \"ray_success\": 1}",
         };
         struct stat st;
         State s;
@@ -314,7 +315,7 @@ static void test_attempt_protocol(void **state) {
         state_reserve_seq(&s, &seq);
         assert_int_equal(seq, 1);
         assert_int_equal(state_save(dir, NAME, &s), 0);
-        assert_int_equal(state_finish_attempt(&s, true, NULL, 1000), 0);
+        assert_int_equal(state_finish_attempt(&s, true, true, NULL, 1000), 0);
         assert_int_equal(state_save(dir, NAME, &s), 0);
         state_done(&s);
         assert_int_equal(close(fd), 0);
@@ -333,13 +334,40 @@ static void test_attempt_protocol(void **state) {
         /* A failure, with an error that is not fit for a terminal. */
         state_reserve_seq(&s, &seq);
         assert_int_equal(seq, 2);
-        assert_int_equal(state_finish_attempt(&s, false, "HTTP 503\n\x1b[31mred\xc3\xa9", 2000), 0);
+        assert_int_equal(state_finish_attempt(&s, false, true, "HTTP 503\n\x1b[31mred\xc3\xa9", 2000), 0);
         assert_int_equal(s.total_failed, 2);
         assert_int_equal(s.last_success, 0);
         assert_string_equal(s.last_error, "HTTP 503??[31mred??");
-        assert_int_equal(state_finish_attempt(&s, true, NULL, 3000), 0);
+        assert_int_equal(state_finish_attempt(&s, true, true, NULL, 3000), 0);
         assert_null(s.last_error);
         state_done(&s);
+}
+
+/* Successes that reached Ray's own endpoint, apart from those to a private report URL. */
+static void test_ray_success(void **state) {
+        State s = { .seq_number = 5, .total_success = 5, .ray_success = 2, .last_success = -1 }, t;
+        int fd;
+
+        assert_int_equal(state_lock(dir, NAME, &fd), 0);
+        assert_int_equal(state_save(dir, NAME, &s), 0);
+        assert_int_equal(state_load(dir, NAME, &t), 0);
+        assert_int_equal(t.ray_success, 2);
+        assert_int_equal(state_finish_attempt(&t, true, false, NULL, 1), 0);
+        assert_int_equal(t.total_success, 6);
+        assert_int_equal(t.ray_success, 2);
+        assert_int_equal(state_finish_attempt(&t, true, true, NULL, 2), 0);
+        assert_int_equal(t.ray_success, 3);
+        assert_int_equal(state_finish_attempt(&t, false, true, "x", 3), 0);
+        assert_int_equal(t.ray_success, 3);
+        state_done(&t);
+
+        /* A file of an older version: every success is taken to be Ray's. */
+        write_text(in_dir(NAME ".json"), "{\"seq_number\": 4, \"total_success\": 3, \"total_failed\": 1, "
+                                         "\"pending\": false}");
+        assert_int_equal(state_load(dir, NAME, &t), 0);
+        assert_int_equal(t.ray_success, 3);
+        state_done(&t);
+        assert_int_equal(close(fd), 0);
 }
 
 #define N_CHILDREN 20
@@ -368,7 +396,7 @@ static void test_concurrent(void **state) {
                                 _exit(1);
                         /* Give the others a chance to interleave, were the lock not there. */
                         (void) nanosleep(&(struct timespec) { .tv_nsec = 1000 * 1000 }, NULL);
-                        if (state_finish_attempt(&c, true, NULL, 1) < 0 || state_save(dir, NAME, &c) < 0)
+                        if (state_finish_attempt(&c, true, true, NULL, 1) < 0 || state_save(dir, NAME, &c) < 0)
                                 _exit(1);
                         if (write(pipefd[1], &seq, sizeof seq) != sizeof seq)
                                 _exit(1);
@@ -416,7 +444,7 @@ static void test_killed_writer(void **state) {
                                         _exit(1);
                                 state_begin_attempt(&c);
                                 state_reserve_seq(&c, &seq);
-                                (void) state_finish_attempt(&c, false, "killed at some point", 1);
+                                (void) state_finish_attempt(&c, false, true, "killed at some point", 1);
                                 if (state_save(dir, NAME, &c) < 0)
                                         _exit(1);
                                 state_done(&c);
@@ -514,6 +542,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_endpoints, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_attempt_protocol, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ray_success, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
                 cmocka_unit_test(test_generate_session_id),

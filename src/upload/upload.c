@@ -12,6 +12,10 @@
 #define UPLOAD_MAX_RESPONSE (64U * 1024U)
 #define ADDITIONAL_URLS "RAY_USAGE_STATS_ADDITIONAL_URLS"
 
+bool upload_url_is_rays(const char *url) {
+        return url && streq(url, UPLOAD_DEFAULT_URL);
+}
+
 const char *upload_url(void) {
         return env_get_or("RAY_USAGE_STATS_REPORT_URL", UPLOAD_DEFAULT_URL);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* POSTing the report's bytes (docs/design.md §6) to Ray's endpoint and the additional
@@ -10,6 +11,10 @@
 #define UPLOAD_DEFAULT_URL "https://usage-stats.ray.io/"
 #define UPLOAD_TIMEOUT_MS 10000L
 #define UPLOAD_ADDITIONAL_MAX 8
+
+/* Whether url (as the journal records it: without credentials) is Ray's own
+ * endpoint, the default, rather than a private one. */
+bool upload_url_is_rays(const char *url);
 
 /* $RAY_USAGE_STATS_REPORT_URL when set and not empty, else UPLOAD_DEFAULT_URL. */
 const char *upload_url(void);

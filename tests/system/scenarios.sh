@@ -10,7 +10,7 @@
 # requests the fake head received.
 
 SCENARIOS=(timer-enabled timer-fires no-session-skip condition-skip invalid-setting
-           catalog report-run user-disable system-disable ray-tmpdir-dropin ip-allow-list
+           catalog report-run user-disable system-disable status-unit-settings ray-tmpdir-dropin ip-allow-list
            sandbox-session-outside sandbox-session-private-tmp sandbox-config-outside
            sandbox-writes-refused sandbox-writes-api-fs transparency fleet)
 
@@ -252,8 +252,9 @@ scenario_report_run() {
         c cat "$session/usage_stats.json" >"$sys_tmp/usage_stats.json"
 
         out=$(sys_journal_after "$cur" "$ID_REPORT_SENT")
-        expect_entry "$out" "$ID_DECISION" + RAY_USAGE_STATS_DECISION=enabled RAY_USAGE_STATS_DECIDED_BY=default \
-                _SYSTEMD_UNIT="$UNIT" || return 1
+        # one decision entry per run (check's), not one per command
+        expect_entry "$out" "$ID_DECISION" 1 RAY_USAGE_STATS_DECISION=enabled RAY_USAGE_STATS_DECIDED_BY=default \
+                _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_COMMAND=check || return 1
         expect_entry "$out" "$ID_REPORT_SENT" 1 SYSLOG_IDENTIFIER=ray-usage-stats _SYSTEMD_UNIT="$UNIT" \
                 RAY_USAGE_STATS_URL="http://127.0.0.1:$sys_head_port/report" RAY_USAGE_STATS_HTTP_STATUS=200 \
                 RAY_USAGE_STATS_SUCCESS=1 || return 1
@@ -357,6 +358,107 @@ scenario_system_disable() {
         rc=$?
         expect_run "$cur" "$rc" success || return 1
         expect_eq "POSTs after enable --system" "$(sys_requests_after "$off" POST | grep -c .)" 1
+}
+
+# status and check run by a person decide under the unit's own settings, read
+# from systemd: a drop-in's opt-out (the README's first opt-out row) makes
+# status say disabled, naming the drop-in, and check exit 1, as root and as the
+# Ray user; the same opt-out in /etc/default/ray-usage-stats is named as that
+# file; a drop-in's endpoint is the one status shows. Nothing in the shell's
+# environment says so: `c` runs with an empty one.
+status_of() { # USER|root FILE ARGS...: ray-usage-stats status ARGS... into FILE
+        local who=$1 file=$2
+        shift 2
+        if [ "$who" = root ]; then
+                c ray-usage-stats status "$@" >"$file" 2>&1
+        else
+                c_user "$who" ray-usage-stats status "$@" >"$file" 2>&1
+        fi
+}
+
+expect_line() { # WHAT FILE LINE
+        grep -qxF -- "$3" "$2" && return 0
+        sys_log "$1: no line '$3' in:"
+        sed 's/^/      /' "$2"
+        return 1
+}
+
+scenario_status_unit_settings() {
+        local who rc optout=$DROPIN_DIR/50-optout.conf endpoint=$DROPIN_DIR/60-endpoint.conf
+        sys_make_session >/dev/null || return 1
+        sys_dropin 50-optout 'Environment=RAY_USAGE_STATS_ENABLED=0' || return 1
+        for who in root "$RAY_USER"; do
+                status_of "$who" "$sys_tmp/status.out" || { sys_log "status as $who failed"; return 1; }
+                expect_line "status as $who" "$sys_tmp/status.out" "Decision:      disabled (decided by env)" || return 1
+                expect_line "status as $who" "$sys_tmp/status.out" \
+                        "Set by:        RAY_USAGE_STATS_ENABLED=0 in $optout" || return 1
+                expect_line "status as $who" "$sys_tmp/status.out" \
+                        "Settings:      those of $UNIT (Environment= and EnvironmentFile=, drop-ins included, from systemd)" ||
+                        return 1
+        done
+        sys_log "status with a drop-in opt-out:"
+        sed 's/^/      /' "$sys_tmp/status.out"
+        status_of root "$sys_tmp/status.json" --json || return 1
+        py '
+import json, sys
+o = json.load(open(sys.argv[1]))
+want = {"decision": "disabled", "decided_by": "env", "decided_by_source": sys.argv[2], "settings_unit": sys.argv[3]}
+bad = {k: o.get(k) for k in want if o.get(k) != want[k]}
+if bad:
+    print("    status --json: got %s, expected %s" % (bad, {k: want[k] for k in bad}))
+sys.exit(1 if bad else 0)' "$sys_tmp/status.json" "$optout" "$UNIT" || return 1
+        c ray-usage-stats check >"$sys_tmp/check.out" 2>&1
+        rc=$?
+        expect_eq "check (as root, outside the unit) with a drop-in opt-out: exit status" "$rc" 1 ||
+                { sed 's/^/    /' "$sys_tmp/check.out"; return 1; }
+        c_user "$RAY_USER" ray-usage-stats check >"$sys_tmp/check.out" 2>&1
+        rc=$?
+        expect_eq "check as $RAY_USER with a drop-in opt-out: exit status" "$rc" 1 ||
+                { sed 's/^/    /' "$sys_tmp/check.out"; return 1; }
+        grep -qF "set by RAY_USAGE_STATS_ENABLED=0 in $optout" "$sys_tmp/check.out" ||
+                { sys_log "check does not name the drop-in:"; sed 's/^/      /' "$sys_tmp/check.out"; return 1; }
+
+        # The machine-wide file instead of the drop-in.
+        c rm -f "$optout"
+        c systemctl daemon-reload
+        sys_env_file 'RAY_USAGE_STATS_ENABLED=0'
+        status_of root "$sys_tmp/status.out" || return 1
+        expect_line "status with the opt-out in /etc/default" "$sys_tmp/status.out" \
+                "Set by:        RAY_USAGE_STATS_ENABLED=0 in /etc/default/ray-usage-stats" || return 1
+        c ray-usage-stats check >/dev/null 2>&1
+        expect_eq "check with the opt-out in /etc/default: exit status" "$?" 1 || return 1
+
+        # A drop-in's endpoint, over the base drop-in's: the one the unit would use.
+        c rm -f /etc/default/ray-usage-stats
+        sys_dropin 60-endpoint 'Environment=RAY_USAGE_STATS_REPORT_URL=http://127.0.0.1:9/private' || return 1
+        status_of root "$sys_tmp/status.out" || return 1
+        expect_line "status with a drop-in endpoint" "$sys_tmp/status.out" \
+                "Endpoint:      http://127.0.0.1:9/private (RAY_USAGE_STATS_REPORT_URL in $endpoint)" || return 1
+        expect_line "status with a drop-in endpoint" "$sys_tmp/status.out" "Decision:      enabled (decided by default)"
+}
+
+# The invoking user's enabled per-user unit is the one whose settings count
+# for them: its drop-in opts that user out, while root (the generic unit) is
+# still enabled.
+scenario_status_instance_settings() {
+        instance_scenario status_instance_settings
+}
+
+status_instance_settings() {
+        local dropin=/etc/systemd/system/$INSTANCE.service.d/50-optout.conf
+        c mkdir -p "${dropin%/*}" &&
+                printf '[Service]\nEnvironment=RAY_USAGE_STATS_ENABLED=0\n' | c sh -c "cat >$dropin" &&
+                c systemctl daemon-reload && c systemctl enable --quiet "$INSTANCE.timer" || return 1
+        status_of "$RAY_USER" "$sys_tmp/status.out" || return 1
+        c rm -rf "${dropin%/*}"
+        expect_line "status as $RAY_USER" "$sys_tmp/status.out" "Decision:      disabled (decided by env)" || return 1
+        expect_line "status as $RAY_USER" "$sys_tmp/status.out" "Set by:        RAY_USAGE_STATS_ENABLED=0 in $dropin" ||
+                return 1
+        expect_line "status as $RAY_USER" "$sys_tmp/status.out" \
+                "Settings:      those of $INSTANCE.service (Environment= and EnvironmentFile=, drop-ins included, from systemd)" ||
+                return 1
+        status_of root "$sys_tmp/status.out" || return 1
+        expect_line "status as root" "$sys_tmp/status.out" "Decision:      enabled (decided by default)"
 }
 
 # The drop-in the unit's comment documents for a Ray temp directory other than
@@ -568,20 +670,20 @@ sandbox_config_outside() {
         c_user "$RAY_USER" sh -ec 'mkdir -p /tmp/elsewhere
                 printf "{\"usage_stats\": false}\n" >/tmp/elsewhere/config.json' || return 1
         sys_make_session >/dev/null || return 1
-        # the file itself is an opt-out: outside the sandbox it disables collection
-        c_user "$RAY_USER" env RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json ray-usage-stats check \
-                >/dev/null 2>&1
-        expect_eq "the Ray user's own check with that config (outside the sandbox) exit status" "$?" 1 || return 1
         sys_dropin 50-config-outside 'Environment=RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json' \
                 'Environment=RAY_USAGE_STATS_DEBUG=1' || return 1
+        # the file itself is an opt-out: outside the sandbox, under the unit's settings, it disables collection
+        c_user "$RAY_USER" ray-usage-stats check >/dev/null 2>&1
+        expect_eq "the Ray user's own check with the unit's config path (outside the sandbox) exit status" "$?" 1 ||
+                return 1
         cur=$(sys_journal_cursor)
         off=$(sys_record_lines)
         start_unit
         rc=$?
         expect_run "$cur" "$rc" success || return 1
         out=$(sys_journal_after "$cur" "$ID_REPORT_SENT" "Ignoring config file")
-        # one decision by check, one by report
-        expect_entry "$out" "$ID_DECISION" 2 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_DECISION=enabled \
+        # one decision entry per run: check's (report journals only a decision that stops it)
+        expect_entry "$out" "$ID_DECISION" 1 _SYSTEMD_UNIT="$UNIT" RAY_USAGE_STATS_DECISION=enabled \
                 RAY_USAGE_STATS_DECIDED_BY=default RAY_USAGE_STATS_CONFIG_PATH=/tmp/elsewhere/config.json || return 1
         msgs=$(unit_messages "$out" ray-usage-stats | grep -F 'config file')
         expect_eq "debug lines about the config file (check, report)" "$msgs" \
@@ -730,7 +832,7 @@ sandbox_writes_api_fs() {
 # scenario leaves both timers disabled, the instances stopped and the
 # template's drop-ins removed.
 
-SCENARIOS+=(instance-exposure instance-report instance-foreign-session instance-and-generic)
+SCENARIOS+=(instance-exposure instance-report instance-foreign-session instance-and-generic status-instance-settings)
 
 INSTANCE=           # ray-usage-stats@$RAY_USER, set by instance_setup
 INSTANCE_DROPIN_DIR=/etc/systemd/system/ray-usage-stats@.service.d
@@ -958,7 +1060,8 @@ instance_and_generic() {
 
 # docs/design.md §11 under a real journald: three timer runs across two Ray sessions;
 # history lists exactly those three attempts with payloads byte-identical to
-# what the endpoint received, deletion-request names both session_ids, and
+# what the endpoint received, deletion-request lists both session_ids apart
+# (the tests' endpoint is not Ray's), and
 # fields, the keys of preview and the installed man page agree. A user outside
 # adm/systemd-journal gets the one-line error instead of an empty list.
 scenario_transparency() {
@@ -1016,9 +1119,12 @@ if len(set(ids)) != 2 or ids[0] != ids[1]:
     bad.append("session ids of the attempts: %r" % ids)
 if [a["result"] for a in h] != ["sent"] * 3:
     bad.append("results: %r" % [a["result"] for a in h])
-d = {s["session_id"] for s in json.load(open(tmp + "/deletion.json"))["sessions"]}
-if not set(ids) <= d:
-    bad.append("deletion-request lists %r, not both of %r" % (sorted(d), sorted(set(ids))))
+# The endpoint of the tests is a private one: Ray never had these sessions.
+dr = json.load(open(tmp + "/deletion.json"))
+d = {s["session_id"] for s in dr["other_endpoints"]}
+if not set(ids) <= d or set(ids) & {s["session_id"] for s in dr["sessions"]}:
+    bad.append("deletion-request lists %r apart (sent elsewhere), not both of %r; asks Ray about %r" %
+               (sorted(d), sorted(set(ids)), sorted(s["session_id"] for s in dr["sessions"])))
 names = [f["name"] for f in json.load(open(tmp + "/fields.json"))]
 preview = list(json.load(open(tmp + "/preview.json")).keys())
 man = re.findall(r"^\.It Ic ([a-z_]+) Ta ", open(tmp + "/man.8").read(), re.M)
@@ -1102,9 +1208,12 @@ for i, m in enumerate(ids):
     if len(posts) == 2 and by[m][0]["payload"] != posts[i]:
         bad.append("the payload of %s in the remote journal is not what the endpoint received from it" % m)
 sessions = {x["session_id"] for x in h}
-d = {s["session_id"] for s in json.load(open(tmp + "/fleet-del.json"))["sessions"]}
-if len(sessions) != 2 or d != sessions:
-    bad.append("deletion-request --directory lists %r; the reports are of %r" % (sorted(d), sorted(sessions)))
+# The fleet reports to the private endpoint of the tests: listed apart, not asked of Ray.
+dr = json.load(open(tmp + "/fleet-del.json"))
+d = {s["session_id"] for s in dr["other_endpoints"]}
+if len(sessions) != 2 or d != sessions or dr["sessions"]:
+    bad.append("deletion-request --directory lists %r apart and asks Ray about %r; the reports are of %r" %
+               (sorted(d), [s["session_id"] for s in dr["sessions"]], sorted(sessions)))
 for x in bad:
     print("    " + x)
 print("    remote journal: %s; deletion-request: %d sessions" %

@@ -10,6 +10,8 @@
 #   user-check-security  and for ray-usage-stats-user@ray.service: <= 1.1
 #   catalog-ids     one catalog entry per MESSAGE_ID of message-ids.h, no other
 #   catalog-parse   journalctl builds its index from the catalog and lists all
+#   catalog-short   each entry's text is a few lines (at most 4), since
+#                   journalctl -x prints it under every entry
 #
 # Runs from "make check" (RUS_SRCDIR/RUS_BUILDDIR/RUS_BINARY set by
 # Makefile.am) or by hand: tests/system/units-verify.sh [BUILDDIR].
@@ -121,6 +123,16 @@ extra=$(comm -13 "$tmp/header-ids" "$tmp/catalog-ids" | uniq)
 dups=$(uniq -d "$tmp/catalog-ids")
 [ -n "$header_ids" ] && [ -z "$missing$extra$dups" ]
 result catalog-ids $? "$(printf '%s\n' "$header_ids" | wc -l) ids${missing:+; missing: $missing}${extra:+; unknown: $extra}${dups:+; twice: $dups}"
+
+# The text of an entry: its lines after the blank line that ends the headers.
+long=$(awk -v max=4 '
+        /^-- [0-9a-f]+$/ && length($2) == 32 { if (id != "" && n > max) print id " (" n " lines)"; id = $2; body = 0; n = 0; next }
+        id == "" { next }
+        !body && /^$/ { body = 1; next }
+        body && /./ { n++ }
+        END { if (id != "" && n > max) print id " (" n " lines)" }' "$catalog")
+[ -z "$long" ]
+result catalog-short $? "${long:+too long: }$(printf '%s' "$long" | tr '\n' ' ')"
 
 catroot=$tmp/catroot
 mkdir -p "$catroot/usr/lib/systemd/catalog"
