@@ -61,7 +61,9 @@ for i, trusted in enumerate([True, False]):
     out += field("MESSAGE", b"Report sent" + h)
     out += field("RAY_USAGE_STATS_SESSION_ID", b"sess" + h)
     out += field("RAY_USAGE_STATS_SEQ", b"1" + h)
-    out += field("RAY_USAGE_STATS_URL", b"https://usage-stats.ray.io/" + h)
+    # The service's entry went to Ray's own endpoint (deletion-request asks Ray
+    # only about those); the other one's URL is hostile too.
+    out += field("RAY_USAGE_STATS_URL", b"https://usage-stats.ray.io/" + (b"" if trusted else h))
     out += field("RAY_USAGE_STATS_HTTP_STATUS", b"200" + h)
     out += field("RAY_USAGE_STATS_PAYLOAD", b'{"a": 1}' + h)
     out += b"\n"

@@ -15,6 +15,8 @@
 # a hook in the program: root's stderr is a full pipe, so that root's first
 # message after the last answer (`check`'s decision, before it stops the
 # worker) holds root there while the test looks at the worker and stops it.
+# `check` runs as the unit runs it (INVOCATION_ID set): a person's `check`
+# first says whose settings it uses, before any worker exists.
 #
 # Needs root (useradd, setpriv, script); runs in a private network namespace.
 
@@ -94,7 +96,8 @@ case_sigstop() {
         held_pipe
         local start end pid
         start=$(date +%s%N)
-        timeout -k 5 60 "$RUS_BINARY" check >"$T_OUT" 2>"$HELD" </dev/null &
+        INVOCATION_ID=0123456789abcdef0123456789abcdef \
+                timeout -k 5 60 "$RUS_BINARY" check >"$T_OUT" 2>"$HELD" </dev/null &
         pid=$!
         CASE_PID=$pid
         trap end_case EXIT
@@ -120,6 +123,7 @@ case_no_terminal() {
         RAY_USAGE_STATS_REPORT_URL=http://user:report-secret@127.0.0.1:${HEAD_PORT[main]}/report \
                 RAY_USAGE_STATS_ADDITIONAL_REPORT_URLS=http://127.0.0.1:9/additional-endpoint \
                 https_proxy=http://proxy-user:proxy-secret@127.0.0.1:9 RAY_AUTH_TOKEN=token-secret \
+                INVOCATION_ID=0123456789abcdef0123456789abcdef \
                 script -qec "exec $RUS_BINARY check 2>$HELD" /dev/null >"$T_OUT" </dev/null &
         pid=$!
         CASE_PID=$pid
