@@ -104,8 +104,11 @@ int context_find_heads(const char *command, bool leave_to_instances, HeadScan *r
                                 log_notice("The live Ray head %s belongs to uid %u (%s), not to this user: run as "
                                            "root or as that user to act on it.", s->path, (unsigned) s->uid,
                                            user_name(s->uid, name, sizeof name));
-                } else
+                } else {
                         keep = !leave_to_instances || !left_to_instance(s, command);
+                        /* Its own unit reports it, and the journal says so: no "no live head" here. */
+                        scan.n_set_aside += !keep;
+                }
                 if (!keep) {
                         session_free(s);
                         continue;

@@ -36,9 +36,10 @@ typedef struct Context {
 int context_find_heads(const char *command, bool leave_to_instances, HeadScan *ret);
 
 /* How many contexts a command loads for heads: one per head, or one without
- * a head when there is none. */
+ * a head when there is none; none when every live head was left to its
+ * per-user unit (the journal has said so: there is a live head, not ours). */
 static inline size_t context_runs(const HeadScan *heads) {
-        return heads->n_heads > 0 ? heads->n_heads : 1;
+        return heads->n_heads > 0 ? heads->n_heads : heads->n_set_aside > 0 ? 0 : 1;
 }
 
 /* An unloaded Context: context_done() on it closes nothing (not fd 0). */

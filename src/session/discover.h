@@ -26,6 +26,7 @@ typedef struct HeadScan {
         size_t n_heads, n_heads_allocated;
         ForeignHead *foreign;
         size_t n_foreign, n_foreign_allocated;
+        size_t n_set_aside;    /* heads a caller left to their per-user unit */
 } HeadScan;
 
 /* Pure: from a GCS's command line (arguments separated by NUL, as
