@@ -714,7 +714,9 @@ json_object *json_new_raw_number(const char *text) {
         return TAKE_PTR(o);
 }
 
-int json_format_double(double d, char **ret) {
+/* What dump writes to a FILE, as a string: both dumps go through stdio's
+ * number formatting, and an open_memstream() collects it. */
+static int dump_to_string(void (*dump)(FILE *f, const void *what), const void *what, char **ret) {
         _cleanup_fclose_ FILE *f = NULL;
         char *buf = NULL;
         size_t size = 0;
@@ -724,7 +726,7 @@ int json_format_double(double d, char **ret) {
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        dump_double(f, d);
+        dump(f, what);
         if (fclose(TAKE_PTR(f)) != 0) {
                 free(buf);
                 return -ENOMEM;
@@ -733,23 +735,20 @@ int json_format_double(double d, char **ret) {
         return 0;
 }
 
+static void dump_double_at(FILE *f, const void *d) {
+        dump_double(f, *(const double *) d);
+}
+
+static void dump_value_at(FILE *f, const void *o) {
+        dump_value(f, (json_object *) o);
+}
+
+int json_format_double(double d, char **ret) {
+        return dump_to_string(dump_double_at, &d, ret);
+}
+
 int json_dump_python(json_object *o, char **ret) {
-        _cleanup_fclose_ FILE *f = NULL;
-        char *buf = NULL;
-        size_t size = 0;
-
-        assert(ret);
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        dump_value(f, o);
-        if (fclose(TAKE_PTR(f)) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        *ret = buf;
-        return 0;
+        return dump_to_string(dump_value_at, o, ret);
 }
 
 json_object *json_array_from_strv(char *const *l) {
