@@ -538,10 +538,10 @@ for l in sys.argv[1].splitlines():
 ' "$1" "$UNIT" "${2:-}"
 }
 
-# The service's own state file of SESSION (in the container), as
-# "seq_number total_success total_failed pending last_success".
+# The service's own state file of SESSION (in the container: <name>@<owner's
+# uid>.json), as "seq_number total_success total_failed pending last_success".
 state_counters() { # SESSION_DIR
-        c cat "/var/lib/ray-usage-stats/${1##*/}.json" 2>/dev/null | py '
+        c cat "/var/lib/ray-usage-stats/${1##*/}@$(c stat -c %u "$1").json" 2>/dev/null | py '
 import json, sys
 try:
     s = json.load(sys.stdin)
@@ -927,9 +927,9 @@ instance_report() {
         out=$(sys_journal_after "$RUN_CURSOR" "$ID_REPORT_SENT")
         expect_entry "$out" "$ID_REPORT_SENT" 1 _SYSTEMD_UNIT="$INSTANCE.service" _UID="$uid" \
                 RAY_USAGE_STATS_SESSION_DIR="$session" RAY_USAGE_STATS_SEQ=0 || return 1
-        state=/var/lib/ray-usage-stats/$RAY_USER/${session##*/}.json
+        state=/var/lib/ray-usage-stats/$RAY_USER/${session##*/}@$uid.json
         expect_eq "owner of $state" "$(c stat -c %U "$state" 2>&1)" "$RAY_USER" || return 1
-        ! c test -e "/var/lib/ray-usage-stats/${session##*/}.json" ||
+        ! c test -e "/var/lib/ray-usage-stats/${session##*/}@$uid.json" ||
                 { sys_log "the instance wrote the generic unit's state file"; return 1; }
         # the generic unit's counters are its own: its first report of the
         # session is seq 0 too, and the instance's next one is seq 1
