@@ -608,6 +608,30 @@ sc_dropins_carried() {
         check "remove the drop-in" "rm -rf ${dropin%/*} && systemctl daemon-reload"
 }
 
+# What the operator reads is what the service does (issue 19): with a drop-in
+# opt-out and a drop-in endpoint, `status` run by root says disabled, names
+# the drop-in that decided it and the one that sets the endpoint, and `check`
+# exits 1, as the service's own run decides. The output goes to the log.
+sc_operator_status() {
+        local dropin=/etc/systemd/system/ray-usage-stats.service.d
+        check "install with the generic timer; a live head of root; drop-ins: an opt-out and an endpoint" "$units_lib
+                apt-get purge -y ray-usage-stats; preseed true && preseed_user '' && apt-get install -y ./$deb_name &&
+                mkdir -p $dropin &&
+                printf '[Service]\\nEnvironment=RAY_USAGE_STATS_ENABLED=0\\n' > $dropin/50-optout.conf &&
+                printf '[Service]\\nEnvironment=RAY_USAGE_STATS_REPORT_URL=https://telemetry.example.internal/\\n' \
+                        > $dropin/60-endpoint.conf &&
+                systemctl daemon-reload && on_generic && ray_start"
+        check "status says disabled, decided by the drop-in, and the drop-in's endpoint" "
+                ray-usage-stats status > /root/status.log 2>&1; cat /root/status.log >&2
+                grep -qx 'Decision:      disabled (decided by env)' /root/status.log &&
+                grep -qF 'RAY_USAGE_STATS_ENABLED=0 in $dropin/50-optout.conf' /root/status.log &&
+                grep -qF 'https://telemetry.example.internal/ (RAY_USAGE_STATS_REPORT_URL in $dropin/60-endpoint.conf)' \
+                        /root/status.log"
+        log "$(ct 'sed "s/^/    status> /" /root/status.log' 2>&1)"
+        check "check exits 1 (disabled), as the service's run" "ray-usage-stats check; test \$? = 1"
+        check "clean up" "ray_stop; rm -rf $dropin && systemctl daemon-reload"
+}
+
 # What the maintainer scripts print is true: no word about a machine-wide file
 # that does not exist, no warning that the service is stopped while the timer
 # can start it, no "disabled unit, not starting it" about the timer they start.
@@ -718,6 +742,7 @@ if [ $deb_rc -eq 0 ] && [ -n "$base" ]; then
                 scenario missing-ray-user sc_missing_ray_user
                 scenario dropins-carried sc_dropins_carried
                 scenario maintainer-messages sc_maintainer_messages
+                scenario operator-status sc_operator_status
                 scenario purge-stamps sc_purge_stamps
                 ;;
         *)
