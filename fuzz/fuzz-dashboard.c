@@ -3,46 +3,48 @@
 
 #include "dashboard/dashboard.h"
 #include "fuzz.h"
+#include "shared/utf8.h"
 
 /* Whatever answers on the dashboard port writes these bodies. The first
  * byte picks the parser; the rest is the body. Beyond not crashing: the
  * error codes are the documented ones, a failure leaves the output alone,
- * and only short printable strings and sane numbers reach the report. */
+ * and what reaches the report is what Ray would pass on (docs/ray-parity.md):
+ * any string, as valid UTF-8 (json-c's parser gives no other) no longer than
+ * the answer, and finite numbers. */
 
 int LLVMFuzzerInitialize(int *argc _unused_, char ***argv _unused_) {
         fuzz_log_setup();
         return 0;
 }
 
-static bool printable(const char *s, size_t max) {
-        size_t n = 0;
+static bool text(const char *s, size_t max) {
+        size_t n = strlen(s);
 
-        for (; *s; s++, n++)
-                if (n >= max || *s < 0x20 || *s > 0x7e)
-                        return false;
-        return n > 0;
+        return n <= max && utf8_is_valid(s, n);
 }
 
-static bool maybe_printable(const char *s, size_t max) {
-        return !s || printable(s, max);
+static bool maybe_text(const char *s, size_t max) {
+        return !s || text(s, max);
 }
 
-static void check_figures(const DashboardFigures *f) {
-        fuzz_assert(maybe_printable(f->ray_version, 64));
-        fuzz_assert(maybe_printable(f->git_commit, 128));
-        fuzz_assert(maybe_printable(f->cluster_id, 128));
-        fuzz_assert(maybe_printable(f->python_version, 16));
+/* Unknown is NAN; a known total is finite, and never -0.0 (sums start at 0.0, as Ray's). */
+static bool total(double d) {
+        return isnan(d) || (isfinite(d) && !(d == 0 && signbit(d)));
+}
+
+static void check_figures(const DashboardFigures *f, size_t size) {
+        fuzz_assert(maybe_text(f->ray_version, size));
+        fuzz_assert(maybe_text(f->git_commit, size));
+        fuzz_assert(maybe_text(f->cluster_id, size));
+        fuzz_assert(maybe_text(f->python_version, size));
         fuzz_assert(f->total_num_nodes >= -1);
         fuzz_assert(f->total_num_running_jobs >= -1);
-        /* Unknown is NAN; a known total is a finite, non-negative number. */
-        fuzz_assert(isnan(f->total_num_cpus) || (isfinite(f->total_num_cpus) && f->total_num_cpus >= 0));
-        fuzz_assert(isnan(f->total_num_gpus) || (isfinite(f->total_num_gpus) && f->total_num_gpus >= 0));
-        fuzz_assert(isnan(f->total_memory_bytes) ||
-                    (isfinite(f->total_memory_bytes) && f->total_memory_bytes >= 0));
-        fuzz_assert(isnan(f->total_object_store_memory_bytes) ||
-                    (isfinite(f->total_object_store_memory_bytes) && f->total_object_store_memory_bytes >= 0));
+        fuzz_assert(total(f->total_num_cpus));
+        fuzz_assert(total(f->total_num_gpus));
+        fuzz_assert(total(f->total_memory_bytes));
+        fuzz_assert(total(f->total_object_store_memory_bytes));
         for (char **a = f->accelerator_types; a && *a; a++) {
-                fuzz_assert(printable(*a, 64));
+                fuzz_assert(text(*a, size));
                 if (a[1])
                         fuzz_assert(strcmp(a[0], a[1]) < 0);
         }
@@ -86,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         fuzz_assert(r == 0 || documented_error(r));
                         if (r < 0)
                                 fuzz_assert(memcmp(&f, &snapshot, sizeof f) == 0);
-                        check_figures(&f);
+                        check_figures(&f, size);
                 }
                 dashboard_figures_done(&f);
                 return 0;

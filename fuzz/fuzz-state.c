@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (t.seq_number < INT64_MAX) {
                 state_reserve_seq(&t, &seq);
                 fuzz_assert(seq == s.seq_number);
-                fuzz_assert(state_finish_attempt(&t, size % 2, "x\n\xff", 1) == 0);
+                fuzz_assert(state_finish_attempt(&t, size % 2, size % 4 >= 2, "x\n\xff", 1) == 0);
                 fuzz_assert(state_save(dir, NAME, &t) == 0);
                 state_done(&s);
                 fuzz_assert(state_load(dir, NAME, &s) == 0);

@@ -14,7 +14,7 @@ cc=${CC:-cc}
 command -v "$cc" >/dev/null || skip "no C compiler for the fault injection shim"
 # ASan replaces malloc itself: the shim's would never be called.
 ldd "$RUS_BINARY" 2>/dev/null | grep -q 'libasan' && skip "the binary is built with ASan, which owns malloc"
-"$cc" -shared -fPIC -O1 -o "$TEST_TMP/faultinject.so" "$TESTS_DIR/faultinject.c" -ldl ||
+"$cc" -shared -fPIC -O1 -DRUS_FAULT_MALLOC -o "$TEST_TMP/faultinject.so" "$TESTS_DIR/faultinject.c" -ldl ||
         fail "cannot build the fault injection shim"
 
 start_head main

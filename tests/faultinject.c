@@ -45,7 +45,6 @@ enum { OP_NONE, OP_WRITE, OP_FSYNC, OP_RENAME, OP_CREATE, OP_MALLOC };
 static int fault_op = -1, fault_errno;
 static long fault_nth, seen;
 static pid_t fault_pid;
-static int in_shim;
 
 static void setup(void) {
         const char *spec = getenv("RUS_FAULT");
@@ -219,8 +218,13 @@ int open(const char *pathname, int flags, ...) {
 
 int open64(const char *pathname, int flags, ...) __attribute__((alias("open")));
 
-/* Allocations: glibc's own entry points underneath, so that no dlsym() (which
- * allocates) is needed. */
+#ifdef RUS_FAULT_MALLOC
+/* Allocations, only in a shim built with -DRUS_FAULT_MALLOC (alloc-failure.sh):
+ * a preloaded malloc breaks a sanitizer's runtime, which owns malloc, and the
+ * other faults are injected into sanitizer builds too (crash-safety.sh).
+ * glibc's own entry points underneath, so that no dlsym() (which allocates)
+ * is needed. */
+static int in_shim;
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
@@ -301,3 +305,4 @@ void *realloc(void *p, size_t size) {
         }
         return __libc_realloc(p, size);
 }
+#endif

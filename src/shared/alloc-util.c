@@ -21,7 +21,11 @@ int greedy_realloc(void **p, size_t *allocated, size_t need, size_t size, size_t
         if (*allocated >= need)
                 return 0;
 
-        n = need > SIZE_MAX / 2 ? SIZE_MAX : need * 2;
+        /* Never ask for more than size_t holds (reallocarray() would refuse it,
+         * but a sanitizer's allocator aborts instead). */
+        if (need > SIZE_MAX / size)
+                return -ENOMEM;
+        n = need > SIZE_MAX / size / 2 ? SIZE_MAX / size : need * 2;
         if (n < GREEDY_MIN_BYTES / size)
                 n = GREEDY_MIN_BYTES / size;
         if (n > max)

@@ -886,14 +886,14 @@ run_named() { # UNIT_NAME RESULT
 }
 
 # The exposure of both units as loaded by this systemd, printed; asserted:
-# generic <= 2.0, per-user <= 1.1.
+# generic <= 2.0, per-user <= 1.2 (no PrivateUsers=: see the unit).
 scenario_instance_exposure() {
         instance_scenario instance_exposure
 }
 
 instance_exposure() {
         local unit limit out figure rc bad=0
-        for unit in "$UNIT:20" "$INSTANCE.service:11"; do
+        for unit in "$UNIT:20" "$INSTANCE.service:12"; do
                 limit=${unit##*:}
                 unit=${unit%:*}
                 out=$(c systemd-analyze security --no-pager --threshold="$limit" "$unit" 2>&1)
