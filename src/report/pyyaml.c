@@ -1228,44 +1228,54 @@ static uint64_t hash_key(const PyObj *o) {
         }
 }
 
+/* A number as Python compares it with an int: an int as it is, a bool or an
+ * integral float as the integer it equals, built in *tmp. 0 for a float that
+ * no integer equals, 1 when *ret is set, or a negative errno. */
+static int as_integer(const PyObj *o, Big *tmp, const Big **ret) {
+        int r;
+
+        switch (o->type) {
+        case PY_INT:
+                *ret = &o->big;
+                return 1;
+        case PY_BOOL:
+                if (o->boolean) {
+                        tmp->limb = malloc(sizeof(uint32_t));
+                        if (!tmp->limb)
+                                return -ENOMEM;
+                        tmp->limb[0] = 1;
+                        tmp->n = 1;
+                }
+                *ret = tmp;
+                return 1;
+        default: /* PY_FLOAT */
+                if (!isfinite(o->f) || o->f != trunc(o->f))
+                        return 0;
+                r = big_from_double(o->f, tmp);
+                if (r < 0)
+                        return r;
+                *ret = tmp;
+                return 1;
+        }
+}
+
 static int numbers_equal(PyDoc *d, const PyObj *a, const PyObj *b) {
         _cleanup_(big_done) Big x = {}, y = {};
+        const Big *p, *q;
         int r;
 
         if (a->type == PY_FLOAT && b->type == PY_FLOAT)
                 return a->f == b->f;
-        if (a->type == PY_BOOL)
-                x = (Big) { .limb = malloc(sizeof(uint32_t)), .n = a->boolean };
-        else if (a->type == PY_FLOAT) {
-                if (!isfinite(a->f) || a->f != trunc(a->f))
-                        return 0;
-                r = big_from_double(a->f, &x);
-                if (r < 0)
-                        return r;
-        }
-        if (b->type == PY_BOOL)
-                y = (Big) { .limb = malloc(sizeof(uint32_t)), .n = b->boolean };
-        else if (b->type == PY_FLOAT) {
-                if (!isfinite(b->f) || b->f != trunc(b->f))
-                        return 0;
-                r = big_from_double(b->f, &y);
-                if (r < 0)
-                        return r;
-        }
-        if ((a->type == PY_BOOL && !x.limb) || (b->type == PY_BOOL && !y.limb))
-                return -ENOMEM;
-        if (x.limb && a->type == PY_BOOL)
-                x.limb[0] = 1;
-        if (y.limb && b->type == PY_BOOL)
-                y.limb[0] = 1;
-        {
-                const Big *p = a->type == PY_INT ? &a->big : &x, *q = b->type == PY_INT ? &b->big : &y;
-
-                r = pyyaml_spend(d, 1 + (p->n + q->n) / 16);
-                if (r < 0)
-                        return r;
-                return p->negative == q->negative && big_cmp_abs(p, q) == 0;
-        }
+        r = as_integer(a, &x, &p);
+        if (r <= 0)
+                return r;
+        r = as_integer(b, &y, &q);
+        if (r <= 0)
+                return r;
+        r = pyyaml_spend(d, 1 + (p->n + q->n) / 16);
+        if (r < 0)
+                return r;
+        return p->negative == q->negative && big_cmp_abs(p, q) == 0;
 }
 
 int pyyaml_equal(PyDoc *d, PyObj *a, PyObj *b, bool identity) {
