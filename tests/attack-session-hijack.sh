@@ -29,14 +29,10 @@ as_user "$EVIL" sh -c 'echo "{\"usage_stats\": \"nope\"}" >"$1"' sh "$TEST_TMP/e
 start_head main
 ray_temp_root
 
-# The Ray user's live head, as Ray makes it (everything 0777 and the Ray user's).
-ray_session() {
-        fresh
-        use_head main
+# The Ray user's live head (ray_session), with the Ray user's own config path.
+hijack_session() {
+        ray_session
         unset RAY_USAGE_STATS_CONFIG_PATH
-        stop_gcs
-        rm -rf "$RAYDIR"
-        make_session "$RAYDIR" "$RAYU" >/dev/null
 }
 
 evil() {
@@ -73,7 +69,7 @@ refused() {
 }
 
 case_control() {
-        ray_session
+        hijack_session
         export RAY_USAGE_STATS_DEBUG=1
         rus check
         need "the Ray user's own opt-out decides: exit 1" [ "$RC" -eq 1 ]
@@ -84,7 +80,7 @@ case_control() {
 t "control: the Ray user's session, their opt-out decides (check 1), read as them" case_control
 
 case_link_swapped() {
-        ray_session
+        hijack_session
         local other=session_2025-11-25_10-00-00_000000_99
         make_session "$RAYDIR" "$RAYU" >/dev/null
         as_user "$RAYU" mkdir -m 0777 "$RAYDIR/$other"
@@ -99,14 +95,14 @@ t "session_latest swapped by another user to another session: nothing changes, t
         case_link_swapped
 
 case_link_to_current() {
-        ray_session
+        hijack_session
         evil sh -c 'ln -s "$2" "$1/tmp" && mv -T "$1/tmp" "$1/session_latest"' sh "$RAYDIR" "$RUS_SESSION_NAME"
         unchanged
 }
 t "session_latest replaced by another user's link to the same session: nothing changes" case_link_to_current
 
 case_link_to_own() {
-        ray_session
+        hijack_session
         # Issue 18, problem 2: the link names a session directory of the other user, who opted in.
         local theirs=session_2025-11-27_09-00-00_000000_77
         evil mkdir -m 0777 "$RAYDIR/$theirs" "$RAYDIR/$theirs/logs"
@@ -119,7 +115,7 @@ case_link_to_own() {
 t "session_latest pointed by another user at a session of their own: nothing changes" case_link_to_own
 
 case_dir_swapped() {
-        ray_session
+        hijack_session
         # Ray's session directory is 0777 in a 0777, non-sticky <temp>: it can be moved aside.
         evil mv "$RAYSESSION" "$RAYDIR/session_moved-aside"
         evil mkdir -m 0777 "$RAYSESSION" "$RAYSESSION/logs"
@@ -130,7 +126,7 @@ t "the session directory moved aside and replaced by another user's: no live hea
         case_dir_swapped
 
 case_own_session() {
-        ray_session
+        hijack_session
         stop_gcs # "ray stop" of the Ray user's head
         rm -rf "$RAYDIR"
         make_session "$RAYDIR" "$EVIL" >/dev/null

@@ -28,12 +28,9 @@ ray_temp_root
 
 # The Ray user's session; its dashboard gives no cluster id, so that the
 # report's session_id is the fallback one kept in the state.
-ray_session() {
-        fresh
-        use_head main
+takeover_session() {
+        ray_session
         export RAY_USAGE_STATS_DASHBOARD_URL=$RUS_CLOSED_URL
-        rm -rf "$RAYDIR"
-        make_session "$RAYDIR" "$RAYU" >/dev/null
 }
 
 # The other user's takeover: the Ray user's directory moved aside, their own
@@ -48,7 +45,7 @@ take_over() {
 
 # The Ray user's session and its first report (REPORT_ID its session_id).
 first_report() {
-        ray_session
+        takeover_session
         rus report
         need "the Ray user's first report exits 0" [ "$RC" -eq 0 ]
         report_is 0 0 0

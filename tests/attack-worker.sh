@@ -33,13 +33,6 @@ RAYU_UID=$(id -u "$RAYU")
 start_head main
 ray_temp_root
 
-ray_session() {
-        fresh
-        use_head main
-        rm -rf "$RAYDIR"
-        make_session "$RAYDIR" "$RAYU" >/dev/null
-}
-
 # A pipe that is full: whoever writes to it waits until held_drain.
 held_pipe() {
         HELD=$TEST_TMP/held.fifo

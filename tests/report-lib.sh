@@ -307,6 +307,17 @@ ray_temp_root() {
         RAYSESSION=$RAYDIR/$RUS_SESSION_NAME
 }
 
+# The Ray user's live head, alone, as Ray makes it (everything 0777 and the
+# Ray user's) at $RAYSESSION (ray_temp_root), with head main as its
+# dashboard: whatever head ran before is stopped first ("ray stop").
+ray_session() {
+        fresh
+        use_head main
+        stop_gcs
+        rm -rf "$RAYDIR"
+        make_session "$RAYDIR" "$RAYU" >/dev/null
+}
+
 # A user name unique to this run: unique_user PREFIX (at most 32 characters).
 # (Not from $$: every test is PID 1 of its own namespace.)
 unique_user() {
