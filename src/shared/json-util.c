@@ -510,19 +510,6 @@ int json_get_int64(json_object *o, const char *key, int64_t *ret) {
         return -EBADMSG;
 }
 
-int json_get_double(json_object *o, const char *key, double *ret) {
-        json_object *v;
-        int r;
-
-        r = get_member(o, key, &v);
-        if (r < 0)
-                return r;
-        if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-                return -EBADMSG;
-        *ret = json_object_get_double(v);
-        return isfinite(*ret) ? 0 : -EBADMSG;
-}
-
 int json_get_bool(json_object *o, const char *key, bool *ret) {
         json_object *v;
         int r;

@@ -51,8 +51,6 @@ json_object *json_get_array(json_object *o, const char *key);
 /* 0 and the value for a JSON integer (or a float that is a whole number),
  * -ENOENT when missing, -EBADMSG for another type. */
 int json_get_int64(json_object *o, const char *key, int64_t *ret);
-/* 0 and the value for any JSON number, -ENOENT missing, -EBADMSG other type. */
-int json_get_double(json_object *o, const char *key, double *ret);
 /* 0 and the value for a JSON boolean, -ENOENT missing, -EBADMSG other type. */
 int json_get_bool(json_object *o, const char *key, bool *ret);
 
